@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The real kernel behind the backend seam: plain system calls. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/reboot.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "liveupdate-private.h"
+
+static int kernel_open_device(void *data, const char *path)
+{
+	int fd;
+
+	(void)data;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static int kernel_ioctl(void *data, int fd, unsigned long request, void *arg)
+{
+	int ret;
+
+	(void)data;
+	ret = ioctl(fd, request, arg);
+	return ret < 0 ? -errno : ret;
+}
+
+static int kernel_close(void *data, int fd)
+{
+	(void)data;
+	/* Linux closes the fd even when close() reports an error. */
+	return close(fd) < 0 && errno != EINTR ? -errno : 0;
+}
+
+static int kernel_kexec_file_load(void *data, int kernel_fd, int initrd_fd,
+				  const char *cmdline, unsigned long flags)
+{
+	(void)data;
+#ifdef SYS_kexec_file_load
+	/* the cmdline length counts the NUL */
+	long ret = syscall(SYS_kexec_file_load, kernel_fd, initrd_fd,
+			   strlen(cmdline) + 1, cmdline, flags);
+	return ret < 0 ? -errno : 0;
+#else
+	(void)kernel_fd; (void)initrd_fd; (void)cmdline; (void)flags;
+	return -ENOSYS;
+#endif
+}
+
+static int kernel_reboot_kexec(void *data)
+{
+	(void)data;
+	sync();
+	syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
+		LINUX_REBOOT_CMD_KEXEC, NULL);
+	return -errno;
+}
+
+const struct lu_backend_ops lu_kernel_backend = {
+	.name = "kernel",
+	.open_device = kernel_open_device,
+	.ioctl = kernel_ioctl,
+	.close = kernel_close,
+	.kexec_file_load = kernel_kexec_file_load,
+	.reboot_kexec = kernel_reboot_kexec,
+};

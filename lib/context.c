@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The library context: configuration, logging and the device fd. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "liveupdate-private.h"
+
+static void log_to_stderr(void *data, int priority, const char *file, int line,
+			  const char *fn, const char *format, va_list args)
+{
+	(void)data; (void)priority; (void)file; (void)line; (void)fn;
+	fputs("libliveupdate: ", stderr);
+	vfprintf(stderr, format, args);
+	fputc('\n', stderr);
+}
+
+void lu_log(const struct liveupdate_ctx *ctx, int priority, const char *file,
+	    int line, const char *fn, const char *format, ...)
+{
+	va_list args;
+
+	va_start(args, format);
+	ctx->log_fn(ctx->log_data, priority, file, line, fn, format, args);
+	va_end(args);
+}
+
+/* "err", "info", "debug" or a number 0..7; -1 when not recognised. */
+static int parse_log_priority(const char *s)
+{
+	static const char *const names[] = {
+		"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+	};
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno == 0 && end != s && *end == '\0')
+		return v >= LOG_EMERG && v <= LOG_DEBUG ? (int)v : -1;
+	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (strcasecmp(s, names[i]) == 0)
+			return i;
+	if (strcasecmp(s, "error") == 0)
+		return LOG_ERR;
+	return -1;
+}
+
+bool lu_opts_valid(const void *opts, size_t user_size, size_t known_size)
+{
+	const unsigned char *p = opts;
+
+	if (user_size < sizeof(size_t))
+		return false;
+	for (size_t i = known_size; i < user_size; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+LU_EXPORT int liveupdate_ctx_new(const struct liveupdate_ctx_opts *opts,
+				 struct liveupdate_ctx **ctxp)
+{
+	const char *path, *env;
+	struct liveupdate_ctx *ctx;
+
+	if (!ctxp)
+		return lu_bad_arg(NULL, "liveupdate_ctx_new: ctxp is NULL");
+	if (opts && !lu_opts_valid(opts, opts->sz, sizeof(*opts)))
+		return lu_bad_arg(NULL, "liveupdate_ctx_new: opts->sz is %zu, or "
+				  "fields this library (%s) does not know are set; "
+				  "declare options with LIVEUPDATE_OPTS()",
+				  opts->sz, liveupdate_version());
+	path = lu_opts_get(opts, device_path, NULL);
+	if (path && !*path)
+		return lu_bad_arg(NULL, "liveupdate_ctx_new: device_path is empty; "
+				  "pass NULL for " LU_DEFAULT_DEVICE);
+
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return lu_fail(NULL, LU_OP_ARGUMENT, -ENOMEM, "liveupdate_ctx_new");
+	ctx->device_path = strdup(path ? path : LU_DEFAULT_DEVICE);
+	if (!ctx->device_path) {
+		free(ctx);
+		return lu_fail(NULL, LU_OP_ARGUMENT, -ENOMEM, "liveupdate_ctx_new");
+	}
+	ctx->refcount = 1;
+	ctx->device_fd = -1;
+	pthread_mutex_init(&ctx->device_lock, NULL);
+	ctx->log_fn = log_to_stderr;
+	ctx->log_priority = LOG_ERR;
+	ctx->ops = &lu_kernel_backend;
+
+	env = secure_getenv("LIBLIVEUPDATE_LOG");
+	if (env && *env) {
+		int prio = parse_log_priority(env);
+
+		if (prio >= 0)
+			ctx->log_priority = prio;
+		else
+			lu_err(ctx, "LIBLIVEUPDATE_LOG=\"%s\" is not a syslog level "
+			       "(err, info, debug or 0..7); ignored", env);
+	}
+	lu_dbg(ctx, "context %p: device %s, backend %s", (void *)ctx,
+	       ctx->device_path, ctx->ops->name);
+	*ctxp = ctx;
+	return 0;
+}
+
+LU_EXPORT struct liveupdate_ctx *liveupdate_ctx_ref(struct liveupdate_ctx *ctx)
+{
+	if (ctx)
+		__atomic_add_fetch(&ctx->refcount, 1, __ATOMIC_RELAXED);
+	return ctx;
+}
+
+LU_EXPORT struct liveupdate_ctx *liveupdate_ctx_unref(struct liveupdate_ctx *ctx)
+{
+	if (!ctx)
+		return NULL;
+	if (__atomic_sub_fetch(&ctx->refcount, 1, __ATOMIC_ACQ_REL) > 0)
+		return ctx;
+	liveupdate_ctx_close_device(ctx);
+	pthread_mutex_destroy(&ctx->device_lock);
+	free(ctx->device_path);
+	free(ctx);
+	return NULL;
+}
+
+LU_EXPORT void liveupdate_ctx_set_log_fn(struct liveupdate_ctx *ctx,
+					 liveupdate_log_fn fn, void *data)
+{
+	if (!ctx)
+		return;
+	ctx->log_fn = fn;
+	ctx->log_data = data;
+}
+
+LU_EXPORT int liveupdate_ctx_get_log_priority(const struct liveupdate_ctx *ctx)
+{
+	return ctx ? ctx->log_priority : -EINVAL;
+}
+
+LU_EXPORT void liveupdate_ctx_set_log_priority(struct liveupdate_ctx *ctx,
+					       int priority)
+{
+	if (ctx)
+		ctx->log_priority = priority;
+}
+
+LU_EXPORT const char *
+liveupdate_ctx_get_device_path(const struct liveupdate_ctx *ctx)
+{
+	return ctx ? ctx->device_path : NULL;
+}
+
+void lu_ctx_set_backend(struct liveupdate_ctx *ctx,
+			const struct lu_backend_ops *ops, void *data)
+{
+	ctx->ops = ops;
+	ctx->ops_data = data;
+	lu_dbg(ctx, "context %p: backend %s", (void *)ctx, ops->name);
+}
+
+/*
+ * On EBUSY, say who holds the device: scan /proc/<pid>/fd for links to it.
+ * Best effort; other users' processes are visible only to root.
+ */
+static void name_device_holders(const char *device_path)
+{
+	char want[PATH_MAX], link[PATH_MAX], path[PATH_MAX];
+	DIR *proc, *fds;
+	struct dirent *p, *f;
+	int found = 0;
+
+	if (!realpath(device_path, want))
+		return;
+	proc = opendir("/proc");
+	if (!proc)
+		return;
+	while ((p = readdir(proc)) && found < 4) {
+		if (p->d_name[0] < '1' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while ((f = readdir(fds))) {
+			ssize_t n;
+
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s", p->d_name,
+				 f->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n <= 0)
+				continue;
+			link[n] = '\0';
+			if (strcmp(link, want) == 0) {
+				char comm[64] = "?";
+				FILE *c;
+
+				snprintf(path, sizeof(path), "/proc/%s/comm", p->d_name);
+				c = fopen(path, "re");
+				if (c) {
+					if (fgets(comm, sizeof(comm), c))
+						comm[strcspn(comm, "\n")] = '\0';
+					fclose(c);
+				}
+				lu_last_error_append(" Held by pid %s (%s).", p->d_name,
+						     comm);
+				found++;
+				break;
+			}
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+}
+
+int lu_ctx_device_fd(struct liveupdate_ctx *ctx)
+{
+	int fd;
+
+	pthread_mutex_lock(&ctx->device_lock);
+	fd = ctx->device_fd;
+	if (fd < 0) {
+		fd = ctx->ops->open_device(ctx->ops_data, ctx->device_path);
+		if (fd >= 0) {
+			ctx->device_fd = fd;
+			lu_dbg(ctx, "opened %s (fd %d, backend %s)",
+			       ctx->device_path, fd, ctx->ops->name);
+		}
+	}
+	pthread_mutex_unlock(&ctx->device_lock);
+	if (fd < 0) {
+		lu_fail(ctx, LU_OP_OPEN_DEVICE, fd, "opening %s", ctx->device_path);
+		if (fd == -EBUSY)
+			name_device_holders(ctx->device_path);
+	}
+	return fd;
+}
+
+LU_EXPORT int liveupdate_ctx_open_device(struct liveupdate_ctx *ctx)
+{
+	int fd;
+
+	if (!ctx)
+		return lu_bad_arg(NULL, "liveupdate_ctx_open_device: ctx is NULL");
+	fd = lu_ctx_device_fd(ctx);
+	return fd < 0 ? fd : 0;
+}
+
+LU_EXPORT void liveupdate_ctx_close_device(struct liveupdate_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	pthread_mutex_lock(&ctx->device_lock);
+	if (ctx->device_fd >= 0) {
+		ctx->ops->close(ctx->ops_data, ctx->device_fd);
+		lu_dbg(ctx, "closed %s", ctx->device_path);
+		ctx->device_fd = -1;
+	}
+	pthread_mutex_unlock(&ctx->device_lock);
+}
+
+int lu_check_session_name(const struct liveupdate_ctx *ctx, const char *name)
+{
+	size_t len;
+
+	if (!name)
+		return lu_bad_arg(ctx, "session name is NULL");
+	len = strnlen(name, LU_UAPI_NAME_LEN);
+	if (len == 0)
+		return lu_bad_arg(ctx, "session name is empty");
+	if (len > LIVEUPDATE_SESSION_NAME_MAX)
+		return lu_bad_arg(ctx, "session name \"%.20s...\" is longer than %d "
+				  "bytes; the kernel cannot store it and this "
+				  "library never truncates: use a shorter name",
+				  name, LIVEUPDATE_SESSION_NAME_MAX);
+	return 0;
+}
+
+LU_EXPORT const char *liveupdate_version(void)
+{
+	return PACKAGE_VERSION;
+}

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Return codes turned into sentences that say what to do. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "liveupdate-private.h"
+
+/* Filled by lu_fail(); per thread so that threads do not see each other's. */
+static __thread char last_error[768];
+
+struct advice {
+	int err;              /* positive errno; 0 ends a list */
+	const char *text;
+};
+
+/* Generic meaning of each code for this library, whatever the call. */
+static const struct advice generic[] = {
+	{ EINVAL, "invalid argument or wrong session state: a NULL or negative "
+		  "argument, an empty name or one over 63 bytes, an incoming "
+		  "session used to preserve or an outgoing one to retrieve or "
+		  "finish, or a session already retrieved" },
+	{ ENOENT, "not found: no /dev/liveupdate (kernel without CONFIG_LIVEUPDATE "
+		  "or not booted with liveupdate=on), no such incoming session or "
+		  "token, a finished session, or a file the kernel cannot preserve" },
+	{ EBUSY, "busy: another process holds /dev/liveupdate, or the file is "
+		 "already preserved in a session" },
+	{ EEXIST, "already exists: the session name or the token is already in use" },
+	{ EBADF, "bad file descriptor: the fd is not open" },
+	{ EIO, "the kernel could not read the state handed over by the previous "
+	       "kernel; nothing can be retrieved in this boot" },
+	{ EACCES, "permission denied by the device node's mode" },
+	{ EPERM, "operation not permitted: kexec needs CAP_SYS_BOOT, and a "
+		 "preserved memfd cannot change size" },
+	{ EMFILE, "too many open files in this process: raise RLIMIT_NOFILE" },
+	{ ENFILE, "too many open files in the system" },
+	{ ENOMEM, "out of memory" },
+	{ EOPNOTSUPP, "the memfd has a seal the kernel cannot carry over" },
+	{ EFBIG, "the file is too large to preserve" },
+	{ E2BIG, "the kernel does not understand a field this library sent: the "
+		 "kernel is older than the request" },
+	{ ENOTTY, "not a live update device or session fd" },
+	{ EFAULT, "bad address passed to the kernel" },
+	{ ENOEXEC, "the kernel image cannot be booted by kexec" },
+	{ ECONNREFUSED, "the backend is not running" },
+	{ 0, NULL },
+};
+
+/* Advice for an errno in the context of one operation. */
+static const struct advice open_device[] = {
+	{ ENOENT, "the kernel has no live update device: it needs CONFIG_LIVEUPDATE "
+		  "and CONFIG_KEXEC_HANDOVER (Linux 6.19+) and the boot options "
+		  "liveupdate=on and kho=on (unless KHO is enabled by default)" },
+	{ EBUSY, "another open file holds the device (the kernel allows one): stop "
+		 "that process or ask it for a session fd, then retry" },
+	{ EACCES, "the device node's mode does not allow this user; run as root "
+		  "or change the node's owner" },
+	{ EIO, "the state handed over by the previous kernel could not be read, "
+	       "so nothing can be retrieved in this boot" },
+	{ 0, NULL },
+};
+
+static const struct advice create_session[] = {
+	{ EEXIST, "an outgoing session of that name is open in this kernel: "
+		  "choose another name or close that session first" },
+	{ EMFILE, "this process is out of file descriptors: raise RLIMIT_NOFILE" },
+	{ 0, NULL },
+};
+
+static const struct advice retrieve_session[] = {
+	{ ENOENT, "no incoming session has that name: this is a cold boot, the "
+		  "session was closed before the kexec, or it was already "
+		  "retrieved and closed" },
+	{ EINVAL, "the session is already retrieved and still open (in this or "
+		  "another process): use that session fd" },
+	{ 0, NULL },
+};
+
+static const struct advice adopt_session[] = {
+	{ EBADF, "the fd is not open" },
+	{ ENOTTY, "the fd is not a live update session" },
+	{ EINVAL, "the fd is not a live update session" },
+	{ 0, NULL },
+};
+
+static const struct advice preserve_fd[] = {
+	{ EEXIST, "the token is already used in this session: pick a new token" },
+	{ EBADF, "the fd is not open" },
+	{ ENOENT, "the kernel cannot preserve this kind of file: use a memfd "
+		  "without MFD_HUGETLB (HugeTLB memory cannot be preserved yet) "
+		  "or another unlinked shmem file" },
+	{ EBUSY, "this file is already preserved, in this or another session" },
+	{ EOPNOTSUPP, "the memfd has a seal other than SEAL, SHRINK, GROW, WRITE, "
+		      "FUTURE_WRITE or EXEC" },
+	{ EINVAL, "the session is incoming: files can only be added to a session "
+		  "created in this kernel" },
+	{ 0, NULL },
+};
+
+static const struct advice retrieve_fd[] = {
+	{ ENOENT, "no file with that token in this session, or the session is "
+		  "finished" },
+	{ EINVAL, "the session is outgoing: files are retrieved from incoming "
+		  "sessions after the update" },
+	{ EMFILE, "this process is out of file descriptors: raise RLIMIT_NOFILE" },
+	{ 0, NULL },
+};
+
+static const struct advice finish[] = {
+	{ EBUSY, "a file handler in the kernel is not ready yet: retry later" },
+	{ EINVAL, "only incoming sessions can be finished" },
+	{ 0, NULL },
+};
+
+static const struct advice kexec_load[] = {
+	{ EPERM, "loading a kernel needs CAP_SYS_BOOT (run as root), and lockdown "
+		 "may demand a signed image" },
+	{ ENOEXEC, "the file is not a kernel image this kernel can kexec (a bzImage "
+		   "for x86)" },
+	{ EBUSY, "another kexec load is in progress" },
+	{ 0, NULL },
+};
+
+static const struct advice kexec_reboot[] = {
+	{ EINVAL, "no kernel is loaded: call liveupdate_kexec_load() first" },
+	{ EPERM, "rebooting needs CAP_SYS_BOOT" },
+	{ 0, NULL },
+};
+
+static const struct advice *const by_op[] = {
+	[LU_OP_ARGUMENT] = NULL,
+	[LU_OP_OPEN_DEVICE] = open_device,
+	[LU_OP_CREATE_SESSION] = create_session,
+	[LU_OP_RETRIEVE_SESSION] = retrieve_session,
+	[LU_OP_ADOPT_SESSION] = adopt_session,
+	[LU_OP_PRESERVE_FD] = preserve_fd,
+	[LU_OP_RETRIEVE_FD] = retrieve_fd,
+	[LU_OP_FINISH] = finish,
+	[LU_OP_KEXEC_LOAD] = kexec_load,
+	[LU_OP_KEXEC_REBOOT] = kexec_reboot,
+};
+
+static const char *lookup(const struct advice *list, int err)
+{
+	for (; list && list->err; list++)
+		if (list->err == err)
+			return list->text;
+	return NULL;
+}
+
+static const struct {
+	int err;
+	const char *name;
+} names[] = {
+	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EIO, "EIO" },
+	{ E2BIG, "E2BIG" }, { ENOEXEC, "ENOEXEC" }, { EBADF, "EBADF" },
+	{ ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" },
+	{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { EINVAL, "EINVAL" },
+	{ ENFILE, "ENFILE" }, { EMFILE, "EMFILE" }, { ENOTTY, "ENOTTY" },
+	{ EFBIG, "EFBIG" }, { EOPNOTSUPP, "EOPNOTSUPP" },
+	{ ECONNREFUSED, "ECONNREFUSED" }, { EPROTO, "EPROTO" },
+	{ EOVERFLOW, "EOVERFLOW" }, { EAGAIN, "EAGAIN" }, { EINTR, "EINTR" },
+};
+
+const char *lu_errno_name(int err)
+{
+	if (err < 0)
+		err = -err;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].err == err)
+			return names[i].name;
+	return "errno";
+}
+
+LU_EXPORT const char *liveupdate_strerror(int err)
+{
+	const char *text;
+
+	if (err == 0)
+		return "success";
+	if (err < 0)
+		err = -err;
+	text = lookup(generic, err);
+	if (!text)
+		text = strerrordesc_np(err); /* static, unlike strerror() */
+	return text ? text : "unknown error code";
+}
+
+LU_EXPORT const char *liveupdate_last_error(void)
+{
+	return last_error;
+}
+
+void lu_last_error_append(const char *fmt, ...)
+{
+	size_t len = strlen(last_error);
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(last_error + len, sizeof(last_error) - len, fmt, args);
+	va_end(args);
+}
+
+int lu_fail(const struct liveupdate_ctx *ctx, enum lu_op op, int err,
+	    const char *what_fmt, ...)
+{
+	const char *advice = op == LU_OP_ARGUMENT ? NULL : lookup(by_op[op], -err);
+	va_list args;
+	int len;
+
+	va_start(args, what_fmt);
+	len = vsnprintf(last_error, sizeof(last_error), what_fmt, args);
+	va_end(args);
+	if (len < 0 || (size_t)len >= sizeof(last_error))
+		len = (int)strlen(last_error);
+	if (op != LU_OP_ARGUMENT || err != -EINVAL)
+		snprintf(last_error + len, sizeof(last_error) - (size_t)len,
+			 ": %s (%s): %s", strerror(-err), lu_errno_name(err),
+			 advice ? advice : liveupdate_strerror(err));
+	if (op == LU_OP_ARGUMENT)
+		lu_err(ctx, "%s", last_error);
+	else
+		lu_info(ctx, "%s", last_error);
+	return err;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Files in sessions: preserve before the update, retrieve after it. */
+#include <errno.h>
+#include <inttypes.h>
+
+#include "liveupdate-private.h"
+
+LU_EXPORT int liveupdate_session_preserve_fd(struct liveupdate_session *session,
+					     int fd, uint64_t token)
+{
+	struct lu_uapi_fd_req req = { .size = sizeof(req), .fd = fd, .token = token };
+	struct liveupdate_ctx *ctx;
+	int ret;
+
+	if (!session)
+		return lu_bad_arg(NULL, "liveupdate_session_preserve_fd: session is NULL");
+	ctx = session->ctx;
+	if (fd < 0)
+		return lu_bad_arg(ctx, "liveupdate_session_preserve_fd(\"%s\", token "
+				  "%" PRIu64 "): fd %d is negative", session->name,
+				  token, fd);
+	if (session->direction != LIVEUPDATE_SESSION_OUTGOING)
+		return lu_bad_arg(ctx, "liveupdate_session_preserve_fd(\"%s\"): the "
+				  "session is incoming; preserve files in a session "
+				  "created with liveupdate_session_create()",
+				  session->name);
+	ret = ctx->ops->ioctl(ctx->ops_data, session->fd,
+			      LU_UAPI_SESSION_PRESERVE_FD, &req);
+	if (ret < 0)
+		return lu_fail(ctx, LU_OP_PRESERVE_FD, ret,
+			       "liveupdate_session_preserve_fd(\"%s\", fd %d, token "
+			       "%" PRIu64 ")", session->name, fd, token);
+	lu_dbg(ctx, "session \"%s\": preserved fd %d as token %" PRIu64,
+	       session->name, fd, token);
+	return 0;
+}
+
+LU_EXPORT int liveupdate_session_retrieve_fd(struct liveupdate_session *session,
+					     uint64_t token, int *fdp)
+{
+	struct lu_uapi_fd_req req = { .size = sizeof(req), .fd = -1, .token = token };
+	struct liveupdate_ctx *ctx;
+	int ret;
+
+	if (!session || !fdp)
+		return lu_bad_arg(session ? session->ctx : NULL,
+				  "liveupdate_session_retrieve_fd: %s is NULL",
+				  session ? "fdp" : "session");
+	ctx = session->ctx;
+	if (session->direction != LIVEUPDATE_SESSION_INCOMING)
+		return lu_bad_arg(ctx, "liveupdate_session_retrieve_fd(\"%s\"): the "
+				  "session is outgoing; files are retrieved from "
+				  "sessions retrieved after the update", session->name);
+	ret = ctx->ops->ioctl(ctx->ops_data, session->fd,
+			      LU_UAPI_SESSION_RETRIEVE_FD, &req);
+	if (ret < 0)
+		return lu_fail(ctx, LU_OP_RETRIEVE_FD, ret,
+			       "liveupdate_session_retrieve_fd(\"%s\", token %" PRIu64 ")",
+			       session->name, token);
+	lu_dbg(ctx, "session \"%s\": retrieved token %" PRIu64 " as fd %d",
+	       session->name, token, req.fd);
+	*fdp = req.fd;
+	return 0;
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internals shared by the library's source files. Nothing here is ABI. */
+#ifndef LIBLIVEUPDATE_PRIVATE_H
+#define LIBLIVEUPDATE_PRIVATE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <syslog.h>
+
+#include "liveupdate/liveupdate.h"
+#include "luo-uapi.h"
+
+#define LU_EXPORT __attribute__((visibility("default")))
+
+#define LU_DEFAULT_DEVICE "/dev/liveupdate"
+
+/*
+ * The backend seam: every interaction with the kernel goes through one of
+ * these calls, so that tests can put an in-process mock (or a simulator) in
+ * the kernel's place. Each returns a non-negative value on success and a
+ * negative errno on failure, never -1 with errno.
+ */
+struct lu_backend_ops {
+	const char *name;
+	/* open the device read-write, O_CLOEXEC: fd */
+	int (*open_device)(void *data, const char *path);
+	/* an LU_UAPI_* request on a device or session fd */
+	int (*ioctl)(void *data, int fd, unsigned long request, void *arg);
+	/* close a device or session fd */
+	int (*close)(void *data, int fd);
+	/* kexec_file_load(2); initrd_fd -1 for none */
+	int (*kexec_file_load)(void *data, int kernel_fd, int initrd_fd,
+			       const char *cmdline, unsigned long flags);
+	/* sync(2) and reboot(2) into the loaded kernel */
+	int (*reboot_kexec)(void *data);
+};
+
+extern const struct lu_backend_ops lu_kernel_backend;
+
+struct liveupdate_ctx {
+	int refcount;                 /* atomic */
+	pthread_mutex_t device_lock;  /* guards device_fd */
+	int device_fd;                /* -1 until opened */
+	char *device_path;
+	liveupdate_log_fn log_fn;
+	void *log_data;
+	int log_priority;
+	const struct lu_backend_ops *ops;
+	void *ops_data;
+};
+
+struct liveupdate_session {
+	int refcount;                 /* atomic */
+	struct liveupdate_ctx *ctx;   /* holds a reference */
+	int fd;
+	enum liveupdate_session_direction direction;
+	bool finished;
+	char name[LU_UAPI_NAME_LEN];
+};
+
+/* Replace the backend of a context; for tests, before any session exists. */
+void lu_ctx_set_backend(struct liveupdate_ctx *ctx,
+			const struct lu_backend_ops *ops, void *data);
+
+/* Device fd, opened on first use; a negative errno on failure. */
+int lu_ctx_device_fd(struct liveupdate_ctx *ctx);
+
+/* ---- logging ---- */
+void lu_log(const struct liveupdate_ctx *ctx, int priority, const char *file,
+	    int line, const char *fn, const char *format, ...)
+	__attribute__((format(printf, 6, 7)));
+
+#define lu_log_cond(ctx, prio, ...)                                          \
+	do {                                                                  \
+		const struct liveupdate_ctx *lu_c_ = (ctx);                   \
+		if (lu_c_ && lu_c_->log_fn && lu_c_->log_priority >= (prio))  \
+			lu_log(lu_c_, prio, __FILE__, __LINE__, __func__,     \
+			       __VA_ARGS__);                                  \
+	} while (0)
+
+#define lu_dbg(ctx, ...) lu_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
+#define lu_info(ctx, ...) lu_log_cond(ctx, LOG_INFO, __VA_ARGS__)
+#define lu_err(ctx, ...) lu_log_cond(ctx, LOG_ERR, __VA_ARGS__)
+
+/* ---- errors ---- */
+
+/* What was being done when an error happened: selects the advice given. */
+enum lu_op {
+	LU_OP_ARGUMENT,    /* the library rejected an argument */
+	LU_OP_OPEN_DEVICE,
+	LU_OP_CREATE_SESSION,
+	LU_OP_RETRIEVE_SESSION,
+	LU_OP_ADOPT_SESSION,
+	LU_OP_PRESERVE_FD,
+	LU_OP_RETRIEVE_FD,
+	LU_OP_FINISH,
+	LU_OP_KEXEC_LOAD,
+	LU_OP_KEXEC_REBOOT,
+};
+
+/*
+ * Record a failure: sets this thread's liveupdate_last_error() to
+ * "<what>: <errno name>: <advice for op and err>" and logs it (LOG_ERR for
+ * rejected arguments, which are programming errors; LOG_INFO for the
+ * kernel's answers, which the caller may well expect). Returns err.
+ */
+int lu_fail(const struct liveupdate_ctx *ctx, enum lu_op op, int err,
+	    const char *what_fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Reject a bad argument: -EINVAL with the reason. */
+#define lu_bad_arg(ctx, ...) lu_fail(ctx, LU_OP_ARGUMENT, -EINVAL, __VA_ARGS__)
+
+/* Append an extra sentence to this thread's last error (e.g. who holds the device). */
+void lu_last_error_append(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+const char *lu_errno_name(int err);
+
+/* ---- option structs ---- */
+
+/*
+ * An options struct is acceptable when its size covers at least the size
+ * field and every byte past what this library knows is zero (a newer
+ * program asking for something this library cannot do).
+ */
+bool lu_opts_valid(const void *opts, size_t user_size, size_t known_size);
+
+#define lu_opts_has(opts, field)                                              \
+	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) +       \
+				 sizeof((opts)->field))
+#define lu_opts_get(opts, field, dflt)                                        \
+	(lu_opts_has(opts, field) ? (opts)->field : (dflt))
+
+/* name checks shared by create and retrieve: 0 or -EINVAL (logged) */
+int lu_check_session_name(const struct liveupdate_ctx *ctx, const char *name);
+
+#endif

@@ -1,0 +1,58 @@
+#!/bin/sh
+# ABI gate, run by `make check`: the shared library exports exactly the
+# symbols of libliveupdate.map, each in a version node; every export carries
+# the liveupdate_ prefix, is declared in the public header and documented in
+# a man page; and the SONAME is libliveupdate.so.1.
+set -u
+top_srcdir=${top_srcdir:-.}
+top_builddir=${top_builddir:-.}
+READELF=${READELF:-readelf}
+so=$top_builddir/lib/.libs/libliveupdate.so
+map=$top_srcdir/libliveupdate.map
+header=$top_srcdir/include/liveupdate/liveupdate.h
+fail=0
+err() { echo "abi-check: FAIL: $*"; fail=1; }
+
+[ -e "$so" ] || { echo "abi-check: $so not built (configure --disable-shared?)"; exit 99; }
+
+soname=$($READELF -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[ "$soname" = libliveupdate.so.1 ] || err "SONAME is '$soname', must stay libliveupdate.so.1 (see configure.ac)"
+
+# Defined, global, default-visibility dynamic symbols, as name@@VERSION.
+exports=$($READELF --dyn-syms -W "$so" | awk '
+	$5 != "LOCAL" && $7 != "UND" && $6 == "DEFAULT" && $8 != "" { print $8 }' |
+	grep -v '^LIBLIVEUPDATE_[0-9.]*$' | sort -u)
+[ -n "$exports" ] || err "no exported symbols found"
+
+nodes=$(sed -n 's/^\(LIBLIVEUPDATE_[0-9.]*\) *{.*/\1/p' "$map")
+mapsyms=$(sed -e 's,/\*.*\*/,,' "$map" | awk '
+	/^\/\*/,/\*\// { next }
+	/global:/ { g = 1; next } /local:/ { g = 0; next }
+	g && /^[ \t]*[a-z_0-9]+;/ { gsub(/[ \t;]/, ""); print }' | sort -u)
+
+for e in $exports; do
+	name=${e%%@*}
+	ver=${e#*@}; ver=${ver#@}
+	case $e in
+	*@*) ;;
+	*) err "$name is exported without a version node: add it to $map"; continue ;;
+	esac
+	echo "$nodes" | grep -qx "$ver" || err "$name has version $ver, which is no node of the map"
+	case $name in liveupdate_*) ;; *) err "$name lacks the liveupdate_ prefix" ;; esac
+	echo "$mapsyms" | grep -qx "$name" || err "$name is exported but not listed in the map"
+	grep -q "\b$name\b *(" "$header" || err "$name is not declared in $header"
+	if ! grep -rqw -- "$name" "$top_srcdir"/man/*.3 2>/dev/null; then
+		err "$name is not documented in any man/*.3 page"
+	fi
+done
+for s in $mapsyms; do
+	echo "$exports" | grep -q "^$s@" || err "$s is in the map but the library does not export it"
+done
+# Every liveupdate_ function the header declares must be exported.
+for d in $(grep -o '\bliveupdate_[a-z_0-9]*(' "$header" | tr -d '(' | sort -u); do
+	echo "$mapsyms" | grep -qx "$d" || err "$d is declared in the header but not in the map"
+done
+
+n=$(echo "$exports" | wc -l)
+[ $fail = 0 ] && echo "abi-check: $n exports, all versioned ($nodes), declared and documented; SONAME $soname"
+exit $fail

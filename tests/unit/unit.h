@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Helpers shared by the unit tests. */
+#ifndef UNIT_H
+#define UNIT_H
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "liveupdate/liveupdate.h"
+#include "mock-kernel.h"
+
+/* Number of open fds in this process. */
+static inline int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1; /* the DIR's own fd */
+}
+
+/* Collects the library's log lines of one context. */
+struct log_capture {
+	int count;
+	int last_priority;
+	char last[1024];
+};
+
+static inline void capture_log(void *data, int priority, const char *file,
+			       int line, const char *fn, const char *format,
+			       va_list args)
+{
+	struct log_capture *c = data;
+
+	(void)file; (void)line; (void)fn;
+	c->count++;
+	c->last_priority = priority;
+	vsnprintf(c->last, sizeof(c->last), format, args);
+}
+
+/* A context on a freshly reset mock kernel that logs into *cap. */
+static inline struct liveupdate_ctx *mock_ctx(struct log_capture *cap)
+{
+	struct liveupdate_ctx *ctx = NULL;
+
+	mock_reset();
+	ck_assert_int_eq(liveupdate_ctx_new(NULL, &ctx), 0);
+	mock_attach(ctx);
+	if (cap) {
+		memset(cap, 0, sizeof(*cap));
+		liveupdate_ctx_set_log_fn(ctx, capture_log, cap);
+		liveupdate_ctx_set_log_priority(ctx, 7);
+	}
+	return ctx;
+}
+
+/* A memfd of len bytes filled with a pattern derived from seed. */
+static inline int pattern_memfd(size_t len, unsigned seed)
+{
+	int fd = memfd_create("unit", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	unsigned char buf[4096];
+
+	ck_assert_int_ge(fd, 0);
+	for (size_t off = 0; off < len; off += sizeof(buf)) {
+		size_t n = len - off < sizeof(buf) ? len - off : sizeof(buf);
+
+		for (size_t i = 0; i < n; i++)
+			buf[i] = (unsigned char)(seed + (off + i) * 31);
+		ck_assert_int_eq(pwrite(fd, buf, n, (off_t)off), (ssize_t)n);
+	}
+	return fd;
+}
+
+static inline int run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
+
+#endif
