@@ -1,0 +1,857 @@
+/*
+ * init.c: PID 1 of libliveupdate's real-kernel test VM.
+ *
+ * Boot (stage 1, or the stage named by lutest.stage=N on the kernel command
+ * line): mount proc, sysfs, devtmpfs and debugfs, then run each registered
+ * scenario (see lutest.h) in its own child process. Output lines on the
+ * console, for tests/vm/vm-result.sh:
+ *
+ *   LUTEST-STAGE-BEGIN <n> <kernel release>
+ *   LUTEST-LOG <scenario> s<n>: <text>
+ *   LUTEST <scenario> PASS|FAIL|SKIP <message>     (once per scenario)
+ *   LUTEST-STAGE-DONE <n>
+ *   LUTEST-KEXEC <n> -> <n+1> ...
+ *   LUTEST-END
+ *
+ * Scenarios that asked to continue hand their session fds to this process
+ * (which copies them with pidfd_getfd()); it keeps them open, kexec_file_load()s /bzImage with an
+ * initrd for the next stage and lutest.stage=<n+1>, and calls
+ * reboot(LINUX_REBOOT_CMD_KEXEC). The next initrd is built here: it is
+ * /payload.cpio (this program, /bzImage, /dev, /proc, /sys) followed by an
+ * archive holding /payload.cpio itself (so the stage after can do the same
+ * again) and /lutest-state (the scenarios' small facts for the next stage).
+ * At the end: reboot(RB_AUTOBOOT); qemu runs with -no-reboot and exits.
+ *
+ * Kernel command line words read here:
+ *   lutest.stage=N       stage number (default 1)
+ *   lutest.only=a,b      run only these scenarios
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/reboot.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lutest.h"
+
+#define MAX_STAGES 8
+#define DEFAULT_TIMEOUT_S 180
+
+extern const struct lt_scenario *const __start_lt_scenarios[];
+extern const struct lt_scenario *const __stop_lt_scenarios[];
+
+int lt_stage;
+const char *lt_name = "-";
+
+/* Child side: pipes to and from PID 1. */
+static int lt_pipe_w = -1, lt_ack_r = -1;
+static int *keep_fds;
+static size_t nkeep, capkeep;
+
+/* Parent side: fds held across the next kexec. */
+static int *held_fds;
+static size_t nheld, capheld;
+
+static int write_all(int fd, const void *buf, size_t len);
+
+/* State read from /lutest-state: "scenario\tkey\tvalue" lines. */
+static char *state_in;
+/* State for the next stage, built by the parent. */
+static char *state_out;
+static size_t state_out_len, state_out_cap;
+
+/* ------------------------------------------------------------------ */
+/* Output                                                              */
+
+static void out_line(const char *prefix, const char *fmt, va_list ap)
+{
+	char buf[4096];
+	int n = snprintf(buf, sizeof(buf), "%s", prefix);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(buf) - 2)
+		n += vsnprintf(buf + n, sizeof(buf) - 2 - n, fmt, ap);
+	if ((size_t)n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	/* One line per write: no newline inside a message. */
+	for (int i = 0; i < n; i++)
+		if (buf[i] == '\n' || buf[i] == '\r')
+			buf[i] = ' ';
+	buf[n++] = '\n';
+	fflush(stdout);
+	for (int off = 0; off < n;) {
+		ssize_t w = write(1, buf + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += w;
+	}
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	out_line("", fmt, ap);
+	va_end(ap);
+}
+
+void lt_log(const char *fmt, ...)
+{
+	char prefix[128];
+	va_list ap;
+	snprintf(prefix, sizeof(prefix), "LUTEST-LOG %s s%d: ", lt_name, lt_stage);
+	va_start(ap, fmt);
+	out_line(prefix, fmt, ap);
+	va_end(ap);
+}
+
+static __attribute__((noreturn)) void verdict(const char *what, int code, const char *fmt, va_list ap)
+{
+	char prefix[128];
+	snprintf(prefix, sizeof(prefix), "LUTEST %s %s s%d: ", lt_name, what, lt_stage);
+	out_line(prefix, fmt, ap);
+	_exit(code);
+}
+
+void lt_pass(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verdict("PASS", LT_PASS, fmt, ap);
+}
+
+void lt_fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verdict("FAIL", LT_FAIL, fmt, ap);
+}
+
+void lt_skip(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verdict("SKIP", LT_SKIP, fmt, ap);
+}
+
+void lt_fail_at(const char *file, int line, const char *cond, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	lt_fail("%s:%d: %s: %s", file, line, cond, msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                             */
+
+uint64_t lt_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
+const char *lt_errname(int e)
+{
+	static __thread char buf[32];
+	const char *s = e ? strerrorname_np(e) : "0";
+	if (s)
+		return s;
+	snprintf(buf, sizeof(buf), "errno %d", e);
+	return buf;
+}
+
+static inline uint64_t mix64(uint64_t x)
+{
+	/* splitmix64 finaliser */
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* Byte i of the pattern is byte (i % 8) of mix64(seed * K + i / 8). */
+static inline uint64_t pattern_word(uint64_t seed, size_t word)
+{
+	return mix64(seed * 0x100000001b3ull + word);
+}
+
+void lt_fill(void *buf, size_t len, uint64_t seed)
+{
+	unsigned char *p = buf;
+	size_t words = len / 8, i;
+	for (i = 0; i < words; i++) {
+		uint64_t w = pattern_word(seed, i);
+		memcpy(p + i * 8, &w, 8);
+	}
+	if (len % 8) {
+		uint64_t w = pattern_word(seed, i);
+		memcpy(p + i * 8, &w, len % 8);
+	}
+}
+
+long lt_verify(const void *buf, size_t len, uint64_t seed)
+{
+	const unsigned char *p = buf;
+	size_t words = len / 8, i;
+	for (i = 0; i < words; i++) {
+		uint64_t w = pattern_word(seed, i), got;
+		memcpy(&got, p + i * 8, 8);
+		if (got != w) {
+			for (size_t b = 0; b < 8; b++)
+				if (((unsigned char *)&w)[b] != p[i * 8 + b])
+					return (long)(i * 8 + b);
+		}
+	}
+	if (len % 8) {
+		uint64_t w = pattern_word(seed, i);
+		for (size_t b = 0; b < len % 8; b++)
+			if (((unsigned char *)&w)[b] != p[i * 8 + b])
+				return (long)(i * 8 + b);
+	}
+	return -1;
+}
+
+uint64_t lt_fnv1a(const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static void *map_fd(int fd, size_t len, int prot)
+{
+	if (len == 0)
+		return NULL;
+	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int lt_fd_fill(int fd, size_t len, uint64_t seed)
+{
+	if (len == 0)
+		return 0;
+	void *p = map_fd(fd, len, PROT_READ | PROT_WRITE);
+	if (!p)
+		return -1;
+	lt_fill(p, len, seed);
+	munmap(p, len);
+	return 0;
+}
+
+long lt_fd_verify(int fd, size_t len, uint64_t seed)
+{
+	if (len == 0)
+		return -1;
+	void *p = map_fd(fd, len, PROT_READ);
+	if (!p)
+		return -2;
+	long r = lt_verify(p, len, seed);
+	munmap(p, len);
+	return r;
+}
+
+uint64_t lt_fd_fnv1a(int fd, size_t len)
+{
+	if (len == 0)
+		return lt_fnv1a("", 0);
+	void *p = map_fd(fd, len, PROT_READ);
+	if (!p)
+		lt_fail("mmap for checksum: %s", strerror(errno));
+	uint64_t h = lt_fnv1a(p, len);
+	munmap(p, len);
+	return h;
+}
+
+static void push_int(int **arr, size_t *n, size_t *cap, int v)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*arr = realloc(*arr, *cap * sizeof(int));
+		if (!*arr) {
+			say("LUTEST-HARNESS out of memory");
+			_exit(1);
+		}
+	}
+	(*arr)[(*n)++] = v;
+}
+
+void lt_keep_fd(int fd)
+{
+	push_int(&keep_fds, &nkeep, &capkeep, fd);
+}
+
+/* ------------------------------------------------------------------ */
+/* State carried to the next stage                                     */
+
+/* Child to PID 1: one line per message ("S<key>\t<value>", "F<fd>", "E"). */
+static void send_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void send_line(const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= (int)sizeof(buf) - 1)
+		lt_fail("harness: message to PID 1 too long");
+	buf[n++] = '\n';
+	if (write_all(lt_pipe_w, buf, n) < 0)
+		lt_fail("harness: write to PID 1: %s", strerror(errno));
+}
+
+void lt_state_put(const char *key, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	int n = snprintf(line, sizeof(line), "%s\t", key);
+	va_start(ap, fmt);
+	n += vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(line) || strpbrk(line + strlen(key) + 1, "\t\n") || strpbrk(key, "\t\n"))
+		lt_fail("harness: bad state entry for key %s", key);
+	send_line("S%s", line);
+}
+
+const char *lt_state_get(const char *key)
+{
+	static char value[2048];
+	const char *found = NULL, *found_end = NULL;
+	size_t nl = strlen(lt_name), kl = strlen(key);
+
+	/* Lines are "scenario\tkey\tvalue"; the last one for a key wins. */
+	for (const char *p = state_in; p && *p;) {
+		const char *end = strchrnul(p, '\n');
+		if ((size_t)(end - p) >= nl + kl + 2 && !strncmp(p, lt_name, nl) && p[nl] == '\t' &&
+		    !strncmp(p + nl + 1, key, kl) && p[nl + 1 + kl] == '\t') {
+			found = p + nl + kl + 2;
+			found_end = end;
+		}
+		p = *end ? end + 1 : end;
+	}
+	if (!found)
+		return NULL;
+	size_t vl = found_end - found;
+	if (vl >= sizeof(value))
+		vl = sizeof(value) - 1;
+	memcpy(value, found, vl);
+	value[vl] = 0;
+	return value;
+}
+
+uint64_t lt_state_get_u64(const char *key)
+{
+	const char *v = lt_state_get(key);
+	char *end;
+	if (!v)
+		lt_fail("state from the previous stage lacks '%s'", key);
+	errno = 0;
+	uint64_t r = strtoull(v, &end, 0);
+	if (errno || *end)
+		lt_fail("state '%s' is not a number: '%s'", key, v);
+	return r;
+}
+
+static void state_out_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void state_out_printf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int need = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (state_out_len + need + 1 > state_out_cap) {
+		state_out_cap = (state_out_len + need + 1) * 2;
+		state_out = realloc(state_out, state_out_cap);
+		if (!state_out) {
+			say("LUTEST-HARNESS out of memory");
+			_exit(1);
+		}
+	}
+	va_start(ap, fmt);
+	state_out_len += vsnprintf(state_out + state_out_len, need + 1, fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------------ */
+/* Files                                                               */
+
+static char *read_file(const char *path, size_t *lenp)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap + 1);
+	for (;;) {
+		if (len == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap + 1);
+		}
+		ssize_t r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += r;
+	}
+	close(fd);
+	buf[len] = 0;
+	if (lenp)
+		*lenp = len;
+	return buf;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= w;
+	}
+	return 0;
+}
+
+/* One newc cpio entry (regular file, or the trailer when data == NULL). */
+static int cpio_entry(int fd, unsigned ino, const char *name, const void *data, size_t len)
+{
+	char hdr[111 + 256];
+	static const char zeros[4];
+	size_t namesize = strlen(name) + 1;
+	int n = snprintf(hdr, sizeof(hdr),
+			 "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
+			 ino, data ? 0100644 : 0, 0, 0, 1, 0, (unsigned)len, 0, 0, 0, 0,
+			 (unsigned)namesize, 0);
+	if (n != 110)
+		return -1;
+	memcpy(hdr + 110, name, namesize);
+	size_t hlen = 110 + namesize;
+	size_t pad = (4 - hlen % 4) % 4;
+	memset(hdr + hlen, 0, pad);
+	if (write_all(fd, hdr, hlen + pad))
+		return -1;
+	if (len && write_all(fd, data, len))
+		return -1;
+	if (len % 4 && write_all(fd, zeros, 4 - len % 4))
+		return -1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Running scenarios                                                   */
+
+static int is_selected(const char *only, const char *name)
+{
+	if (!only || !*only)
+		return 1;
+	size_t nl = strlen(name);
+	for (const char *p = only; *p;) {
+		const char *e = strchrnul(p, ',');
+		if ((size_t)(e - p) == nl && !strncmp(p, name, nl))
+			return 1;
+		p = *e ? e + 1 : e;
+	}
+	return 0;
+}
+
+static int was_active(const char *name)
+{
+	size_t nl = strlen(name);
+	for (const char *p = state_in; p && *p;) {
+		const char *end = strchrnul(p, '\n');
+		if (!strncmp(p, "-\tactive\t", 9) && (size_t)(end - p - 9) == nl &&
+		    !strncmp(p + 9, name, nl))
+			return 1;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+/*
+ * Runs one stage of a scenario; returns LT_PASS/FAIL/SKIP/CONTINUE.
+ *
+ * The child reports on a pipe, one line per message: "S<key>\t<value>"
+ * (state for the next stage), "F<fd>" (an fd to hold across the live
+ * update: PID 1 copies it with pidfd_getfd(), so the test kernel needs no
+ * Unix sockets), "E" (end; the child then waits for PID 1's ack so that its
+ * fds stay valid until copied).
+ */
+static int handle_line(const struct lt_scenario *sc, int pidfd, char *line, int *ended)
+{
+	switch (line[0]) {
+	case 'S':
+		state_out_printf("%s\t%s\n", sc->name, line + 1);
+		return 0;
+	case 'F': {
+		int fd = atoi(line + 1);
+		int copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+		if (copy < 0) {
+			say("LUTEST-HARNESS %s: pidfd_getfd(%d): %s", sc->name, fd, strerror(errno));
+			return -1;
+		}
+		push_int(&held_fds, &nheld, &capheld, copy);
+		return 0;
+	}
+	case 'E':
+		*ended = 1;
+		return 0;
+	}
+	say("LUTEST-HARNESS %s: bad message '%s'", sc->name, line);
+	return -1;
+}
+
+static int run_scenario(const struct lt_scenario *sc, int stage)
+{
+	int up[2], ack[2];
+	int tmo = sc->timeout_s > 0 ? sc->timeout_s : DEFAULT_TIMEOUT_S;
+	uint64_t t0 = lt_now_ns();
+
+	if (pipe2(up, O_CLOEXEC) < 0 || pipe2(ack, O_CLOEXEC) < 0) {
+		say("LUTEST %s FAIL s%d: harness: pipe: %s", sc->name, stage, strerror(errno));
+		return LT_FAIL;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		say("LUTEST %s FAIL s%d: harness: fork: %s", sc->name, stage, strerror(errno));
+		return LT_FAIL;
+	}
+	if (pid == 0) {
+		close(up[0]);
+		close(ack[1]);
+		/* Other scenarios' held fds are none of this one's business. */
+		for (size_t i = 0; i < nheld; i++)
+			close(held_fds[i]);
+		lt_pipe_w = up[1];
+		lt_ack_r = ack[0];
+		lt_name = sc->name;
+		lt_stage = stage;
+		signal(SIGPIPE, SIG_IGN);
+		int r = sc->run(stage);
+		switch (r) {
+		case LT_CONTINUE: {
+			for (size_t i = 0; i < nkeep; i++)
+				send_line("F%d", keep_fds[i]);
+			send_line("E");
+			char c;
+			while (read(lt_ack_r, &c, 1) < 0 && errno == EINTR)
+				;
+			lt_log("stage done, %zu fd(s) handed to PID 1 for the live update", nkeep);
+			_exit(LT_CONTINUE);
+		}
+		case LT_PASS:
+			lt_pass("ok");
+		case LT_SKIP:
+			lt_skip("skipped");
+		default:
+			lt_fail("scenario returned %d", r);
+		}
+	}
+	close(up[1]);
+	close(ack[0]);
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		say("LUTEST-HARNESS pidfd_open: %s", strerror(errno));
+
+	/* Collect the child's messages until it closes its end. */
+	size_t held_before = nheld, state_before = state_out_len;
+	int timed_out = 0, ended = 0, broken = 0;
+	char buf[8192];
+	size_t blen = 0;
+	for (;;) {
+		int64_t left_ms = (int64_t)tmo * 1000 - (int64_t)((lt_now_ns() - t0) / 1000000);
+		if (left_ms <= 0) {
+			timed_out = 1;
+			break;
+		}
+		struct pollfd pfd = { .fd = up[0], .events = POLLIN };
+		int pr = poll(&pfd, 1, (int)left_ms);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0) {
+			timed_out = 1;
+			break;
+		}
+		ssize_t n = read(up[0], buf + blen, sizeof(buf) - 1 - blen);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		blen += n;
+		char *p = buf, *nl;
+		while ((nl = memchr(p, '\n', buf + blen - p))) {
+			*nl = 0;
+			if (handle_line(sc, pidfd, p, &ended) < 0)
+				broken = 1;
+			p = nl + 1;
+		}
+		blen = buf + blen - p;
+		memmove(buf, p, blen);
+		if (blen == sizeof(buf) - 1) {
+			say("LUTEST-HARNESS %s: message too long", sc->name);
+			broken = 1;
+			blen = 0;
+		}
+		if (ended) {
+			/* Every fd is copied: let the child exit. */
+			if (write(ack[1], "k", 1) < 0)
+				broken = 1;
+			ended = 0;
+		}
+	}
+	if (timed_out)
+		kill(pid, SIGKILL);
+	close(up[0]);
+	close(ack[1]);
+	if (pidfd >= 0)
+		close(pidfd);
+
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	double secs = (lt_now_ns() - t0) / 1e9;
+	int r;
+	if (timed_out) {
+		say("LUTEST %s FAIL s%d: timed out after %d s", sc->name, stage, tmo);
+		r = LT_FAIL;
+	} else if (WIFSIGNALED(st)) {
+		const char *sig = sigabbrev_np(WTERMSIG(st));
+		say("LUTEST %s FAIL s%d: crashed: killed by signal SIG%s", sc->name, stage, sig ? sig : "?");
+		r = LT_FAIL;
+	} else {
+		r = WEXITSTATUS(st);
+		if (r != LT_PASS && r != LT_FAIL && r != LT_SKIP && r != LT_CONTINUE) {
+			say("LUTEST %s FAIL s%d: exited with status %d", sc->name, stage, r);
+			r = LT_FAIL;
+		} else if (r == LT_CONTINUE && broken) {
+			say("LUTEST %s FAIL s%d: harness could not take over its fds", sc->name, stage);
+			r = LT_FAIL;
+		}
+	}
+	say("LUTEST-LOG %s s%d: stage took %.3f s", sc->name, stage, secs);
+	if (r != LT_CONTINUE) {
+		/* Nothing of a finished scenario crosses the live update. */
+		for (size_t i = held_before; i < nheld; i++)
+			close(held_fds[i]);
+		nheld = held_before;
+		state_out_len = state_before;
+		if (state_out)
+			state_out[state_out_len] = 0;
+	}
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Kexec into the next stage                                           */
+
+static int build_next_initrd(const char *path)
+{
+	size_t plen;
+	char *payload = read_file("/payload.cpio", &plen);
+	if (!payload) {
+		say("LUTEST-HARNESS cannot read /payload.cpio: %s", strerror(errno));
+		return -1;
+	}
+	int fd = open(path, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0600);
+	int ok = fd >= 0 &&
+		 !write_all(fd, payload, plen) &&
+		 !cpio_entry(fd, 900001, "payload.cpio", payload, plen) &&
+		 !cpio_entry(fd, 900002, "lutest-state", state_out ? state_out : "", state_out_len) &&
+		 !cpio_entry(fd, 0, "TRAILER!!!", NULL, 0);
+	free(payload);
+	if (!ok) {
+		say("LUTEST-HARNESS cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	/* kexec_file_load() refuses a file open for writing (ETXTBSY). */
+	close(fd);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+static char *next_cmdline(int next_stage)
+{
+	char *cur = read_file("/proc/cmdline", NULL);
+	if (!cur)
+		return NULL;
+	size_t cap = strlen(cur) + 64;
+	char *out = malloc(cap), *o = out;
+	*o = 0;
+	for (char *tok = strtok(cur, " \t\n"); tok; tok = strtok(NULL, " \t\n")) {
+		if (!strncmp(tok, "lutest.stage=", 13))
+			continue;
+		o += sprintf(o, "%s%s", o == out ? "" : " ", tok);
+	}
+	sprintf(o, "%slutest.stage=%d", o == out ? "" : " ", next_stage);
+	free(cur);
+	return out;
+}
+
+static int do_kexec(int stage)
+{
+	int next = stage + 1;
+	char *cmdline = next_cmdline(next);
+	if (!cmdline) {
+		say("LUTEST-HARNESS cannot read /proc/cmdline");
+		return -1;
+	}
+	int ifd = build_next_initrd("/lutest-next-initrd");
+	int kfd = open("/bzImage", O_RDONLY | O_CLOEXEC);
+	if (ifd < 0 || kfd < 0) {
+		say("LUTEST-HARNESS cannot open /bzImage or the next initrd: %s", strerror(errno));
+		return -1;
+	}
+	uint64_t t0 = lt_now_ns();
+	long r = syscall(SYS_kexec_file_load, kfd, ifd, strlen(cmdline) + 1, cmdline, 0UL);
+	uint64_t t1 = lt_now_ns();
+	if (r < 0) {
+		say("LUTEST-HARNESS kexec_file_load: %s", strerror(errno));
+		return -1;
+	}
+	close(kfd);
+	close(ifd);
+	unlink("/lutest-next-initrd");
+	say("LUTEST-KEXEC %d -> %d kexec_file_load %.1f ms, %zu fd(s) held, cmdline: %s", stage, next,
+	    (t1 - t0) / 1e6, nheld, cmdline);
+	sync();
+	reboot(LINUX_REBOOT_CMD_KEXEC);
+	say("LUTEST-HARNESS reboot(LINUX_REBOOT_CMD_KEXEC): %s", strerror(errno));
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void setup_system(void)
+{
+	mkdir("/proc", 0755);
+	mkdir("/sys", 0755);
+	mkdir("/dev", 0755);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	int con = open("/dev/console", O_RDWR | O_NOCTTY);
+	if (con >= 0) {
+		dup2(con, 0);
+		dup2(con, 1);
+		dup2(con, 2);
+		if (con > 2)
+			close(con);
+	}
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	struct rlimit rl = { 65536, 65536 };
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		say("LUTEST-HARNESS setrlimit(NOFILE): %s", strerror(errno));
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+static void the_end(void)
+{
+	say("LUTEST-END");
+	sync();
+	if (getpid() == 1)
+		reboot(RB_AUTOBOOT);
+	exit(0);
+}
+
+int main(void)
+{
+	setup_system();
+
+	char *cmdline = read_file("/proc/cmdline", NULL);
+	int stage = 1;
+	char *only = NULL;
+	if (cmdline) {
+		for (char *tok = strtok(cmdline, " \t\n"); tok; tok = strtok(NULL, " \t\n")) {
+			if (!strncmp(tok, "lutest.stage=", 13))
+				stage = atoi(tok + 13);
+			else if (!strncmp(tok, "lutest.only=", 12))
+				only = tok + 12;
+		}
+	}
+	lt_stage = stage;
+
+	struct utsname u;
+	uname(&u);
+	struct stat st;
+	say("LUTEST-STAGE-BEGIN %d %s %s /dev/liveupdate:%s", stage, u.release, u.machine,
+	    stat("/dev/liveupdate", &st) == 0 ? "present" : "absent");
+
+	if (stage > 1) {
+		state_in = read_file("/lutest-state", NULL);
+		if (!state_in) {
+			say("LUTEST-HARNESS stage %d without /lutest-state", stage);
+			the_end();
+		}
+	}
+
+	size_t nsc = __stop_lt_scenarios - __start_lt_scenarios;
+	int any_continue = 0;
+	if (stage == 1) {
+		char list[4096] = "";
+		size_t o = 0;
+		for (size_t i = 0; i < nsc; i++)
+			if (is_selected(only, __start_lt_scenarios[i]->name))
+				o += snprintf(list + o, o < sizeof(list) ? sizeof(list) - o : 0, " %s",
+					      __start_lt_scenarios[i]->name);
+		say("LUTEST-SCENARIOS%s", list);
+	}
+	for (size_t i = 0; i < nsc; i++) {
+		const struct lt_scenario *sc = __start_lt_scenarios[i];
+		if (stage == 1 ? !is_selected(only, sc->name) : !was_active(sc->name))
+			continue;
+		int r = run_scenario(sc, stage);
+		if (r == LT_CONTINUE) {
+			if (stage >= MAX_STAGES) {
+				say("LUTEST %s FAIL s%d: wants more than %d stages", sc->name, stage,
+				    MAX_STAGES);
+				continue;
+			}
+			state_out_printf("-\tactive\t%s\n", sc->name);
+			any_continue = 1;
+		}
+	}
+	say("LUTEST-STAGE-DONE %d", stage);
+
+	if (any_continue && do_kexec(stage) < 0) {
+		/* Every scenario still waiting for the live update has failed. */
+		for (const char *p = state_out; p && *p;) {
+			const char *end = strchrnul(p, '\n');
+			if (!strncmp(p, "-\tactive\t", 9))
+				say("LUTEST %.*s FAIL s%d: the live update (kexec) to stage %d failed",
+				    (int)(end - p - 9), p + 9, stage, stage + 1);
+			p = *end ? end + 1 : end;
+		}
+	}
+	the_end();
+	return 0;
+}

@@ -1,0 +1,199 @@
+#!/bin/bash
+# run-vm.sh: build the guest's static /init with the scenarios of tests/vm/,
+# pack the initramfs, boot the live-update kernel under qemu (always under
+# `timeout`), and keep the serial console log for tests/vm/vm-result.sh.
+#
+# Usage: run-vm.sh [--srcdir TOP_SRCDIR] [--builddir TOP_BUILDDIR] [--out DIR]
+#
+# Writes into DIR (default tests/vm/out):
+#   vm-status      one line: "BOOTED ...", "SKIP <why>" or "ERROR <why>"
+#   vm-serial.log  the guest's serial console (every stage, every kernel)
+#   vm-host.log    results produced on the host (uapi-check, unbuilt scenarios)
+#   vm-build.log   compiler output for the guest program
+#   initrd.cpio, init, qemu-cmd.sh   to re-run the same VM by hand
+# It exits 0 whenever it could record a status; the .vmt tests judge.
+#
+# Environment:
+#   CC                    compiler for the static guest program (default cc)
+#   LUTEST_BZIMAGE        use this kernel instead of fetching/building one
+#   LUTEST_ONLY=a,b       run only these scenarios in the guest
+#   LUTEST_VM_TIMEOUT     seconds for the whole VM run (default 300)
+#   LUTEST_VM_MEM         guest memory (default 1G)
+#   LUTEST_APPEND         extra kernel command line words
+#   and those of fetch-kernel.sh and build-kernel.sh.
+set -uo pipefail
+
+srcdir=.
+builddir=.
+out=tests/vm/out
+while [ $# -gt 0 ]; do
+	case $1 in
+	--srcdir) srcdir=$2; shift 2 ;;
+	--builddir) builddir=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+	*) echo "run-vm.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+mkdir -p "$out" || exit 2
+out=$(cd "$out" && pwd)
+srcdir=$(cd "$srcdir" && pwd)
+builddir=$(cd "$builddir" && pwd)
+here=$srcdir/tests/vm
+CC=${CC:-cc}
+VM_TIMEOUT=${LUTEST_VM_TIMEOUT:-300}
+
+rm -f "$out/vm-status" "$out/vm-serial.log" "$out/vm-host.log" "$out/vm-build.log"
+: >"$out/vm-host.log"
+
+t_start=$(date +%s.%N)
+elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $1" | bc)"; }
+log() { echo "run-vm: $*" >&2; }
+finish() { echo "$*" >"$out/vm-status"; log "$*"; exit 0; }
+host_result() { echo "$*" >>"$out/vm-host.log"; }
+
+# --- what the host needs --------------------------------------------------
+QEMU=${LUTEST_QEMU:-qemu-system-x86_64}
+if ! command -v "$QEMU" >/dev/null; then
+	finish "SKIP $QEMU not found: install it with 'apt-get install qemu-system-x86'"
+fi
+for tool in cpio timeout bc; do
+	command -v "$tool" >/dev/null || finish "SKIP $tool not found: install it with 'apt-get install $tool'"
+done
+if ! echo 'int main(void){return 0;}' | $CC -static -x c - -o "$out/.static-probe" 2>/dev/null; then
+	rm -f "$out/.static-probe"
+	finish "SKIP $CC cannot link static programs: install libc6-dev"
+fi
+rm -f "$out/.static-probe"
+
+# --- kernel -----------------------------------------------------------------
+if [ -n "${LUTEST_BZIMAGE:-}" ]; then
+	BZIMAGE=$LUTEST_BZIMAGE
+	env_lines=$("$here/fetch-kernel.sh" 2>>"$out/vm-build.log") || env_lines=""
+	eval "$env_lines"
+else
+	t0=$(date +%s.%N)
+	if ! env_lines=$("$here/build-kernel.sh" 2> >(tee -a "$out/vm-build.log" >&2)); then
+		if grep -q "missing for the kernel build" "$out/vm-build.log"; then
+			finish "SKIP $(grep -o 'missing for the kernel build.*' "$out/vm-build.log" | tail -n1)"
+		fi
+		finish "ERROR could not fetch or build the kernel; see $out/vm-build.log"
+	fi
+	eval "$env_lines"
+	BZIMAGE=$LUTEST_BZIMAGE
+	log "kernel ready in $(elapsed "$t0") s: $BZIMAGE"
+fi
+[ -r "$BZIMAGE" ] || finish "ERROR kernel image $BZIMAGE not readable"
+
+# --- uapi-check: the library's uAPI copy against the kernel's header -------
+uapi_inc=${LUTEST_LIBC_DEV_INCLUDE:-}
+if [ ! -r "$srcdir/tests/uapi-check.sh" ]; then
+	host_result "LUTEST uapi-check SKIP host: tests/uapi-check.sh does not exist"
+elif [ -z "$uapi_inc" ]; then
+	host_result "LUTEST uapi-check FAIL host: no downloaded linux-libc-dev (fetch-kernel.sh failed)"
+else
+	uout=$(top_srcdir=$srcdir top_builddir=$builddir CC=$CC LIVEUPDATE_UAPI_INCLUDE=$uapi_inc \
+		timeout 120 sh "$srcdir/tests/uapi-check.sh" 2>&1)
+	urc=$?
+	while IFS= read -r l; do host_result "LUTEST-LOG uapi-check host: $l"; done <<<"$uout"
+	case $urc in
+	0) host_result "LUTEST uapi-check PASS host: lib/luo-uapi.h matches linux-libc-dev $LUTEST_LIBC_DEV_DEBVER" ;;
+	77) host_result "LUTEST uapi-check SKIP host: tests/uapi-check.sh skipped" ;;
+	*) host_result "LUTEST uapi-check FAIL host: tests/uapi-check.sh exited $urc against linux-libc-dev $LUTEST_LIBC_DEV_DEBVER" ;;
+	esac
+fi
+
+# --- the guest program ------------------------------------------------------
+work=$(mktemp -d "${TMPDIR:-/tmp}/lutest-vm.XXXXXX") || finish "ERROR mktemp failed"
+trap 'rm -rf "$work"' EXIT
+
+# <linux/liveupdate.h> for raw-ioctl scenarios: only that header from the
+# downloaded linux-libc-dev, the rest of <linux/*> stays the system's.
+if [ -n "$uapi_inc" ] && [ -r "$uapi_inc/linux/liveupdate.h" ]; then
+	mkdir -p "$work/include/linux"
+	cp "$uapi_inc/linux/liveupdate.h" "$work/include/linux/"
+fi
+
+sources=("$here/init.c")
+for f in "$here"/sc-raw-*.c; do
+	[ -e "$f" ] && sources+=("$f")
+done
+
+lib_a=""
+for cand in "$builddir/lib/.libs/libliveupdate.a"; do
+	[ -r "$cand" ] && lib_a=$cand && break
+done
+lib_sources=()
+for f in "$here"/sc-lib-*.c; do
+	[ -e "$f" ] && lib_sources+=("$f")
+done
+if [ ${#lib_sources[@]} -gt 0 ]; then
+	if [ -n "$lib_a" ] && [ -r "$srcdir/include/liveupdate/liveupdate.h" ]; then
+		sources+=("${lib_sources[@]}")
+	else
+		for f in "${lib_sources[@]}"; do
+			n=$(basename "$f" .c); n=${n#sc-}
+			host_result "LUTEST $n FAIL host: not built into the guest: lib/.libs/libliveupdate.a missing (configure with static libraries enabled, then make)"
+		done
+	fi
+fi
+
+cflags=(-static -O2 -g -Wall -Wextra -std=gnu11 -pthread -I"$here" -I"$work/include")
+libs=()
+if [ ${#sources[@]} -gt 0 ] && [ -n "$lib_a" ]; then
+	cflags+=(-I"$srcdir/include")
+	libs+=("$lib_a")
+fi
+log "compiling the guest /init (${#sources[@]} source files)"
+if ! timeout 300 $CC "${cflags[@]}" -o "$out/init" "${sources[@]}" "${libs[@]}" >>"$out/vm-build.log" 2>&1; then
+	cat "$out/vm-build.log" >&2
+	finish "ERROR the guest program did not compile; see $out/vm-build.log"
+fi
+
+# --- initramfs: payload.cpio, then an archive holding payload.cpio ----------
+mkdir -p "$work/payload/dev" "$work/payload/proc" "$work/payload/sys" "$work/wrap"
+cp "$out/init" "$work/payload/init"
+cp "$BZIMAGE" "$work/payload/bzImage"
+(cd "$work/payload" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
+	>"$work/wrap/payload.cpio" || finish "ERROR cpio failed"
+(cd "$work/wrap" && echo payload.cpio | cpio -o -H newc -R 0:0 --quiet) >"$work/wrap.cpio" ||
+	finish "ERROR cpio failed"
+cat "$work/wrap/payload.cpio" "$work/wrap.cpio" >"$out/initrd.cpio"
+
+# --- boot ---------------------------------------------------------------------
+cmdline="console=ttyS0 liveupdate=on panic=-1 loglevel=4 lutest.stage=1"
+[ -n "${LUTEST_ONLY:-}" ] && cmdline="$cmdline lutest.only=$LUTEST_ONLY"
+[ -n "${LUTEST_APPEND:-}" ] && cmdline="$cmdline $LUTEST_APPEND"
+qemu_cmd=("$QEMU" -accel tcg -m "${LUTEST_VM_MEM:-1G}" -smp 2 -no-reboot -nographic -nodefaults
+	-serial "file:$out/vm-serial.log" -append "$cmdline"
+	-kernel "$BZIMAGE" -initrd "$out/initrd.cpio")
+{
+	echo "#!/bin/sh"
+	echo "# re-run the last check-vm VM by hand"
+	printf 'timeout --kill-after=10 %s' "$VM_TIMEOUT"
+	printf ' %q' "${qemu_cmd[@]}"
+	echo " </dev/null"
+} >"$out/qemu-cmd.sh"
+chmod +x "$out/qemu-cmd.sh"
+
+log "booting linux ${LUTEST_KERNEL_DEBVER:-?} under qemu (timeout $VM_TIMEOUT s)"
+t0=$(date +%s.%N)
+timeout --kill-after=10 "$VM_TIMEOUT" "${qemu_cmd[@]}" </dev/null >"$work/qemu.out" 2>&1
+qrc=$?
+vm_secs=$(elapsed "$t0")
+[ -s "$work/qemu.out" ] && sed 's/^/qemu: /' "$work/qemu.out" >>"$out/vm-build.log"
+touch "$out/vm-serial.log"
+
+stages=$(grep -ac '^LUTEST-STAGE-DONE' "$out/vm-serial.log")
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	what="timed out after $VM_TIMEOUT s"
+elif [ "$qrc" != 0 ]; then
+	what="qemu exited with status $qrc"
+elif grep -aq '^LUTEST-END' "$out/vm-serial.log"; then
+	what="completed"
+else
+	what="ended before LUTEST-END (guest crash or kernel panic?)"
+fi
+log "VM $what: $stages stage(s) in $vm_secs s; total $(elapsed "$t_start") s; serial log: $out/vm-serial.log"
+finish "BOOTED $what; qemu status $qrc; $stages stage(s); vm ${vm_secs} s; total $(elapsed "$t_start") s; kernel ${LUTEST_KERNEL_DEBVER:-$BZIMAGE}"
