@@ -64,11 +64,49 @@ bool lu_opts_valid(const void *opts, size_t user_size, size_t known_size)
 	return true;
 }
 
+/*
+ * The kernel unless the caller or, for DEFAULT only, the environment
+ * (LIBLIVEUPDATE_BACKEND=sim) explicitly asks for the simulator.
+ */
+static int choose_backend(struct liveupdate_ctx *ctx, enum liveupdate_backend want,
+			  const char *sim_socket)
+{
+	const char *env;
+
+	if (want == LIVEUPDATE_BACKEND_DEFAULT) {
+		env = secure_getenv("LIBLIVEUPDATE_BACKEND");
+		want = LIVEUPDATE_BACKEND_KERNEL;
+		if (env && strcmp(env, "sim") == 0)
+			want = LIVEUPDATE_BACKEND_SIM;
+		else if (env && *env && strcmp(env, "kernel") != 0)
+			return lu_bad_arg(ctx, "LIBLIVEUPDATE_BACKEND=\"%s\" is neither "
+					  "\"kernel\" nor \"sim\"", env);
+	}
+	switch (want) {
+	case LIVEUPDATE_BACKEND_KERNEL:
+		return 0;
+	case LIVEUPDATE_BACKEND_SIM: {
+		void *data;
+		int ret = lu_sim_backend_new(ctx, sim_socket, &data);
+
+		if (ret < 0)
+			return ret;
+		lu_ctx_set_backend(ctx, &lu_sim_backend, data);
+		ctx->backend = LIVEUPDATE_BACKEND_SIM;
+		return 0;
+	}
+	default:
+		return lu_bad_arg(ctx, "liveupdate_ctx_new: backend %d is unknown",
+				  (int)want);
+	}
+}
+
 LU_EXPORT int liveupdate_ctx_new(const struct liveupdate_ctx_opts *opts,
 				 struct liveupdate_ctx **ctxp)
 {
 	const char *path, *env;
 	struct liveupdate_ctx *ctx;
+	int ret;
 
 	if (!ctxp)
 		return lu_bad_arg(NULL, "liveupdate_ctx_new: ctxp is NULL");
@@ -96,6 +134,7 @@ LU_EXPORT int liveupdate_ctx_new(const struct liveupdate_ctx_opts *opts,
 	ctx->log_fn = log_to_stderr;
 	ctx->log_priority = LOG_ERR;
 	ctx->ops = &lu_kernel_backend;
+	ctx->backend = LIVEUPDATE_BACKEND_KERNEL;
 
 	env = secure_getenv("LIBLIVEUPDATE_LOG");
 	if (env && *env) {
@@ -107,10 +146,25 @@ LU_EXPORT int liveupdate_ctx_new(const struct liveupdate_ctx_opts *opts,
 			lu_err(ctx, "LIBLIVEUPDATE_LOG=\"%s\" is not a syslog level "
 			       "(err, info, debug or 0..7); ignored", env);
 	}
-	lu_dbg(ctx, "context %p: device %s, backend %s", (void *)ctx,
-	       ctx->device_path, ctx->ops->name);
+
+	ret = choose_backend(ctx, lu_opts_get(opts, backend, LIVEUPDATE_BACKEND_DEFAULT),
+			     lu_opts_get(opts, sim_socket, NULL));
+	if (ret < 0) {
+		liveupdate_ctx_unref(ctx);
+		return ret;
+	}
+	/* said at info level: nobody should be simulated without knowing */
+	lu_log_cond(ctx, ctx->backend == LIVEUPDATE_BACKEND_SIM ? LOG_NOTICE : LOG_DEBUG,
+		    "context %p: device %s, backend %s", (void *)ctx,
+		    ctx->device_path, ctx->ops->name);
 	*ctxp = ctx;
 	return 0;
+}
+
+LU_EXPORT enum liveupdate_backend
+liveupdate_ctx_get_backend(const struct liveupdate_ctx *ctx)
+{
+	return ctx ? ctx->backend : (enum liveupdate_backend)0;
 }
 
 LU_EXPORT struct liveupdate_ctx *liveupdate_ctx_ref(struct liveupdate_ctx *ctx)
@@ -127,6 +181,8 @@ LU_EXPORT struct liveupdate_ctx *liveupdate_ctx_unref(struct liveupdate_ctx *ctx
 	if (__atomic_sub_fetch(&ctx->refcount, 1, __ATOMIC_ACQ_REL) > 0)
 		return ctx;
 	liveupdate_ctx_close_device(ctx);
+	if (ctx->ops->release)
+		ctx->ops->release(ctx->ops_data);
 	pthread_mutex_destroy(&ctx->device_lock);
 	free(ctx->device_path);
 	free(ctx);
@@ -163,6 +219,8 @@ liveupdate_ctx_get_device_path(const struct liveupdate_ctx *ctx)
 void lu_ctx_set_backend(struct liveupdate_ctx *ctx,
 			const struct lu_backend_ops *ops, void *data)
 {
+	if (ctx->ops->release)
+		ctx->ops->release(ctx->ops_data);
 	ctx->ops = ops;
 	ctx->ops_data = data;
 	lu_dbg(ctx, "context %p: backend %s", (void *)ctx, ops->name);

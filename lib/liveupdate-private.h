@@ -31,11 +31,22 @@ struct lu_backend_ops {
 	/* kexec_file_load(2); initrd_fd -1 for none */
 	int (*kexec_file_load)(void *data, int kernel_fd, int initrd_fd,
 			       const char *cmdline, unsigned long flags);
-	/* sync(2) and reboot(2) into the loaded kernel */
+	/* sync(2) and reboot(2) into the loaded kernel; 0 after a simulated one */
 	int (*reboot_kexec)(void *data);
+	/* free data when the context goes; NULL if there is nothing to free */
+	void (*release)(void *data);
 };
 
 extern const struct lu_backend_ops lu_kernel_backend;
+
+/*
+ * lib/backend-sim.c: the liveupdate-sim(1) daemon behind the seam. Set up
+ * its data for a context: socket NULL means LIBLIVEUPDATE_SIM_SOCKET or the
+ * simulator's default path. Returns 0 or a negative errno (logged).
+ */
+extern const struct lu_backend_ops lu_sim_backend;
+int lu_sim_backend_new(struct liveupdate_ctx *ctx, const char *socket,
+		       void **datap);
 
 struct liveupdate_ctx {
 	int refcount;                 /* atomic */
@@ -45,6 +56,7 @@ struct liveupdate_ctx {
 	liveupdate_log_fn log_fn;
 	void *log_data;
 	int log_priority;
+	enum liveupdate_backend backend;  /* KERNEL or SIM, never DEFAULT */
 	const struct lu_backend_ops *ops;
 	void *ops_data;
 };

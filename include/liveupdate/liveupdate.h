@@ -73,15 +73,39 @@ extern "C" {
 struct liveupdate_ctx;
 
 /**
+ * enum liveupdate_backend - what stands behind the context: the kernel or
+ * the userspace simulator (liveupdate-sim(1)).
+ * @LIVEUPDATE_BACKEND_DEFAULT: the kernel, unless the environment variable
+ *      LIBLIVEUPDATE_BACKEND is "sim" (then the simulator, at the socket in
+ *      LIBLIVEUPDATE_SIM_SOCKET if set).
+ * @LIVEUPDATE_BACKEND_KERNEL: the kernel, whatever the environment says.
+ * @LIVEUPDATE_BACKEND_SIM: the simulator.
+ */
+enum liveupdate_backend {
+	LIVEUPDATE_BACKEND_DEFAULT = 0,
+	LIVEUPDATE_BACKEND_KERNEL = 1,
+	LIVEUPDATE_BACKEND_SIM = 2,
+	_LIVEUPDATE_BACKEND_PIN = 0x7fffffff /* keeps it 32-bit */
+};
+
+/**
  * struct liveupdate_ctx_opts - options for liveupdate_ctx_new().
  * @sz: sizeof(struct liveupdate_ctx_opts), set by LIVEUPDATE_OPTS().
  * @device_path: the device to open; NULL means "/dev/liveupdate".
+ * @backend: kernel or simulator; 0 (DEFAULT) means the kernel unless the
+ *      environment asks for the simulator. Production code that must never
+ *      be simulated sets LIVEUPDATE_BACKEND_KERNEL.
+ * @sim_socket: the simulator's socket; NULL means LIBLIVEUPDATE_SIM_SOCKET
+ *      or the simulator's default ($XDG_RUNTIME_DIR/liveupdate-sim/socket,
+ *      or /run/liveupdate-sim/socket for root). Ignored for the kernel.
  *
  * Since: 1.0
  */
 struct liveupdate_ctx_opts {
 	size_t sz;
 	const char *device_path;
+	enum liveupdate_backend backend;
+	const char *sim_socket;
 	size_t :0;
 };
 
@@ -175,6 +199,14 @@ int liveupdate_ctx_open_device(struct liveupdate_ctx *ctx);
  * Since: 1.0
  */
 void liveupdate_ctx_close_device(struct liveupdate_ctx *ctx);
+
+/**
+ * liveupdate_ctx_get_backend - the backend this context uses.
+ * Returns: LIVEUPDATE_BACKEND_KERNEL or LIVEUPDATE_BACKEND_SIM (never
+ * DEFAULT), or 0 if @ctx is NULL.
+ * Since: 1.0
+ */
+enum liveupdate_backend liveupdate_ctx_get_backend(const struct liveupdate_ctx *ctx);
 
 /**
  * liveupdate_ctx_get_device_path - the path of the device this context opens.
