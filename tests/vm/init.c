@@ -25,6 +25,12 @@
  * Kernel command line words read here:
  *   lutest.stage=N       stage number (default 1)
  *   lutest.only=a,b      run only these scenarios
+ *   lutest.via=lib|raw   how the previous kernel kexec'ed into this one
+ *
+ * Built with -DLUTEST_WITH_LIB (run-vm.sh does when the library's static
+ * archive exists), the live updates go through the library's
+ * liveupdate_kexec_load() and liveupdate_kexec_reboot(), reported as the
+ * scenario lib-kexec; raw syscalls are the fallback.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,6 +55,9 @@
 #include <unistd.h>
 
 #include "lutest.h"
+#ifdef LUTEST_WITH_LIB
+#include <liveupdate/liveupdate.h>
+#endif
 
 #define MAX_STAGES 8
 #define DEFAULT_TIMEOUT_S 180
@@ -699,33 +708,78 @@ static int build_next_initrd(const char *path)
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
-static char *next_cmdline(int next_stage)
+static char *next_cmdline(int next_stage, const char *via)
 {
 	char *cur = read_file("/proc/cmdline", NULL);
 	if (!cur)
 		return NULL;
-	size_t cap = strlen(cur) + 64;
+	size_t cap = strlen(cur) + 96;
 	char *out = malloc(cap), *o = out;
 	*o = 0;
 	for (char *tok = strtok(cur, " \t\n"); tok; tok = strtok(NULL, " \t\n")) {
-		if (!strncmp(tok, "lutest.stage=", 13))
+		if (!strncmp(tok, "lutest.stage=", 13) || !strncmp(tok, "lutest.via=", 11))
 			continue;
 		o += sprintf(o, "%s%s", o == out ? "" : " ", tok);
 	}
-	sprintf(o, "%slutest.stage=%d", o == out ? "" : " ", next_stage);
+	sprintf(o, "%slutest.stage=%d lutest.via=%s", o == out ? "" : " ", next_stage, via);
 	free(cur);
 	return out;
 }
 
+#define NEXT_INITRD "/lutest-next-initrd"
+
+#ifdef LUTEST_WITH_LIB
+/*
+ * The library's own kexec: liveupdate_kexec_load() + liveupdate_kexec_reboot().
+ * Reported as scenario lib-kexec; on failure the raw path below takes over
+ * so that the other scenarios still get their live update.
+ */
+static void lib_kexec(int stage)
+{
+	int next = stage + 1;
+	char *cmdline = next_cmdline(next, "lib");
+	struct liveupdate_ctx *ctx = NULL;
+	int r = cmdline ? liveupdate_ctx_new(NULL, &ctx) : -ENOMEM;
+	if (r < 0) {
+		say("LUTEST lib-kexec FAIL s%d: liveupdate_ctx_new: %s", stage, strerror(-r));
+		free(cmdline);
+		return;
+	}
+	LIVEUPDATE_OPTS(liveupdate_kexec_opts, o, .initrd_path = NEXT_INITRD, .cmdline = cmdline);
+	uint64_t t0 = lt_now_ns();
+	r = liveupdate_kexec_load(ctx, "/bzImage", &o);
+	uint64_t t1 = lt_now_ns();
+	if (r < 0) {
+		say("LUTEST lib-kexec FAIL s%d: liveupdate_kexec_load: %s (%s); falling back to raw "
+		    "kexec_file_load", stage, strerror(-r), liveupdate_last_error());
+	} else {
+		say("LUTEST-KEXEC %d -> %d liveupdate_kexec_load %.1f ms, %zu fd(s) held, cmdline: %s",
+		    stage, next, (t1 - t0) / 1e6, nheld, cmdline);
+		r = liveupdate_kexec_reboot(ctx);
+		say("LUTEST lib-kexec FAIL s%d: liveupdate_kexec_reboot returned %d (%s); falling "
+		    "back to raw reboot", stage, r, liveupdate_last_error());
+	}
+	liveupdate_ctx_unref(ctx);
+	free(cmdline);
+}
+#endif
+
 static int do_kexec(int stage)
 {
 	int next = stage + 1;
-	char *cmdline = next_cmdline(next);
+	int ifd = build_next_initrd(NEXT_INITRD);
+	if (ifd < 0)
+		return -1;
+#ifdef LUTEST_WITH_LIB
+	close(ifd);
+	lib_kexec(stage);
+	ifd = open(NEXT_INITRD, O_RDONLY | O_CLOEXEC);
+#endif
+	char *cmdline = next_cmdline(next, "raw");
 	if (!cmdline) {
 		say("LUTEST-HARNESS cannot read /proc/cmdline");
 		return -1;
 	}
-	int ifd = build_next_initrd("/lutest-next-initrd");
 	int kfd = open("/bzImage", O_RDONLY | O_CLOEXEC);
 	if (ifd < 0 || kfd < 0) {
 		say("LUTEST-HARNESS cannot open /bzImage or the next initrd: %s", strerror(errno));
@@ -740,7 +794,6 @@ static int do_kexec(int stage)
 	}
 	close(kfd);
 	close(ifd);
-	unlink("/lutest-next-initrd");
 	say("LUTEST-KEXEC %d -> %d kexec_file_load %.1f ms, %zu fd(s) held, cmdline: %s", stage, next,
 	    (t1 - t0) / 1e6, nheld, cmdline);
 	sync();
@@ -774,8 +827,18 @@ static void setup_system(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 }
 
-static void the_end(void)
+static void the_end(int stage, const char *via)
 {
+#ifdef LUTEST_WITH_LIB
+	if (stage == 1)
+		say("LUTEST lib-kexec SKIP s1: no live update in this run");
+	else if (via && !strcmp(via, "lib"))
+		say("LUTEST lib-kexec PASS s%d: all %d live updates of this run went through "
+		    "liveupdate_kexec_load() + liveupdate_kexec_reboot()", stage, stage - 1);
+#else
+	(void)stage;
+	(void)via;
+#endif
 	say("LUTEST-END");
 	sync();
 	if (getpid() == 1)
@@ -789,13 +852,15 @@ int main(void)
 
 	char *cmdline = read_file("/proc/cmdline", NULL);
 	int stage = 1;
-	char *only = NULL;
+	char *only = NULL, *via = NULL;
 	if (cmdline) {
 		for (char *tok = strtok(cmdline, " \t\n"); tok; tok = strtok(NULL, " \t\n")) {
 			if (!strncmp(tok, "lutest.stage=", 13))
 				stage = atoi(tok + 13);
 			else if (!strncmp(tok, "lutest.only=", 12))
 				only = tok + 12;
+			else if (!strncmp(tok, "lutest.via=", 11))
+				via = tok + 11;
 		}
 	}
 	lt_stage = stage;
@@ -810,7 +875,7 @@ int main(void)
 		state_in = read_file("/lutest-state", NULL);
 		if (!state_in) {
 			say("LUTEST-HARNESS stage %d without /lutest-state", stage);
-			the_end();
+			the_end(stage, via);
 		}
 	}
 
@@ -823,7 +888,11 @@ int main(void)
 			if (is_selected(only, __start_lt_scenarios[i]->name))
 				o += snprintf(list + o, o < sizeof(list) ? sizeof(list) - o : 0, " %s",
 					      __start_lt_scenarios[i]->name);
+#ifdef LUTEST_WITH_LIB
+		say("LUTEST-SCENARIOS%s lib-kexec", list);
+#else
 		say("LUTEST-SCENARIOS%s", list);
+#endif
 	}
 	for (size_t i = 0; i < nsc; i++) {
 		const struct lt_scenario *sc = __start_lt_scenarios[i];
@@ -852,6 +921,6 @@ int main(void)
 			p = *end ? end + 1 : end;
 		}
 	}
-	the_end();
+	the_end(stage, via);
 	return 0;
 }

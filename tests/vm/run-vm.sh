@@ -136,13 +136,14 @@ if [ ${#lib_sources[@]} -gt 0 ]; then
 			n=$(basename "$f" .c); n=${n#sc-}
 			host_result "LUTEST $n FAIL host: not built into the guest: lib/.libs/libliveupdate.a missing (configure with static libraries enabled, then make)"
 		done
+		host_result "LUTEST lib-kexec FAIL host: not built into the guest: lib/.libs/libliveupdate.a missing"
 	fi
 fi
 
 cflags=(-static -O2 -g -Wall -Wextra -std=gnu11 -pthread -I"$here" -I"$work/include")
 libs=()
-if [ ${#sources[@]} -gt 0 ] && [ -n "$lib_a" ]; then
-	cflags+=(-I"$srcdir/include")
+if [ ${#lib_sources[@]} -gt 0 ] && [ -n "$lib_a" ] && [ -r "$srcdir/include/liveupdate/liveupdate.h" ]; then
+	cflags+=(-I"$srcdir/include" -DLUTEST_WITH_LIB)
 	libs+=("$lib_a")
 fi
 log "compiling the guest /init (${#sources[@]} source files)"
