@@ -118,9 +118,14 @@ struct liveupdate_ctx_opts {
  * priority starts at LOG_ERR, or at the level named by the environment
  * variable LIBLIVEUPDATE_LOG ("err", "info", "debug" or a syslog number).
  *
+ * The backend is chosen here, once: see enum liveupdate_backend. The choice
+ * is logged (LOG_NOTICE for the simulator, LOG_DEBUG for the kernel).
+ *
  * Returns: 0, or -EINVAL (NULL @ctxp, @opts with a bad size or unknown
- * non-zero fields from a newer library version, empty @device_path),
- * -ENOMEM.
+ * non-zero fields from a newer library version, empty @device_path, an
+ * unknown backend, LIBLIVEUPDATE_BACKEND neither "kernel" nor "sim"),
+ * -ENOMEM, or for the simulator an error reaching it (-ENOENT,
+ * -ECONNREFUSED: liveupdate-sim is not running).
  * Since: 1.0
  */
 int liveupdate_ctx_new(const struct liveupdate_ctx_opts *opts,
