@@ -64,8 +64,10 @@ fi
 mkdir -p "$CACHE"
 # One kernel build at a time on this machine (2 shared cores).
 exec 8>"$CACHE/build.lock"
-log "waiting for $CACHE/build.lock" 
-timeout "$BUILD_TIMEOUT" flock 8 || die "timed out waiting for the build lock"
+if ! flock -n 8; then
+	log "another kernel build holds $CACHE/build.lock; waiting"
+	timeout "$BUILD_TIMEOUT" flock 8 || die "timed out waiting for the build lock"
+fi
 if [ -s "$OUT/bzImage" ]; then	# built by whoever held the lock
 	log "cached: $OUT/bzImage"
 	emit

@@ -48,7 +48,7 @@ rm -f "$out/vm-status" "$out/vm-serial.log" "$out/vm-host.log" "$out/vm-build.lo
 : >"$out/vm-host.log"
 
 t_start=$(date +%s.%N)
-elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $1" | bc)"; }
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 log() { echo "run-vm: $*" >&2; }
 finish() { echo "$*" >"$out/vm-status"; log "$*"; exit 0; }
 host_result() { echo "$*" >>"$out/vm-host.log"; }
@@ -58,7 +58,7 @@ QEMU=${LUTEST_QEMU:-qemu-system-x86_64}
 if ! command -v "$QEMU" >/dev/null; then
 	finish "SKIP $QEMU not found: install it with 'apt-get install qemu-system-x86'"
 fi
-for tool in cpio timeout bc; do
+for tool in cpio timeout awk; do
 	command -v "$tool" >/dev/null || finish "SKIP $tool not found: install it with 'apt-get install $tool'"
 done
 if ! echo 'int main(void){return 0;}' | $CC -static -x c - -o "$out/.static-probe" 2>/dev/null; then
@@ -140,7 +140,7 @@ if [ ${#lib_sources[@]} -gt 0 ]; then
 	fi
 fi
 
-cflags=(-static -O2 -g -Wall -Wextra -std=gnu11 -pthread -I"$here" -I"$work/include")
+cflags=(-static -O2 -g -Wall -Wextra -std=gnu11 -pthread -fmacro-prefix-map="$here/"= -I"$here" -I"$work/include")
 libs=()
 if [ ${#lib_sources[@]} -gt 0 ] && [ -n "$lib_a" ] && [ -r "$srcdir/include/liveupdate/liveupdate.h" ]; then
 	cflags+=(-I"$srcdir/include" -DLUTEST_WITH_LIB)
