@@ -106,17 +106,6 @@ static const int *errnos_for(enum mock_call_kind kind)
 	}
 }
 
-static void check_pattern(int fd, size_t len, unsigned seed)
-{
-	unsigned char *buf = malloc(len);
-
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(pread(fd, buf, len, 0), (ssize_t)len);
-	for (size_t i = 0; i < len; i++)
-		ck_assert_int_eq(buf[i], (unsigned char)(seed + i * 31));
-	free(buf);
-}
-
 /*
  * Run the lifecycle with call fail_at (0: none) failing with err. Returns
  * the number of backend calls made.

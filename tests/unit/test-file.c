@@ -4,17 +4,6 @@
 #include <stdlib.h>
 #include "unit.h"
 
-static void check_pattern(int fd, size_t len, unsigned seed)
-{
-	unsigned char *buf = malloc(len);
-
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(pread(fd, buf, len, 0), (ssize_t)len);
-	for (size_t i = 0; i < len; i++)
-		ck_assert_int_eq(buf[i], (unsigned char)(seed + i * 31));
-	free(buf);
-}
-
 START_TEST(test_preserve_retrieve)
 {
 	struct log_capture cap;

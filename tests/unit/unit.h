@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -79,6 +80,18 @@ static inline int pattern_memfd(size_t len, unsigned seed)
 		ck_assert_int_eq(pwrite(fd, buf, n, (off_t)off), (ssize_t)n);
 	}
 	return fd;
+}
+
+/* Assert that fd holds exactly the pattern pattern_memfd(len, seed) wrote. */
+static inline void check_pattern(int fd, size_t len, unsigned seed)
+{
+	unsigned char *buf = malloc(len);
+
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_eq(pread(fd, buf, len, 0), (ssize_t)len);
+	for (size_t i = 0; i < len; i++)
+		ck_assert_int_eq(buf[i], (unsigned char)(seed + i * 31));
+	free(buf);
 }
 
 static inline int run_suite(Suite *s)
