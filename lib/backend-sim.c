@@ -1,15 +1,133 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The liveupdate-sim(1) backend. Placeholder until the simulator lands. */
+/*
+ * The liveupdate-sim(1) backend: the library talks to the simulator's
+ * daemon instead of the kernel. Only used when asked for explicitly
+ * (LIVEUPDATE_BACKEND_SIM, or LIBLIVEUPDATE_BACKEND=sim with the default).
+ *
+ * Without the LD_PRELOAD shim, nothing stops the program from growing a
+ * preserved memfd: the kernel's frozen-size rule is the shim's.
+ */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "liveupdate-private.h"
+#include "sim-client.h"
+
+struct sim_backend {
+	struct liveupdate_ctx *ctx;   /* not a reference: the context owns us */
+	char socket[LU_SIM_PATH_MAX];
+};
+
+static int sim_open_device(void *data, const char *path)
+{
+	struct sim_backend *b = data;
+	int fd = lu_sim_connect(b->socket, LU_SIM_ROLE_DEVICE, true, NULL);
+
+	(void)path; /* the simulator has one device */
+	if (fd >= 0)
+		return fd;
+	if (fd == -ENOENT || fd == -ECONNREFUSED) {
+		lu_err(b->ctx, "no liveupdate-sim daemon answers at %s: start one with "
+		       "\"liveupdate-sim start\" (or set LIBLIVEUPDATE_SIM_SOCKET)", b->socket);
+		return -ENOENT;
+	}
+	if (fd == -EACCES)
+		lu_err(b->ctx, "the liveupdate-sim daemon at %s runs as another user", b->socket);
+	return fd;
+}
+
+static int sim_ioctl(void *data, int fd, unsigned long request, void *arg)
+{
+	struct sim_backend *b = data;
+	int ret;
+
+	if (lu_sim_is_sim_fd(b->socket, fd))
+		return lu_sim_ioctl(b->socket, fd, request, arg, false);
+	/* not the simulator's: whatever the kernel says about this fd */
+	ret = ioctl(fd, request, arg);
+	return ret < 0 ? -errno : ret;
+}
+
+static int sim_close(void *data, int fd)
+{
+	(void)data;
+	/* the daemon sees the hang-up of the last copy as the kernel's release */
+	return close(fd) < 0 && errno != EINTR ? -errno : 0;
+}
+
+static int sim_kexec_file_load(void *data, int kernel_fd, int initrd_fd,
+			       const char *cmdline, unsigned long flags)
+{
+	struct sim_backend *b = data;
+	int ret;
+
+	(void)cmdline;
+	ret = lu_sim_kexec_load(b->socket, kernel_fd, initrd_fd, flags);
+	if (ret == 0)
+		lu_info(b->ctx, "liveupdate-sim: kexec image recorded (not loaded: the kexec "
+			"is simulated)");
+	return ret == -ENOENT || ret == -ECONNREFUSED ? -ENOENT : ret;
+}
+
+static int sim_reboot_kexec(void *data)
+{
+	struct sim_backend *b = data;
+	struct liveupdate_ctx *ctx = b->ctx;
+	uint64_t n = 0;
+	int ret = lu_sim_reboot(b->socket, false, &n);
+
+	if (ret == -ENOENT || ret == -ECONNREFUSED)
+		return -EINVAL; /* no daemon, so nothing loaded either */
+	if (ret < 0)
+		return ret;
+	/* the "new boot" starts without the device open: the old fd is dead */
+	pthread_mutex_lock(&ctx->device_lock);
+	if (ctx->device_fd >= 0) {
+		close(ctx->device_fd);
+		ctx->device_fd = -1;
+	}
+	pthread_mutex_unlock(&ctx->device_lock);
+	lu_info(ctx, "liveupdate-sim: simulated kexec #%llu done; session fds of the "
+		"previous boot are dead (close them), retrieve the sessions again",
+		(unsigned long long)n);
+	return 0;
+}
+
+static void sim_release(void *data)
+{
+	free(data);
+}
+
+const struct lu_backend_ops lu_sim_backend = {
+	.name = "sim",
+	.open_device = sim_open_device,
+	.ioctl = sim_ioctl,
+	.close = sim_close,
+	.kexec_file_load = sim_kexec_file_load,
+	.reboot_kexec = sim_reboot_kexec,
+	.release = sim_release,
+};
 
 int lu_sim_backend_new(struct liveupdate_ctx *ctx, const char *socket,
 		       void **datap)
 {
-	(void)socket; (void)datap;
-	return lu_fail(ctx, LU_OP_ARGUMENT, -EOPNOTSUPP,
-		       "the simulator backend is not part of this build yet");
-}
+	struct sim_backend *b = calloc(1, sizeof(*b));
+	int ret;
 
-const struct lu_backend_ops lu_sim_backend = { .name = "sim" };
+	if (!b)
+		return lu_fail(ctx, LU_OP_ARGUMENT, -ENOMEM, "liveupdate_ctx_new");
+	ret = lu_sim_resolve_socket(socket, b->socket, sizeof(b->socket));
+	if (ret < 0) {
+		free(b);
+		return lu_fail(ctx, LU_OP_ARGUMENT, ret,
+			       "liveupdate_ctx_new: the simulator's socket path \"%s\"",
+			       socket ? socket : "(default)");
+	}
+	b->ctx = ctx;
+	lu_info(ctx, "liveupdate-sim backend: socket %s", b->socket);
+	*datap = b;
+	return 0;
+}

@@ -96,8 +96,11 @@ enum liveupdate_backend {
  *      environment asks for the simulator. Production code that must never
  *      be simulated sets LIVEUPDATE_BACKEND_KERNEL.
  * @sim_socket: the simulator's socket; NULL means LIBLIVEUPDATE_SIM_SOCKET
- *      or the simulator's default ($XDG_RUNTIME_DIR/liveupdate-sim/socket,
- *      or /run/liveupdate-sim/socket for root). Ignored for the kernel.
+ *      or the simulator's default: /run/liveupdate-sim/socket for root,
+ *      $XDG_RUNTIME_DIR/liveupdate-sim/socket for other users, or
+ *      /tmp/liveupdate-sim-UID/socket when XDG_RUNTIME_DIR is not set (the
+ *      daemon keeps its directory private: mode 0700, its own user).
+ *      Ignored for the kernel. See liveupdate-sim(1).
  *
  * Since: 1.0
  */

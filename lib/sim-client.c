@@ -1,0 +1,708 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* liveupdate-sim, client side: see sim-client.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "luo-uapi.h"
+#include "sim-client.h"
+
+int lu_sim_default_socket(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	int n;
+
+	if (geteuid() == 0)
+		n = snprintf(buf, len, "/run/liveupdate-sim/" LU_SIM_SOCKET_NAME);
+	else if (xdg && xdg[0] == '/')
+		n = snprintf(buf, len, "%s/liveupdate-sim/" LU_SIM_SOCKET_NAME, xdg);
+	else
+		n = snprintf(buf, len, "/tmp/liveupdate-sim-%u/" LU_SIM_SOCKET_NAME,
+			     (unsigned)geteuid());
+	return n < 0 || (size_t)n >= len || n >= LU_SIM_PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+int lu_sim_resolve_socket(const char *explicit_path, char *buf, size_t len)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX], *slash;
+	const char *p = explicit_path;
+	int n;
+
+	if (!p || !*p)
+		p = getenv(LU_SIM_ENV_SOCKET);
+	if (!p || !*p) {
+		int ret = lu_sim_default_socket(tmp, sizeof(tmp));
+
+		if (ret < 0)
+			return ret;
+		p = tmp;
+	} else if (p != tmp) {
+		if (strlen(p) >= sizeof(tmp))
+			return -ENAMETOOLONG;
+		snprintf(tmp, sizeof(tmp), "%s", p);
+	}
+	/* absolute */
+	if (tmp[0] != '/') {
+		char cwd[PATH_MAX];
+
+		if (!getcwd(cwd, sizeof(cwd)))
+			return -errno;
+		n = snprintf(dir, sizeof(dir), "%s/%s", cwd, tmp);
+		if (n < 0 || (size_t)n >= sizeof(dir))
+			return -ENAMETOOLONG;
+		memcpy(tmp, dir, (size_t)n + 1);
+	}
+	/* canonical directory, when it exists */
+	slash = strrchr(tmp, '/');
+	if (!slash[1])
+		return -EINVAL; /* a directory, not a socket name */
+	*slash = '\0';
+	if (realpath(tmp[0] ? tmp : "/", dir)) {
+		n = snprintf(buf, len, "%s/%s", strcmp(dir, "/") ? dir : "", slash + 1);
+	} else {
+		*slash = '/';
+		n = snprintf(buf, len, "%s", tmp);
+	}
+	if (n < 0 || (size_t)n >= len || n >= LU_SIM_PATH_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int fill_addr(struct sockaddr_un *sa, const char *path)
+{
+	size_t n = strlen(path);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (n == 0 || n >= sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa->sun_path, path, n);
+	return 0;
+}
+
+static void set_timeout(int sock)
+{
+	struct timeval tv = { .tv_sec = LU_SIM_REPLY_TIMEOUT_S };
+
+	setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+int lu_sim_send(int sock, const struct lu_sim_msg *msg, const int *fds,
+		int nfds, int flags)
+{
+	uint8_t buf[LU_SIM_MSG_MAX];
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * LU_SIM_MAX_FDS)];
+	} c;
+	struct iovec iov;
+	struct msghdr mh;
+	int len = lu_sim_encode(msg, buf, sizeof(buf));
+
+	if (len < 0)
+		return len;
+	if (nfds < 0 || nfds > LU_SIM_MAX_FDS)
+		return -EINVAL;
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = buf;
+	iov.iov_len = (size_t)len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (nfds) {
+		memset(&c, 0, sizeof(c));
+		mh.msg_control = c.b;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		c.h.cmsg_level = SOL_SOCKET;
+		c.h.cmsg_type = SCM_RIGHTS;
+		c.h.cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(&c.h), fds, sizeof(int) * (size_t)nfds);
+	}
+	for (;;) {
+		ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL | flags);
+
+		if (n == len)
+			return 0;
+		if (n >= 0)
+			return -EMSGSIZE; /* SEQPACKET: cannot happen */
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN && !(flags & MSG_DONTWAIT)) {
+			/* the caller made the socket non-blocking: wait */
+			struct pollfd pfd = { .fd = sock, .events = POLLOUT };
+
+			if (poll(&pfd, 1, LU_SIM_REPLY_TIMEOUT_S * 1000) > 0)
+				continue;
+			return -EIO;
+		}
+		return -errno;
+	}
+}
+
+int lu_sim_recv(int sock, struct lu_sim_msg *msg, int *fds, int *nfds, int flags)
+{
+	uint8_t buf[LU_SIM_MSG_MAX];
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * LU_SIM_MAX_FDS)];
+	} c;
+	int got[LU_SIM_MAX_FDS * 2], ngot = 0, ret;
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	if (nfds)
+		*nfds = 0;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = c.b;
+	mh.msg_controllen = sizeof(c.b);
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | flags);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK && !(flags & MSG_DONTWAIT) ? -EIO : -errno;
+
+	/* collect every fd that came, whatever happens next */
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t k;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+		    cm->cmsg_len < CMSG_LEN(0))
+			continue;
+		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (ngot < (int)(sizeof(got) / sizeof(got[0])))
+				got[ngot++] = fd;
+			else
+				close(fd);
+		}
+	}
+
+	if (n == 0)
+		ret = -ECONNRESET;
+	else if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+		ret = -EMSGSIZE;
+	else if (ngot > LU_SIM_MAX_FDS || (ngot && !fds))
+		ret = -EMSGSIZE;
+	else
+		ret = lu_sim_decode(buf, (size_t)n, msg);
+	if (ret < 0) {
+		for (int i = 0; i < ngot; i++)
+			close(got[i]);
+		return ret;
+	}
+	if (fds)
+		memcpy(fds, got, sizeof(int) * (size_t)ngot);
+	if (nfds)
+		*nfds = ngot;
+	return 0;
+}
+
+int lu_sim_connect(const char *path, uint32_t role, bool cloexec, uint64_t cookie[2])
+{
+	struct lu_sim_msg m = { .type = LU_SIM_HELLO }, r;
+	struct sockaddr_un sa;
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	int sock, ret, got;
+
+	ret = fill_addr(&sa, path);
+	if (ret < 0)
+		return ret;
+	sock = socket(AF_UNIX, SOCK_SEQPACKET | (cloexec ? SOCK_CLOEXEC : 0), 0);
+	if (sock < 0)
+		return -errno;
+	while (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (errno == EINTR)
+			continue;
+		ret = -errno;
+		goto fail;
+	}
+	/* only a daemon of this user, or root's, is trusted */
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	if (cred.uid != geteuid() && cred.uid != 0) {
+		ret = -EACCES;
+		goto fail;
+	}
+	set_timeout(sock);
+	m.u.hello.role = role;
+	/*
+	 * A daemon without room answers ENFILE and hangs up at once, maybe
+	 * before our HELLO arrives: its answer is read even if sending failed.
+	 */
+	ret = lu_sim_send(sock, &m, NULL, 0, 0);
+	got = lu_sim_recv(sock, &r, NULL, NULL, 0);
+	/* a close with our HELLO unread: ECONNRESET once, then the queued answer */
+	if (got == -ECONNRESET)
+		got = lu_sim_recv(sock, &r, NULL, NULL, MSG_DONTWAIT);
+	if (got == 0)
+		ret = 0;
+	else if (ret == 0 || ret == -EPIPE)
+		ret = -ECONNRESET;
+	if (ret < 0)
+		goto fail;
+	if (r.type != LU_SIM_REPLY) {
+		ret = -EPROTO;
+		goto fail;
+	}
+	if (r.u.reply.err) {
+		ret = -r.u.reply.err;
+		goto fail;
+	}
+	if (cookie) {
+		cookie[0] = r.u.reply.val[0];
+		cookie[1] = r.u.reply.val[1];
+	}
+	return sock;
+fail:
+	close(sock);
+	return ret;
+}
+
+int lu_sim_request(int sock, const struct lu_sim_msg *req, struct lu_sim_msg *reply)
+{
+	int ret = lu_sim_send(sock, req, NULL, 0, 0);
+
+	if (ret < 0)
+		return ret == -EPIPE || ret == -ECONNRESET ? -ECONNRESET : ret;
+	ret = lu_sim_recv(sock, reply, NULL, NULL, 0);
+	if (ret < 0)
+		return ret;
+	if (reply->type != LU_SIM_REPLY && reply->type != LU_SIM_INFO &&
+	    reply->type != LU_SIM_SESSION_INFO)
+		return -EPROTO;
+	return 0;
+}
+
+int lu_sim_call(const char *path, const struct lu_sim_msg *req,
+		struct lu_sim_msg *reply)
+{
+	int sock = lu_sim_connect(path, LU_SIM_ROLE_CONTROL, true, NULL), ret;
+
+	if (sock < 0)
+		return sock;
+	ret = lu_sim_request(sock, req, reply);
+	close(sock);
+	return ret;
+}
+
+/* A REPLY's errno, or the transport's. */
+static int call_reply(const char *path, const struct lu_sim_msg *req,
+		      struct lu_sim_msg *reply)
+{
+	int ret = lu_sim_call(path, req, reply);
+
+	if (ret < 0)
+		return ret;
+	if (reply->type != LU_SIM_REPLY)
+		return -EPROTO;
+	return -reply->u.reply.err;
+}
+
+int lu_sim_kexec_record(const char *path, uint32_t flags)
+{
+	struct lu_sim_msg m = { .type = LU_SIM_KEXEC_LOAD }, r;
+
+	m.u.kexec_load.flags = flags;
+	return call_reply(path, &m, &r);
+}
+
+int lu_sim_kexec_load(const char *path, int kernel_fd, int initrd_fd,
+		      unsigned long flags)
+{
+	if (flags & ~(unsigned long)LU_SIM_KEXEC_ALL)
+		return -EINVAL;
+	/* the kernel's first checks: the fds it will read */
+	if (!(flags & LU_SIM_KEXEC_UNLOAD)) {
+		if (kernel_fd < 0 || fcntl(kernel_fd, F_GETFD) < 0)
+			return -EBADF;
+		if (!(flags & 0x4 /* KEXEC_FILE_NO_INITRAMFS */) &&
+		    (initrd_fd < 0 || fcntl(initrd_fd, F_GETFD) < 0))
+			return -EBADF;
+	}
+	return lu_sim_kexec_record(path, (uint32_t)flags);
+}
+
+int lu_sim_reboot(const char *path, bool force, uint64_t *reboots)
+{
+	struct lu_sim_msg m = { .type = LU_SIM_REBOOT }, r;
+	int ret;
+
+	m.u.reboot.flags = force ? LU_SIM_REBOOT_FORCE : 0;
+	ret = call_reply(path, &m, &r);
+	if (ret == 0 && reboots)
+		*reboots = r.u.reply.val[0];
+	return ret;
+}
+
+int lu_sim_frozen(const char *path, dev_t dev, ino_t ino)
+{
+	struct lu_sim_msg m = { .type = LU_SIM_FROZEN }, r;
+	int ret;
+
+	m.u.frozen.dev = (uint64_t)dev;
+	m.u.frozen.ino = (uint64_t)ino;
+	ret = call_reply(path, &m, &r);
+	return ret < 0 ? ret : r.u.reply.val[0] != 0;
+}
+
+int lu_sim_ping(const char *path, struct lu_sim_info *info)
+{
+	struct lu_sim_msg m = { .type = LU_SIM_STATUS }, r;
+	int ret;
+
+	m.u.status.index = LU_SIM_STATUS_DAEMON;
+	ret = lu_sim_call(path, &m, &r);
+	if (ret < 0)
+		return ret;
+	if (r.type != LU_SIM_INFO)
+		return r.type == LU_SIM_REPLY && r.u.reply.err ? -r.u.reply.err : -EPROTO;
+	if (info)
+		*info = r.u.info;
+	return (int)r.u.info.pid;
+}
+
+const struct lu_sim_table *lu_sim_table_get(const char *path, size_t *lenp)
+{
+	struct lu_sim_msg m = { .type = LU_SIM_TABLE }, r;
+	const struct lu_sim_table *t;
+	int sock, fd = -1, nfds = 0, ret;
+	struct stat st;
+	void *p;
+
+	sock = lu_sim_connect(path, LU_SIM_ROLE_CONTROL, true, NULL);
+	if (sock < 0) {
+		errno = -sock;
+		return NULL;
+	}
+	ret = lu_sim_send(sock, &m, NULL, 0, 0);
+	if (ret == 0)
+		ret = lu_sim_recv(sock, &r, &fd, &nfds, 0);
+	close(sock);
+	if (ret == 0 && (r.type != LU_SIM_REPLY || r.u.reply.err || nfds != 1))
+		ret = r.type == LU_SIM_REPLY && r.u.reply.err ? -r.u.reply.err : -EPROTO;
+	if (ret < 0) {
+		if (nfds == 1)
+			close(fd);
+		errno = -ret;
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(*t)) {
+		close(fd);
+		errno = EPROTO;
+		return NULL;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return NULL;
+	t = p;
+	if (t->magic != LU_SIM_TABLE_MAGIC ||
+	    sizeof(*t) + (uint64_t)t->cap * sizeof(t->entries[0]) > (uint64_t)st.st_size) {
+		munmap(p, (size_t)st.st_size);
+		errno = EPROTO;
+		return NULL;
+	}
+	*lenp = (size_t)st.st_size;
+	return t;
+}
+
+int lu_sim_table_has(const struct lu_sim_table *t, uint64_t dev, uint64_t ino)
+{
+	for (;;) {
+		uint64_t seq = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE), n, lo = 0, hi;
+		int found = 0;
+
+		if (seq & 1) {
+			sched_yield(); /* the daemon is rewriting it */
+			continue;
+		}
+		n = __atomic_load_n(&t->count, __ATOMIC_RELAXED);
+		hi = n < t->cap ? n : t->cap;
+		while (lo < hi) {
+			uint64_t mid = lo + (hi - lo) / 2;
+			uint64_t d = __atomic_load_n(&t->entries[mid].dev, __ATOMIC_RELAXED);
+			uint64_t i = __atomic_load_n(&t->entries[mid].ino, __ATOMIC_RELAXED);
+
+			if (d == dev && i == ino) {
+				found = 1;
+				break;
+			}
+			if (d < dev || (d == dev && i < ino))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&t->seq, __ATOMIC_RELAXED) == seq)
+			return found;
+	}
+}
+
+int lu_sim_is_sim_fd(const char *path, int fd)
+{
+	struct sockaddr_un sa;
+	socklen_t len = sizeof(sa);
+	struct stat st, a, b;
+	char peer[sizeof(sa.sun_path) + 1];
+	size_t n;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	if (getpeername(fd, (struct sockaddr *)&sa, &len) < 0 ||
+	    sa.sun_family != AF_UNIX || len <= offsetof(struct sockaddr_un, sun_path) ||
+	    !sa.sun_path[0])
+		return 0;
+	n = len - offsetof(struct sockaddr_un, sun_path);
+	if (n > sizeof(sa.sun_path))
+		n = sizeof(sa.sun_path);
+	memcpy(peer, sa.sun_path, n);
+	peer[n] = '\0';
+	if (strcmp(peer, path) == 0)
+		return 1;
+	/* another spelling of the same socket file */
+	return stat(peer, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/* ---- the caller's memory, touched the way the kernel does ---- */
+
+static int mem_read(void *dst, const void *src, size_t n, bool safe)
+{
+	struct iovec l = { .iov_base = dst, .iov_len = n };
+	struct iovec r = { .iov_base = (void *)src, .iov_len = n };
+	ssize_t got;
+
+	if (n == 0)
+		return 0;
+	if (!safe) {
+		memcpy(dst, src, n);
+		return 0;
+	}
+	got = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+	if (got < 0 && (errno == ENOSYS || errno == EPERM)) {
+		memcpy(dst, src, n); /* no way to check: trust the caller */
+		return 0;
+	}
+	return got == (ssize_t)n ? 0 : -EFAULT;
+}
+
+static int mem_write(void *dst, const void *src, size_t n, bool safe)
+{
+	struct iovec l = { .iov_base = (void *)src, .iov_len = n };
+	struct iovec r = { .iov_base = dst, .iov_len = n };
+	ssize_t put;
+
+	if (n == 0)
+		return 0;
+	if (!safe) {
+		memcpy(dst, src, n);
+		return 0;
+	}
+	put = process_vm_writev(getpid(), &l, 1, &r, 1, 0);
+	if (put < 0 && (errno == ENOSYS || errno == EPERM)) {
+		memcpy(dst, src, n);
+		return 0;
+	}
+	return put == (ssize_t)n ? 0 : -EFAULT;
+}
+
+/*
+ * The tail past what the kernel knows, scanned in order like
+ * check_zeroed_user(): LU_SIM_IOF_TAIL_NONZERO at the first non-zero byte,
+ * LU_SIM_IOF_TAIL_FAULT at the first unreadable one, 0 if all zero.
+ */
+static uint32_t scan_tail(const uint8_t *p, size_t n, bool safe)
+{
+	uint8_t chunk[4096];
+
+	while (n) {
+		size_t want = sizeof(chunk) - ((uintptr_t)p % sizeof(chunk)), got;
+		struct iovec l, r;
+		ssize_t k;
+
+		if (want > n)
+			want = n;
+		if (!safe) {
+			memcpy(chunk, p, want);
+			got = want;
+		} else {
+			l.iov_base = chunk;
+			l.iov_len = want;
+			r.iov_base = (void *)p;
+			r.iov_len = want;
+			k = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+			if (k < 0 && (errno == ENOSYS || errno == EPERM)) {
+				memcpy(chunk, p, want);
+				k = (ssize_t)want;
+			}
+			got = k < 0 ? 0 : (size_t)k;
+		}
+		for (size_t i = 0; i < got; i++)
+			if (chunk[i])
+				return LU_SIM_IOF_TAIL_NONZERO;
+		if (got < want)
+			return LU_SIM_IOF_TAIL_FAULT;
+		p += want;
+		n -= want;
+	}
+	return 0;
+}
+
+int lu_sim_ioctl(const char *path, int fd, unsigned long request, void *arg,
+		 bool safe)
+{
+	struct lu_sim_msg m = { .type = LU_SIM_IOCTL }, r;
+	struct lu_sim_ioctl *io = &m.u.ioctl;
+	unsigned cmd = (unsigned)request; /* the kernel takes an unsigned int */
+	unsigned nr = _IOC_NR(cmd), known = lu_sim_ioctl_known_size(nr);
+	int sess = -1, file = -1, rfd = -1, slot = -1, rc[2] = { -1, -1 }, fds[2], nfds = 0;
+	int ret, got[LU_SIM_MAX_FDS], ngot = 0;
+	uint32_t usize = 0;
+	bool ready = false;
+
+	io->cmd = cmd;
+	if (known) {
+		if (mem_read(&usize, arg, sizeof(usize), safe) < 0) {
+			io->flags |= LU_SIM_IOF_SIZE_FAULT;
+		} else {
+			io->user_size = usize;
+			if (usize > known)
+				io->flags |= scan_tail((const uint8_t *)arg + known,
+						       usize - known, safe);
+			if (mem_read(io->arg, arg, usize < known ? usize : known, safe) < 0) {
+				io->flags |= LU_SIM_IOF_HEAD_FAULT;
+				memset(io->arg, 0, sizeof(io->arg));
+			}
+		}
+		/* a request the daemon will execute, unless the direction is wrong */
+		ready = !io->flags && usize >= known &&
+			cmd == (unsigned)_IO(LU_UAPI_IOCTL_TYPE, nr);
+	}
+
+	if (ready && (nr == LU_UAPI_NR_CREATE_SESSION ||
+		      nr == LU_UAPI_NR_RETRIEVE_SESSION)) {
+		/* the new session's file: a connection of its own */
+		sess = lu_sim_connect(path, LU_SIM_ROLE_SESSION, true, io->cookie);
+		if (sess < 0)
+			io->fd_errno = -sess < 4096 ? -sess : EIO;
+	} else if (ready && nr == LU_UAPI_NR_SESSION_PRESERVE_FD) {
+		int32_t want;
+
+		memcpy(&want, io->arg + offsetof(struct lu_uapi_fd_req, fd), sizeof(want));
+		if (want < 0 || fcntl(want, F_GETFD) < 0)
+			io->flags |= LU_SIM_IOF_FILE_BADF;
+		else
+			file = want;
+	} else if (ready && nr == LU_UAPI_NR_SESSION_RETRIEVE_FD) {
+		/*
+		 * The kernel reserves the new fd first: EMFILE before anything,
+		 * and the lowest free number, which this placeholder holds.
+		 */
+		slot = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (slot < 0)
+			io->fd_errno = errno;
+	}
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rc) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	set_timeout(rc[0]);
+	fds[nfds++] = rc[1];
+	if (file >= 0)
+		fds[nfds++] = file;
+	ret = lu_sim_send(fd, &m, fds, nfds, 0);
+	if (ret < 0 && file >= 0 && ret != -EPIPE && ret != -ECONNRESET &&
+	    ret != -ENOTCONN) {
+		/* a file that cannot travel (io_uring, ...) has no handler */
+		io->flags |= LU_SIM_IOF_FILE_NOSEND;
+		ret = lu_sim_send(fd, &m, fds, 1, 0);
+	}
+	close(rc[1]);
+	if (ret < 0) {
+		/* the daemon hung up: a session of an earlier boot, or no daemon */
+		ret = ret == -EPIPE || ret == -ECONNRESET || ret == -ENOTCONN ? -EBADF : ret;
+		goto out;
+	}
+	ret = lu_sim_recv(rc[0], &r, got, &ngot, 0);
+	if (ret < 0) {
+		ret = ret == -ECONNRESET ? -EBADF : ret;
+		goto out;
+	}
+	if (r.type != LU_SIM_REPLY || (ngot != 0) != !!(r.u.reply.flags & LU_SIM_RF_FD) ||
+	    ngot > 1) {
+		for (int i = 0; i < ngot; i++)
+			close(got[i]);
+		ret = -EPROTO;
+		goto out;
+	}
+	if (ngot)
+		rfd = got[0];
+	if (r.u.reply.err) {
+		ret = -r.u.reply.err;
+		goto out;
+	}
+
+	/* what the kernel copies back: min(user size, known size) bytes */
+	if (nr == LU_UAPI_NR_CREATE_SESSION || nr == LU_UAPI_NR_RETRIEVE_SESSION) {
+		int32_t v = sess;
+
+		memcpy(r.u.reply.arg + offsetof(struct lu_uapi_session_req, fd), &v, 4);
+	} else if (nr == LU_UAPI_NR_SESSION_RETRIEVE_FD) {
+		int32_t v;
+
+		if (rfd < 0 || slot < 0) {
+			ret = -EPROTO;
+			goto out;
+		}
+		/* into the reserved slot: the number the kernel would give */
+		if (dup3(rfd, slot, O_CLOEXEC) < 0) {
+			ret = -errno;
+			goto out;
+		}
+		close(rfd);
+		rfd = slot;
+		slot = -1;
+		v = rfd;
+		memcpy(r.u.reply.arg + offsetof(struct lu_uapi_fd_req, fd), &v, 4);
+	}
+	ret = mem_write(arg, r.u.reply.arg, usize < known ? usize : known, safe);
+	if (ret < 0)
+		goto out;
+	/* the new fd now belongs to the caller */
+	sess = -1;
+	rfd = -1;
+	ret = 0;
+out:
+	if (rc[0] >= 0)
+		close(rc[0]);
+	if (sess >= 0)
+		close(sess);
+	if (rfd >= 0)
+		close(rfd);
+	if (slot >= 0)
+		close(slot);
+	return ret;
+}
