@@ -1,0 +1,47 @@
+# Sourced by the simulator's tests (tests/sim/*.sh): a private
+# liveupdate-sim daemon with its own socket in a temporary directory, gone
+# at exit. Needs top_builddir (set by `make check`).
+: "${top_builddir:=.}" "${top_srcdir:=.}"
+SIM=$top_builddir/lib/liveupdate-sim
+sim_dir=$(mktemp -d "${TMPDIR:-/tmp}/lu-sim-test.XXXXXX") || exit 99
+LIBLIVEUPDATE_SIM_SOCKET=$sim_dir/socket
+export LIBLIVEUPDATE_SIM_SOCKET
+unset LIBLIVEUPDATE_BACKEND LD_PRELOAD
+sim_pid=
+
+sim_cleanup() {
+	"$SIM" stop >/dev/null 2>&1
+	if [ -n "$sim_pid" ] && kill -0 "$sim_pid" 2>/dev/null; then
+		kill "$sim_pid" 2>/dev/null
+	fi
+	rm -rf "$sim_dir"
+}
+trap sim_cleanup EXIT
+trap 'exit 99' INT TERM
+
+fail() {
+	echo "FAIL: $*"
+	if [ -s "$sim_dir/daemon.log" ]; then
+		echo "--- the daemon's log (last 40 lines):"
+		tail -n 40 "$sim_dir/daemon.log"
+	fi
+	exit 1
+}
+
+sim_daemon_pid() {
+	"$SIM" status 2>/dev/null | sed -n 's/^liveupdate-sim: pid \([0-9]*\),.*/\1/p'
+}
+
+sim_start() {
+	"$SIM" --verbose start --log "$sim_dir/daemon.log" >/dev/null ||
+		fail "liveupdate-sim start"
+	sim_pid=$(sim_daemon_pid)
+	[ -n "$sim_pid" ] || fail "no daemon pid in liveupdate-sim status"
+}
+
+# The daemon's open fds, once the last client's hang-up is processed.
+sim_fds() {
+	"$SIM" status >/dev/null 2>&1
+	sleep 0.2
+	ls "/proc/$sim_pid/fd" | wc -l
+}
