@@ -39,9 +39,21 @@ sim_start() {
 	[ -n "$sim_pid" ] || fail "no daemon pid in liveupdate-sim status"
 }
 
-# The daemon's open fds, once the last client's hang-up is processed.
+# The daemon's open fds (after a status request, which settles hang-ups).
 sim_fds() {
 	"$SIM" status >/dev/null 2>&1
-	sleep 0.2
 	ls "/proc/$sim_pid/fd" | wc -l
+}
+
+# Fail unless the daemon comes back to $1 open fds within 5 s: the last
+# clients' hang-ups may still be on their way.
+sim_expect_fds() {
+	n=0
+	while [ "$n" -lt 50 ]; do
+		now=$(sim_fds)
+		[ "$now" = "$1" ] && { echo "the daemon holds $now fds, as before"; return 0; }
+		sleep 0.1
+		n=$((n + 1))
+	done
+	fail "the daemon holds $now fds, $1 before: a leak"
 }
