@@ -116,7 +116,8 @@ if [ -n "$uapi_inc" ] && [ -r "$uapi_inc/linux/liveupdate.h" ]; then
 fi
 
 sources=("$here/init.c")
-for f in "$here"/sc-raw-*.c; do
+# raw-ioctl scenarios, and the conformance cases shared with liveupdate-sim
+for f in "$here"/sc-raw-*.c "$here"/sc-conformance.c; do
 	[ -e "$f" ] && sources+=("$f")
 done
 
