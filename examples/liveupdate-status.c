@@ -53,6 +53,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	liveupdate_ctx_set_log_fn(ctx, NULL, NULL); /* we print the reason ourselves */
+	printf("backend:     %s\n", liveupdate_ctx_get_backend(ctx) == LIVEUPDATE_BACKEND_SIM
+	       ? "liveupdate-sim, the userspace simulator (LIBLIVEUPDATE_BACKEND=sim)"
+	       : "the kernel");
 	printf("device:      %s\n", liveupdate_ctx_get_device_path(ctx));
 	ret = liveupdate_ctx_open_device(ctx);
 	if (ret == 0)

@@ -153,10 +153,18 @@ LU_EXPORT int liveupdate_ctx_new(const struct liveupdate_ctx_opts *opts,
 		liveupdate_ctx_unref(ctx);
 		return ret;
 	}
-	/* said at info level: nobody should be simulated without knowing */
-	lu_log_cond(ctx, ctx->backend == LIVEUPDATE_BACKEND_SIM ? LOG_NOTICE : LOG_DEBUG,
-		    "context %p: device %s, backend %s", (void *)ctx,
-		    ctx->device_path, ctx->ops->name);
+	/*
+	 * Nobody should be simulated without knowing: the simulator is
+	 * announced whatever the log priority (only a NULL log function
+	 * silences it); the kernel only at debug level.
+	 */
+	if (ctx->backend == LIVEUPDATE_BACKEND_SIM && ctx->log_fn)
+		lu_log(ctx, LOG_NOTICE, __FILE__, __LINE__, __func__,
+		       "using the liveupdate-sim simulator, not the kernel: "
+		       "nothing survives a real reboot");
+	else
+		lu_dbg(ctx, "context %p: device %s, backend %s", (void *)ctx,
+		       ctx->device_path, ctx->ops->name);
 	*ctxp = ctx;
 	return 0;
 }

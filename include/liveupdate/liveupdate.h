@@ -121,8 +121,10 @@ struct liveupdate_ctx_opts {
  * priority starts at LOG_ERR, or at the level named by the environment
  * variable LIBLIVEUPDATE_LOG ("err", "info", "debug" or a syslog number).
  *
- * The backend is chosen here, once: see enum liveupdate_backend. The choice
- * is logged (LOG_NOTICE for the simulator, LOG_DEBUG for the kernel).
+ * The backend is chosen here, once: see enum liveupdate_backend. The
+ * simulator is announced to the log function at LOG_NOTICE whatever the
+ * log priority, so that nobody runs simulated without knowing; the kernel
+ * is logged at LOG_DEBUG.
  *
  * Returns: 0, or -EINVAL (NULL @ctxp, @opts with a bad size or unknown
  * non-zero fields from a newer library version, empty @device_path, an

@@ -169,7 +169,21 @@ START_TEST(test_backend_selection)
 	liveupdate_ctx_unref(ctx);
 
 	setenv("LIBLIVEUPDATE_BACKEND", "sim", 1);
-	ck_assert_int_eq(liveupdate_ctx_new(NULL, &ctx), 0);
+	{
+		/* announced on stderr even at the default log priority */
+		int saved_err = dup(2), out = memfd_create("stderr", MFD_CLOEXEC);
+		char buf[512] = "";
+
+		ck_assert_int_ge(out, 0);
+		ck_assert_int_eq(dup2(out, 2), 2);
+		ck_assert_int_eq(liveupdate_ctx_new(NULL, &ctx), 0);
+		dup2(saved_err, 2);
+		close(saved_err);
+		ck_assert_int_ge(pread(out, buf, sizeof(buf) - 1, 0), 0);
+		close(out);
+		ck_assert_msg(strstr(buf, "liveupdate-sim simulator, not the kernel"),
+			      "no announcement on stderr: \"%s\"", buf);
+	}
 	ck_assert_int_eq(liveupdate_ctx_get_backend(ctx), LIVEUPDATE_BACKEND_SIM);
 	liveupdate_ctx_unref(ctx);
 	{

@@ -23,7 +23,7 @@
 
 /* seals the kernel's memfd handler can carry over */
 #define CARRIED_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | \
-		       F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | 0x0040 /* EXEC */)
+		       F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | 0x0020 /* EXEC */)
 
 struct mock_file {
 	uint64_t token;
