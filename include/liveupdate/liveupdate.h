@@ -166,6 +166,7 @@ typedef void (*liveupdate_log_fn)(void *data, int priority, const char *file,
  * @data: passed to @fn as its first argument.
  *
  * The default writes "libliveupdate: <message>" to stderr.
+ * Returns: nothing; a NULL @ctx is ignored.
  * Since: 1.0
  */
 void liveupdate_ctx_set_log_fn(struct liveupdate_ctx *ctx, liveupdate_log_fn fn,
@@ -181,6 +182,7 @@ int liveupdate_ctx_get_log_priority(const struct liveupdate_ctx *ctx);
 /**
  * liveupdate_ctx_set_log_priority - log messages up to syslog @priority
  * (LOG_EMERG 0 ... LOG_DEBUG 7).
+ * Returns: nothing; a NULL @ctx is ignored.
  * Since: 1.0
  */
 void liveupdate_ctx_set_log_priority(struct liveupdate_ctx *ctx, int priority);
@@ -206,6 +208,7 @@ int liveupdate_ctx_open_device(struct liveupdate_ctx *ctx);
 /**
  * liveupdate_ctx_close_device - close the device fd so that another process
  * can open it. Sessions already created or retrieved keep working.
+ * Returns: nothing; a NULL @ctx or a device not open is ignored.
  * Since: 1.0
  */
 void liveupdate_ctx_close_device(struct liveupdate_ctx *ctx);
@@ -481,7 +484,8 @@ const char *liveupdate_strerror(int err);
 const char *liveupdate_last_error(void);
 
 /**
- * liveupdate_version - the library's version at run time, as "1.0.0".
+ * liveupdate_version - the library's version at run time.
+ * Returns: a static string such as "1.0.0".
  * Since: 1.0
  */
 const char *liveupdate_version(void);
