@@ -1,8 +1,9 @@
 #!/bin/sh
 # ABI gate, run by `make check`: the shared library exports exactly the
 # symbols of libliveupdate.map, each in a version node; every export carries
-# the liveupdate_ prefix, is declared in the public header and documented in
-# a man page; and the SONAME is libliveupdate.so.1.
+# the liveupdate_ prefix, is declared in the public header with a comment
+# that says since when and what it returns, and is documented in a man page;
+# and the SONAME is libliveupdate.so.1.
 set -u
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
@@ -41,6 +42,11 @@ for e in $exports; do
 	case $name in liveupdate_*) ;; *) err "$name lacks the liveupdate_ prefix" ;; esac
 	echo "$mapsyms" | grep -qx "$name" || err "$name is exported but not listed in the map"
 	grep -q "\b$name\b *(" "$header" || err "$name is not declared in $header"
+	# its comment block in the header says since when and what it returns
+	doc=$(awk -v n="$name" '/^\/\*\*/ { doc = "" } { doc = doc $0 "\n" }
+		!/^ \*/ && $0 ~ "(^|[ *])" n " *\\(" { print doc; exit }' "$header")
+	case $doc in *"Since: "*) ;; *) err "$name: no 'Since:' in its header comment" ;; esac
+	case $doc in *"Returns"*) ;; *) err "$name: no 'Returns' in its header comment" ;; esac
 	if ! grep -rqw -- "$name" "$top_srcdir"/man/*.3 2>/dev/null; then
 		err "$name is not documented in any man/*.3 page"
 	fi
