@@ -58,7 +58,11 @@ int main(int argc, char **argv)
 	       : "the kernel");
 	printf("device:      %s\n", liveupdate_ctx_get_device_path(ctx));
 	ret = liveupdate_ctx_open_device(ctx);
-	if (ret == 0)
+	if (ret == 0 && liveupdate_ctx_get_backend(ctx) == LIVEUPDATE_BACKEND_SIM)
+		printf("live update: SIMULATED: the simulator answered; sessions can be "
+		       "created and, after 'liveupdate-sim reboot', retrieved, but "
+		       "nothing survives a real reboot\n");
+	else if (ret == 0)
 		printf("live update: AVAILABLE: the device opened; sessions can be "
 		       "created and, after a kexec, retrieved\n");
 	else
