@@ -304,6 +304,10 @@ int lu_ctx_device_fd(struct liveupdate_ctx *ctx)
 	}
 	pthread_mutex_unlock(&ctx->device_lock);
 	if (fd < 0) {
+		if (ctx->backend == LIVEUPDATE_BACKEND_SIM) {
+			lu_fail(ctx, LU_OP_OPEN_SIM, fd, "opening liveupdate-sim's device");
+			return fd;
+		}
 		lu_fail(ctx, LU_OP_OPEN_DEVICE, fd, "opening %s", ctx->device_path);
 		if (fd == -EBUSY)
 			name_device_holders(ctx->device_path);

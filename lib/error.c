@@ -60,6 +60,15 @@ static const struct advice open_device[] = {
 	{ 0, NULL },
 };
 
+static const struct advice open_sim[] = {
+	{ ENOENT, "no liveupdate-sim daemon answers at the socket: start one with "
+		  "'liveupdate-sim start', or point LIBLIVEUPDATE_SIM_SOCKET at it" },
+	{ EBUSY, "another open file holds the simulated device (it allows one, as "
+		 "the kernel does): close it or ask its owner for a session fd" },
+	{ EACCES, "the liveupdate-sim daemon at that socket runs as another user" },
+	{ 0, NULL },
+};
+
 static const struct advice create_session[] = {
 	{ EEXIST, "an outgoing session of that name is open in this kernel: "
 		  "choose another name or close that session first" },
@@ -130,6 +139,7 @@ static const struct advice kexec_reboot[] = {
 static const struct advice *const by_op[] = {
 	[LU_OP_ARGUMENT] = NULL,
 	[LU_OP_OPEN_DEVICE] = open_device,
+	[LU_OP_OPEN_SIM] = open_sim,
 	[LU_OP_CREATE_SESSION] = create_session,
 	[LU_OP_RETRIEVE_SESSION] = retrieve_session,
 	[LU_OP_ADOPT_SESSION] = adopt_session,

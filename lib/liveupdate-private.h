@@ -100,6 +100,7 @@ void lu_log(const struct liveupdate_ctx *ctx, int priority, const char *file,
 enum lu_op {
 	LU_OP_ARGUMENT,    /* the library rejected an argument */
 	LU_OP_OPEN_DEVICE,
+	LU_OP_OPEN_SIM,    /* "opening the device" of liveupdate-sim */
 	LU_OP_CREATE_SESSION,
 	LU_OP_RETRIEVE_SESSION,
 	LU_OP_ADOPT_SESSION,

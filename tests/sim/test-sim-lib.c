@@ -441,6 +441,9 @@ START_TEST(test_no_daemon)
 	liveupdate_ctx_set_log_fn(ctx, capture_log, &cap);
 	ck_assert_int_eq(liveupdate_ctx_open_device(ctx), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(cap.all, "liveupdate-sim start"));
+	/* the advice is the simulator's, not the kernel's */
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "liveupdate-sim start"));
+	ck_assert_ptr_null(strstr(liveupdate_last_error(), "CONFIG_LIVEUPDATE"));
 	ck_assert_int_eq(liveupdate_kexec_reboot(ctx), -EINVAL);
 	liveupdate_ctx_unref(ctx);
 }
