@@ -16,8 +16,8 @@
 
 /*
  * The backend seam: every interaction with the kernel goes through one of
- * these calls, so that tests can put an in-process mock (or a simulator) in
- * the kernel's place. Each returns a non-negative value on success and a
+ * these calls, so that tests can put the simulator, or a layer that injects
+ * faults, in the kernel's place. Each returns a non-negative value on success and a
  * negative errno on failure, never -1 with errno.
  */
 struct lu_backend_ops {

@@ -58,7 +58,7 @@ static int step_reboot(struct lifecycle *l)
 	l->a = l->b = l->adopted = NULL;
 	liveupdate_ctx_unref(l->ctx);
 	ck_assert_int_eq(liveupdate_ctx_new(NULL, &l->ctx), 0);
-	mock_attach(l->ctx);
+	seam_attach(l->ctx);
 	liveupdate_ctx_set_log_fn(l->ctx, NULL, NULL);
 	return 0;
 }
@@ -75,7 +75,7 @@ static int (*const steps[])(struct lifecycle *) = {
 };
 
 /* The errnos the kernel can return for each kind of call. */
-static const int *errnos_for(enum mock_call_kind kind)
+static const int *errnos_for(enum seam_call_kind kind)
 {
 	static const int open_[] = { ENOENT, EBUSY, EACCES, EIO, EMFILE, ENFILE, ENOMEM, 0 };
 	static const int create[] = { EEXIST, EINVAL, EMFILE, ENOMEM, EFAULT, 0 };
@@ -92,16 +92,16 @@ static const int *errnos_for(enum mock_call_kind kind)
 	static const int none[] = { 0 };
 
 	switch (kind) {
-	case MOCK_OPEN: return open_;
-	case MOCK_CREATE_SESSION: return create;
-	case MOCK_RETRIEVE_SESSION: return retrieve;
-	case MOCK_PRESERVE_FD: return preserve;
-	case MOCK_PRESERVE_PROBE: return probe;
-	case MOCK_RETRIEVE_FD: return retrieve_fd;
-	case MOCK_FINISH: return finish;
-	case MOCK_GET_NAME: return get_name;
-	case MOCK_KEXEC_LOAD: return kexec_load;
-	case MOCK_REBOOT: return reboot;
+	case SEAM_OPEN: return open_;
+	case SEAM_CREATE_SESSION: return create;
+	case SEAM_RETRIEVE_SESSION: return retrieve;
+	case SEAM_PRESERVE_FD: return preserve;
+	case SEAM_PRESERVE_PROBE: return probe;
+	case SEAM_RETRIEVE_FD: return retrieve_fd;
+	case SEAM_FINISH: return finish;
+	case SEAM_GET_NAME: return get_name;
+	case SEAM_KEXEC_LOAD: return kexec_load;
+	case SEAM_REBOOT: return reboot;
 	default: return none; /* close: the kernel always closes */
 	}
 }
@@ -122,26 +122,26 @@ static unsigned run_lifecycle(unsigned fail_at, int err, int *faults_seen)
 	close(kfd);
 	l.m1 = pattern_memfd(5000, 11);
 	l.m2 = pattern_memfd(3, 12);
-	mock_reset();
+	seam_reset();
 	ck_assert_int_eq(liveupdate_ctx_new(NULL, &l.ctx), 0);
-	mock_attach(l.ctx);
+	seam_attach(l.ctx);
 	liveupdate_ctx_set_log_fn(l.ctx, NULL, NULL);
-	mock_fail_call(fail_at, err);
+	seam_fail_call(fail_at, err);
 
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		int before = count_fds();
-		bool device_was_open = mock_device_open();
+		bool device_was_open = seam_device_open();
 		int ret = steps[i](&l);
 
 		if (ret == 0)
 			continue;
-		ck_assert_msg(mock_fault_fired(), "step %zu failed with %d (%s) without "
+		ck_assert_msg(seam_fault_fired(), "step %zu failed with %d (%s) without "
 			      "an injected fault: %s", i, ret, liveupdate_strerror(ret),
 			      liveupdate_last_error());
 		ck_assert_msg(ret == -err, "step %zu: injected -%d, API returned %d",
 			      i, err, ret);
 		/* the device, opened on demand, stays open: not a leak */
-		ck_assert_msg(count_fds() == before + (mock_device_open() && !device_was_open),
+		ck_assert_msg(count_fds() == before + (seam_device_open() && !device_was_open),
 			      "step %zu leaked an fd on -%d", i, err);
 		ck_assert_str_ne(liveupdate_last_error(), "");
 		(*faults_seen)++;
@@ -154,7 +154,7 @@ static unsigned run_lifecycle(unsigned fail_at, int err, int *faults_seen)
 	check_pattern(l.got1, 5000, 11);
 	check_pattern(l.got2, 3, 12);
 	ck_assert_int_eq(liveupdate_session_is_finished(l.in), 1);
-	calls = mock_calls();
+	calls = seam_calls();
 	close(l.got1);
 	close(l.got2);
 	close(l.m1);
@@ -163,8 +163,8 @@ static unsigned run_lifecycle(unsigned fail_at, int err, int *faults_seen)
 	liveupdate_ctx_unref(l.ctx);
 	unlink(l.kernel);
 	/* "b" was carried over but never retrieved: it waits, as in Linux */
-	ck_assert_int_eq(mock_outgoing_sessions(), 0);
-	ck_assert_int_eq(mock_incoming_sessions(), 1);
+	ck_assert_int_eq(seam_outgoing_sessions(), 0);
+	ck_assert_int_eq(seam_incoming_sessions(), 1);
 	ck_assert_int_eq(count_fds(), fds0);
 	return calls;
 }
@@ -173,13 +173,13 @@ START_TEST(test_sweep)
 {
 	int faults = 0, runs = 0;
 	unsigned total = run_lifecycle(0, 0, &faults);
-	enum mock_call_kind kinds[256];
+	enum seam_call_kind kinds[256];
 
 	ck_assert_int_eq(faults, 0);
 	ck_assert_int_gt(total, 10);
 	ck_assert_int_lt(total, 256);
 	for (unsigned n = 1; n <= total; n++)
-		kinds[n - 1] = mock_call_kind(n);
+		kinds[n - 1] = seam_call_kind(n);
 	/* rerun the clean lifecycle's kinds (the retry adds calls later on) */
 	for (unsigned n = 1; n <= total; n++) {
 		for (const int *e = errnos_for(kinds[n - 1]); *e; e++) {

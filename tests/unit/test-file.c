@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Files: preserve before a (mock) kexec, retrieve after it. */
+/* Files: preserve before a (simulated) kexec, retrieve after it. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include "unit.h"
@@ -7,7 +7,7 @@
 START_TEST(test_preserve_retrieve)
 {
 	struct log_capture cap;
-	struct liveupdate_ctx *ctx = mock_ctx(&cap);
+	struct liveupdate_ctx *ctx = seam_ctx(&cap);
 	struct liveupdate_session *s, *in;
 	int fds = count_fds();
 	int m1 = pattern_memfd(8192, 1), m2 = pattern_memfd(100, 2), fd, fd2;
@@ -17,12 +17,12 @@ START_TEST(test_preserve_retrieve)
 	ck_assert_int_eq(liveupdate_session_preserve_fd(s, m2, UINT64_MAX), 0);
 	close(m1);
 	close(m2);
-	mock_kexec();
+	seam_kexec();
 	liveupdate_session_unref(s);
 	liveupdate_ctx_unref(ctx);
 
 	ck_assert_int_eq(liveupdate_ctx_new(NULL, &ctx), 0);
-	mock_attach(ctx);
+	seam_attach(ctx);
 	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "guest", &in), 0);
 	ck_assert_int_eq(liveupdate_session_retrieve_fd(in, 0, &fd), 0);
@@ -49,7 +49,6 @@ START_TEST(test_preserve_retrieve)
 	close(fd);
 	liveupdate_session_unref(in);
 	liveupdate_ctx_unref(ctx);
-	/* the mock's own references went with finish: nothing left */
 	ck_assert_int_eq(count_fds(), fds);
 }
 END_TEST
@@ -57,7 +56,7 @@ END_TEST
 START_TEST(test_preserve_errors)
 {
 	struct log_capture cap;
-	struct liveupdate_ctx *ctx = mock_ctx(&cap);
+	struct liveupdate_ctx *ctx = seam_ctx(&cap);
 	struct liveupdate_session *s, *other;
 	int m = pattern_memfd(4096, 3), devnull, huge, fd;
 	unsigned calls;
@@ -88,14 +87,14 @@ START_TEST(test_preserve_errors)
 	close(fd);
 	ck_assert_int_eq(liveupdate_session_preserve_fd(s, fd, 6), -EBADF);
 	/* rejected before any system call */
-	mock_count_reset();
-	calls = mock_calls();
+	seam_count_reset();
+	calls = seam_calls();
 	ck_assert_int_eq(liveupdate_session_preserve_fd(s, -1, 7), -EINVAL);
 	ck_assert_int_eq(liveupdate_session_preserve_fd(NULL, m, 7), -EINVAL);
 	ck_assert_int_eq(liveupdate_session_retrieve_fd(s, 1, &fd), -EINVAL); /* outgoing */
 	ck_assert_int_eq(liveupdate_session_retrieve_fd(s, 1, NULL), -EINVAL);
 	ck_assert_int_eq(liveupdate_session_retrieve_fd(NULL, 1, &fd), -EINVAL);
-	ck_assert_int_eq(mock_calls(), calls);
+	ck_assert_int_eq(seam_calls(), calls);
 	close(m);
 	liveupdate_session_unref(other);
 	liveupdate_session_unref(s);

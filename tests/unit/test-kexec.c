@@ -7,7 +7,7 @@
 START_TEST(test_load_and_reboot)
 {
 	struct log_capture cap;
-	struct liveupdate_ctx *ctx = mock_ctx(&cap);
+	struct liveupdate_ctx *ctx = seam_ctx(&cap);
 	struct liveupdate_session *s;
 	char kernel[] = "/tmp/lu-unit-kernelXXXXXX";
 	int kfd = mkstemp(kernel), fds;
@@ -22,18 +22,18 @@ START_TEST(test_load_and_reboot)
 				.initrd_path = kernel);
 
 		ck_assert_int_eq(liveupdate_kexec_load(ctx, kernel, &o), 0);
-		ck_assert_str_eq(mock_last_cmdline(), "console=ttyS0 stage=2");
+		ck_assert_str_eq(seam_last_cmdline(), "console=ttyS0 stage=2");
 	}
 	/* NULL cmdline: the running kernel's */
 	ck_assert_int_eq(liveupdate_kexec_load(ctx, kernel, NULL), 0);
-	ck_assert_int_gt(strlen(mock_last_cmdline()), 0);
+	ck_assert_int_gt(strlen(seam_last_cmdline()), 0);
 	ck_assert_int_eq(count_fds(), fds); /* image fds closed */
 
 	ck_assert_int_eq(liveupdate_session_create(ctx, "carried", &s), 0);
 	/* a simulated kexec returns 0 and the session is incoming afterwards */
 	ck_assert_int_eq(liveupdate_kexec_reboot(ctx), 0);
-	ck_assert_int_eq(mock_reboots(), 1);
-	ck_assert_int_eq(mock_incoming_sessions(), 1);
+	ck_assert_int_eq(seam_reboots(), 1);
+	ck_assert_int_eq(seam_incoming_sessions(), 1);
 	liveupdate_session_unref(s);
 	unlink(kernel);
 	liveupdate_ctx_unref(ctx);
@@ -43,7 +43,7 @@ END_TEST
 START_TEST(test_load_errors)
 {
 	struct log_capture cap;
-	struct liveupdate_ctx *ctx = mock_ctx(&cap);
+	struct liveupdate_ctx *ctx = seam_ctx(&cap);
 	char big[5000];
 	int fds = count_fds();
 
@@ -74,7 +74,7 @@ START_TEST(test_load_errors)
 	}
 	ck_assert_int_eq(liveupdate_kexec_reboot(NULL), -EINVAL);
 	ck_assert_int_eq(count_fds(), fds);
-	ck_assert_int_eq(mock_kexec_loads(), 0);
+	ck_assert_int_eq(seam_kexec_loads(), 0);
 	liveupdate_ctx_unref(ctx);
 }
 END_TEST

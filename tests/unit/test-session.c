@@ -7,7 +7,7 @@
 START_TEST(test_create_and_close_aborts)
 {
 	struct log_capture cap;
-	struct liveupdate_ctx *ctx = mock_ctx(&cap);
+	struct liveupdate_ctx *ctx = seam_ctx(&cap);
 	struct liveupdate_session *s = NULL, *again = NULL;
 	int fds = count_fds();
 
@@ -17,7 +17,7 @@ START_TEST(test_create_and_close_aborts)
 	ck_assert_int_ge(liveupdate_session_get_fd(s), 0);
 	ck_assert_int_eq(liveupdate_session_is_finished(s), 0);
 	ck_assert_int_eq(count_fds(), fds + 2); /* device + session */
-	ck_assert_int_eq(mock_outgoing_sessions(), 1);
+	ck_assert_int_eq(seam_outgoing_sessions(), 1);
 
 	ck_assert_int_eq(liveupdate_session_create(ctx, "vm-1", &again), -EEXIST);
 	ck_assert_ptr_null(again);
@@ -27,9 +27,9 @@ START_TEST(test_create_and_close_aborts)
 	/* ref keeps it open; the last unref closes it: the kernel aborts it */
 	ck_assert_ptr_eq(liveupdate_session_ref(s), s);
 	ck_assert_ptr_eq(liveupdate_session_unref(s), s);
-	ck_assert_int_eq(mock_outgoing_sessions(), 1);
+	ck_assert_int_eq(seam_outgoing_sessions(), 1);
 	ck_assert_ptr_null(liveupdate_session_unref(s));
-	ck_assert_int_eq(mock_outgoing_sessions(), 0);
+	ck_assert_int_eq(seam_outgoing_sessions(), 0);
 	ck_assert_int_eq(count_fds(), fds + 1);
 	/* the name is free again */
 	ck_assert_int_eq(liveupdate_session_create(ctx, "vm-1", &s), 0);
@@ -44,7 +44,7 @@ END_TEST
 START_TEST(test_names)
 {
 	struct log_capture cap;
-	struct liveupdate_ctx *ctx = mock_ctx(&cap);
+	struct liveupdate_ctx *ctx = seam_ctx(&cap);
 	struct liveupdate_session *s = NULL;
 	char name[80];
 	int calls;
@@ -57,8 +57,8 @@ START_TEST(test_names)
 	liveupdate_session_unref(s);
 	s = NULL;
 
-	mock_count_reset();
-	calls = (int)mock_calls();
+	seam_count_reset();
+	calls = (int)seam_calls();
 	name[63] = 'n';
 	name[64] = '\0'; /* 64 bytes: rejected, never truncated */
 	ck_assert_int_eq(liveupdate_session_create(ctx, name, &s), -EINVAL);
@@ -73,8 +73,8 @@ START_TEST(test_names)
 	ck_assert_int_eq(liveupdate_session_retrieve(NULL, "ok", &s), -EINVAL);
 	ck_assert_ptr_null(s);
 	/* rejected before any system call */
-	ck_assert_int_eq((int)mock_calls(), calls);
-	ck_assert_int_eq(mock_outgoing_sessions(), 0);
+	ck_assert_int_eq((int)seam_calls(), calls);
+	ck_assert_int_eq(seam_outgoing_sessions(), 0);
 	liveupdate_ctx_unref(ctx);
 }
 END_TEST
@@ -82,7 +82,7 @@ END_TEST
 START_TEST(test_kexec_retrieve_finish)
 {
 	struct log_capture cap;
-	struct liveupdate_ctx *ctx = mock_ctx(&cap);
+	struct liveupdate_ctx *ctx = seam_ctx(&cap);
 	struct liveupdate_session *a, *b, *gone, *in = NULL, *in2 = NULL;
 	int fds = count_fds();
 
@@ -93,16 +93,16 @@ START_TEST(test_kexec_retrieve_finish)
 	/* before any kexec, nothing is incoming */
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "a", &in), -ENOENT);
 
-	mock_kexec();
+	seam_kexec();
 	/* the old process' objects go; closing stale fds changes nothing */
 	liveupdate_session_unref(a);
 	liveupdate_session_unref(b);
 	liveupdate_ctx_unref(ctx);
 	ck_assert_int_eq(count_fds(), fds);
-	ck_assert_int_eq(mock_incoming_sessions(), 2);
+	ck_assert_int_eq(seam_incoming_sessions(), 2);
 
 	ck_assert_int_eq(liveupdate_ctx_new(NULL, &ctx), 0);
-	mock_attach(ctx);
+	seam_attach(ctx);
 	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "gone", &in), -ENOENT);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "a", &in), 0);
@@ -126,7 +126,7 @@ START_TEST(test_kexec_retrieve_finish)
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "b", &in), 0);
 	liveupdate_session_unref(in);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "b", &in), -ENOENT);
-	ck_assert_int_eq(mock_incoming_sessions(), 0);
+	ck_assert_int_eq(seam_incoming_sessions(), 0);
 	liveupdate_ctx_unref(ctx);
 	ck_assert_int_eq(count_fds(), fds);
 	ck_assert_int_eq(liveupdate_session_finish(NULL), -EINVAL);
@@ -140,7 +140,7 @@ END_TEST
 START_TEST(test_adopt)
 {
 	struct log_capture cap;
-	struct liveupdate_ctx *ctx = mock_ctx(&cap);
+	struct liveupdate_ctx *ctx = seam_ctx(&cap);
 	struct liveupdate_ctx *client;
 	struct liveupdate_session *owner, *adopted = NULL, *in;
 	int fd, fds, devnull;
@@ -152,7 +152,7 @@ START_TEST(test_adopt)
 
 	/* a client context that never opens the device */
 	ck_assert_int_eq(liveupdate_ctx_new(NULL, &client), 0);
-	mock_attach(client);
+	seam_attach(client);
 	fd = fcntl(liveupdate_session_get_fd(owner), F_DUPFD_CLOEXEC, 0);
 	ck_assert_int_eq(liveupdate_session_adopt(client, fd, &adopted), 0);
 	ck_assert_str_eq(liveupdate_session_get_name(adopted), "handed-over");
@@ -162,8 +162,8 @@ START_TEST(test_adopt)
 	ck_assert_int_eq(liveupdate_session_preserve_fd(adopted, fd = pattern_memfd(10, 2), 8), 0);
 	close(fd);
 	liveupdate_session_unref(adopted);
-	/* the adopted fd is closed; the mock kernel now holds token 8's file */
-	ck_assert_int_eq(count_fds(), fds + 1);
+	/* the adopted fd is closed (token 8's file is held by the simulator) */
+	ck_assert_int_eq(count_fds(), fds);
 
 	/* bad fds: rejected, left open */
 	adopted = NULL;
@@ -178,11 +178,11 @@ START_TEST(test_adopt)
 	ck_assert_ptr_null(adopted);
 
 	/* after a kexec, an adopted incoming session is seen as incoming */
-	mock_kexec();
+	seam_kexec();
 	liveupdate_session_unref(owner);
 	liveupdate_ctx_unref(ctx);
 	ck_assert_int_eq(liveupdate_ctx_new(NULL, &ctx), 0);
-	mock_attach(ctx);
+	seam_attach(ctx);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "handed-over", &in), 0);
 	fd = fcntl(liveupdate_session_get_fd(in), F_DUPFD_CLOEXEC, 0);
 	ck_assert_int_eq(liveupdate_session_adopt(client, fd, &adopted), 0);
@@ -230,16 +230,12 @@ static void *worker_run(void *arg)
 
 START_TEST(test_threads)
 {
-	struct liveupdate_ctx *ctx = mock_ctx(NULL);
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
 	struct worker w[2] = { { ctx, 0, -1 }, { ctx, 1, -1 } };
 	pthread_t t[2];
 
-	/* the mock itself is not thread-safe: open the device first and let
-	 * the threads race on the library's own state (refcounts, lazy open) */
-	ck_assert_int_eq(liveupdate_ctx_open_device(ctx), 0);
-	worker_run(&w[0]);
-	ck_assert_int_eq(w[0].result, 0);
-	w[0].id = 2;
+	/* both race from the start: on the lazy device open, the context's
+	 * reference count and the simulator's device fd */
 	for (int i = 0; i < 2; i++)
 		ck_assert_int_eq(pthread_create(&t[i], NULL, worker_run, &w[i]), 0);
 	for (int i = 0; i < 2; i++) {

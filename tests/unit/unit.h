@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "liveupdate/liveupdate.h"
-#include "mock-kernel.h"
+#include "seam.h"
 
 /* Number of open fds in this process. */
 static inline int count_fds(void)
@@ -49,14 +49,14 @@ static inline void capture_log(void *data, int priority, const char *file,
 	vsnprintf(c->last, sizeof(c->last), format, args);
 }
 
-/* A context on a freshly reset mock kernel that logs into *cap. */
-static inline struct liveupdate_ctx *mock_ctx(struct log_capture *cap)
+/* A context on a freshly started simulator (see seam.h) that logs into *cap. */
+static inline struct liveupdate_ctx *seam_ctx(struct log_capture *cap)
 {
 	struct liveupdate_ctx *ctx = NULL;
 
-	mock_reset();
+	seam_reset();
 	ck_assert_int_eq(liveupdate_ctx_new(NULL, &ctx), 0);
-	mock_attach(ctx);
+	seam_attach(ctx);
 	if (cap) {
 		memset(cap, 0, sizeof(*cap));
 		liveupdate_ctx_set_log_fn(ctx, capture_log, cap);
