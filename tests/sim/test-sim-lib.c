@@ -21,20 +21,7 @@
 #include <unistd.h>
 
 #include "liveupdate/liveupdate.h"
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;
-}
+#include "../count-fds.h"
 
 struct log_capture {
 	int count;

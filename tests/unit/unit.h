@@ -14,21 +14,7 @@
 
 #include "liveupdate/liveupdate.h"
 #include "seam.h"
-
-/* Number of open fds in this process. */
-static inline int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1; /* the DIR's own fd */
-}
+#include "../count-fds.h"
 
 /* Collects the library's log lines of one context. */
 struct log_capture {
