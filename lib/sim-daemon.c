@@ -9,7 +9,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/magic.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -76,8 +76,14 @@ static struct {
 	int listen_fd;
 	struct sim_conn **conns;
 	size_t nconns, max_conns;
-	struct pollfd *pfds;    /* the main loop's, max_conns + 1 */
-	struct pollfd *sweep;   /* sweep_hangups()'s, max_conns */
+	size_t ndead;           /* dead conns not yet freed by reap_conns() */
+	/*
+	 * epoll, so that the cost of a request does not grow with the number
+	 * of clients: efd watches the listener and every connection for
+	 * input; hup_efd every connection for hang-ups only, so that
+	 * sweep_hangups() sees just the connections that closed.
+	 */
+	int efd, hup_efd;
 	struct sim_session *sessions; /* creation order */
 	size_t nsessions, max_sessions;
 	size_t nfiles, max_files, max_files_per_session;
@@ -250,6 +256,41 @@ static void publish_frozen(void)
 }
 
 /*
+ * One file more, the common case: put it in its sorted place instead of
+ * rebuilding and sorting the whole table, so that preserving stays flat as
+ * the number of preserved files grows. Falls back to a rebuild when full.
+ */
+static void publish_frozen_add(dev_t dev, ino_t ino)
+{
+	struct lu_sim_table *t = d.table;
+	struct lu_sim_table_entry e = { .dev = (uint64_t)dev, .ino = (uint64_t)ino };
+	uint64_t lo = 0, hi;
+
+	if (!t)
+		return;
+	if (t->count >= t->cap) {
+		publish_frozen();
+		return;
+	}
+	hi = t->count;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (cmp_entry(&t->entries[mid], &e) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	__atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memmove(&t->entries[lo + 1], &t->entries[lo],
+		(size_t)(t->count - lo) * sizeof(t->entries[0]));
+	t->entries[lo] = e;
+	t->count++;
+	__atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELEASE);
+}
+
+/*
  * A memfd sealed against growing and against new writable mappings: our
  * mapping is the only writable one; clients get a read-only fd.
  */
@@ -318,9 +359,10 @@ static void release_conn(struct sim_conn *c, const char *why)
 		remove_session(s);
 		c->session = NULL;
 	}
-	close(c->fd);
+	close(c->fd); /* also takes it out of both epoll sets */
 	c->fd = -1;
 	c->dead = true;
+	d.ndead++;
 }
 
 /* A connection the simulated kexec makes stale: closed, nothing released. */
@@ -334,11 +376,16 @@ static void drop_conn(struct sim_conn *c)
 	close(c->fd);
 	c->fd = -1;
 	c->dead = true;
+	d.ndead++;
 }
 
 static void reap_conns(void)
 {
 	size_t j = 0;
+
+	if (!d.ndead)
+		return;
+	d.ndead = 0;
 
 	for (size_t i = 0; i < d.nconns; i++) {
 		if (d.conns[i]->dead)
@@ -357,25 +404,19 @@ static void reap_conns(void)
  */
 static void sweep_hangups(void)
 {
-	size_t n = 0;
+	struct epoll_event ev[64];
+	int n;
 
-	for (size_t i = 0; i < d.nconns; i++) {
-		if (d.conns[i]->dead)
-			continue;
-		d.sweep[n].fd = d.conns[i]->fd;
-		d.sweep[n].events = POLLRDHUP;
-		d.sweep[n].revents = 0;
-		n++;
-	}
-	if (n == 0 || poll(d.sweep, n, 0) <= 0)
-		return;
-	n = 0;
-	for (size_t i = 0; i < d.nconns; i++) {
-		if (d.conns[i]->dead)
-			continue;
-		if (d.sweep[n++].revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))
-			release_conn(d.conns[i], "hang-up");
-	}
+	do {
+		n = epoll_wait(d.hup_efd, ev, 64, 0);
+		for (int i = 0; i < n; i++) {
+			struct sim_conn *c = ev[i].data.ptr;
+
+			/* released connections leave the set: this loop ends */
+			if (!c->dead)
+				release_conn(c, "hang-up");
+		}
+	} while (n == 64);
 }
 
 static struct sim_conn *find_pending(const uint64_t cookie[2])
@@ -583,7 +624,8 @@ static int preserve_fd(struct sim_session *s, const struct lu_sim_ioctl *io, int
 	f->ino = st.st_ino;
 	d.nfiles++;
 	*file = -1;             /* kept */
-	publish_frozen();       /* before the answer: frozen when the ioctl returns */
+	/* before the answer: frozen when the ioctl returns */
+	publish_frozen_add(st.st_dev, st.st_ino);
 	vlog("session \"%s\": preserved token %" PRIu64 " (inode %lu, %lld bytes)",
 	     shown(s->name), token, (unsigned long)st.st_ino, (long long)st.st_size);
 	return 0;
@@ -996,6 +1038,19 @@ static void accept_clients(void)
 		c->fd = fd;
 		c->pid = cred.pid;
 		c->uid = cred.uid;
+		{
+			struct epoll_event in = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = c };
+			struct epoll_event hup = { .events = EPOLLRDHUP, .data.ptr = c };
+
+			if (epoll_ctl(d.efd, EPOLL_CTL_ADD, fd, &in) < 0 ||
+			    epoll_ctl(d.hup_efd, EPOLL_CTL_ADD, fd, &hup) < 0) {
+				logmsg("epoll_ctl: %s; client of pid %d refused", strerror(errno),
+				       (int)cred.pid);
+				close(fd); /* leaves whichever set it had joined */
+				free(c);
+				continue;
+			}
+		}
 		d.conns[d.nconns++] = c;
 	}
 }
@@ -1079,6 +1134,7 @@ int lu_sim_daemon_run(const struct lu_sim_daemon_opts *opts)
 	memset(&d, 0, sizeof(d));
 	d.opts = opts;
 	d.listen_fd = -1;
+	d.efd = d.hup_efd = -1;
 	signal(SIGPIPE, SIG_IGN);
 	set_limits();
 	create_table();
@@ -1117,10 +1173,14 @@ int lu_sim_daemon_run(const struct lu_sim_daemon_opts *opts)
 	}
 
 	d.conns = calloc(d.max_conns, sizeof(*d.conns));
-	d.pfds = calloc(d.max_conns + 1, sizeof(*d.pfds));
-	d.sweep = calloc(d.max_conns, sizeof(*d.sweep));
-	if (!d.conns || !d.pfds || !d.sweep) {
+	if (!d.conns) {
 		logmsg("out of memory");
+		goto out;
+	}
+	d.efd = epoll_create1(EPOLL_CLOEXEC);
+	d.hup_efd = epoll_create1(EPOLL_CLOEXEC);
+	if (d.efd < 0 || d.hup_efd < 0) {
+		logmsg("epoll_create1: %s", strerror(errno));
 		goto out;
 	}
 	d.listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -1143,6 +1203,15 @@ int lu_sim_daemon_run(const struct lu_sim_daemon_opts *opts)
 	if (listen(d.listen_fd, 64) < 0) {
 		logmsg("listen: %s", strerror(errno));
 		goto out_unlink;
+	}
+	{
+		/* data.ptr NULL: the listener */
+		struct epoll_event in = { .events = EPOLLIN, .data.ptr = NULL };
+
+		if (epoll_ctl(d.efd, EPOLL_CTL_ADD, d.listen_fd, &in) < 0) {
+			logmsg("epoll_ctl: %s", strerror(errno));
+			goto out_unlink;
+		}
 	}
 
 	sigemptyset(&block);
@@ -1182,38 +1251,31 @@ int lu_sim_daemon_run(const struct lu_sim_daemon_opts *opts)
 	}
 
 	while (!d.stop) {
-		size_t n = 0;
-		int ret;
+		struct epoll_event ev[64];
+		bool listener = false;
+		int n = epoll_pwait(d.efd, ev, 64, -1, &empty);
 
-		d.pfds[n].fd = d.listen_fd;
-		d.pfds[n].events = POLLIN;
-		d.pfds[n].revents = 0;
-		n++;
-		for (size_t i = 0; i < d.nconns; i++) {
-			d.pfds[n].fd = d.conns[i]->fd;
-			d.pfds[n].events = POLLIN | POLLRDHUP;
-			d.pfds[n].revents = 0;
-			n++;
-		}
-		ret = ppoll(d.pfds, n, NULL, &empty);
-		if (ret < 0) {
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			logmsg("poll: %s", strerror(errno));
+			logmsg("epoll_wait: %s", strerror(errno));
 			break;
 		}
 		/* hang-ups first: a close happened before anything sent after it */
-		for (size_t i = 0; i < d.nconns; i++) {
-			short rev = d.pfds[i + 1].revents;
+		sweep_hangups();
+		for (int i = 0; i < n && !d.stop; i++) {
+			struct sim_conn *c = ev[i].data.ptr;
 
-			if (!d.conns[i]->dead && (rev & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)))
-				release_conn(d.conns[i], "hang-up");
+			if (!c)
+				listener = true;
+			else if (!c->dead && (ev[i].events & EPOLLIN))
+				serve(c);
+			else if (!c->dead && (ev[i].events & (EPOLLHUP | EPOLLERR)))
+				release_conn(c, "hang-up");
 		}
-		for (size_t i = 0; i < d.nconns && !d.stop; i++)
-			if (!d.conns[i]->dead && (d.pfds[i + 1].revents & POLLIN))
-				serve(d.conns[i]);
+		/* freed only now: this round's events may still point at them */
 		reap_conns();
-		if (d.pfds[0].revents & POLLIN)
+		if (listener)
 			accept_clients();
 	}
 	logmsg("stopping: %zu session(s), %zu file(s) released", d.nsessions, d.nfiles);
@@ -1225,8 +1287,10 @@ out:
 	if (d.listen_fd >= 0)
 		close(d.listen_fd);
 	free(d.conns);
-	free(d.pfds);
-	free(d.sweep);
+	if (d.efd >= 0)
+		close(d.efd);
+	if (d.hup_efd >= 0)
+		close(d.hup_efd);
 	if (d.table) {
 		/* clients holding the map ask the next daemon for a new one */
 		__atomic_store_n(&d.table->alive, 0, __ATOMIC_RELEASE);

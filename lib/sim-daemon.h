@@ -3,7 +3,7 @@
  * liveupdate-sim's daemon: the simulated Live Update Orchestrator. It owns
  * every session and holds every preserved memfd (the clients' own open
  * files, received with SCM_RIGHTS: nothing is copied), and answers the
- * protocol of sim-proto.h on one Unix socket. Single-threaded, poll-driven,
+ * protocol of sim-proto.h on one Unix socket. Single-threaded, epoll-driven,
  * every table bounded.
  */
 #ifndef LIBLIVEUPDATE_SIM_DAEMON_H
@@ -12,9 +12,9 @@
 #include <stdbool.h>
 
 /* Hard ceilings; the daemon lowers them to fit its RLIMIT_NOFILE. */
-#define LU_SIM_MAX_CONNS 1024          /* clients: device, sessions, control */
-#define LU_SIM_MAX_SESSIONS 1024       /* outgoing + incoming */
-#define LU_SIM_MAX_FILES_PER_SESSION 1024 /* then ENOSPC, as a full file set */
+#define LU_SIM_MAX_CONNS 8192          /* clients: device, sessions, control */
+#define LU_SIM_MAX_SESSIONS 8192       /* outgoing + incoming: 4x the kernel selftest */
+#define LU_SIM_MAX_FILES_PER_SESSION 8192 /* then ENOSPC (the kernel selftest: 5000) */
 #define LU_SIM_MAX_FILES 16384         /* held files in all sessions; then ENOMEM */
 
 struct lu_sim_daemon_opts {
