@@ -10,6 +10,7 @@ cat > "$tmp/h.c" <<'EOT'
 #include <liveupdate/liveupdate.h>
 #include <stddef.h>
 _Static_assert(sizeof(enum liveupdate_session_direction) == 4, "enum is 32-bit");
+_Static_assert(sizeof(enum liveupdate_backend) == 4, "enum is 32-bit");
 _Static_assert(offsetof(struct liveupdate_ctx_opts, sz) == 0, "size first");
 _Static_assert(offsetof(struct liveupdate_kexec_opts, sz) == 0, "size first");
 int main(void)
