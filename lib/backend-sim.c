@@ -83,13 +83,6 @@ static int sim_reboot_kexec(void *data)
 		return -EINVAL; /* no daemon, so nothing loaded either */
 	if (ret < 0)
 		return ret;
-	/* the "new boot" starts without the device open: the old fd is dead */
-	pthread_mutex_lock(&ctx->device_lock);
-	if (ctx->device_fd >= 0) {
-		close(ctx->device_fd);
-		ctx->device_fd = -1;
-	}
-	pthread_mutex_unlock(&ctx->device_lock);
 	lu_info(ctx, "liveupdate-sim: simulated kexec #%llu done; session fds of the "
 		"previous boot are dead (close them), retrieve the sessions again",
 		(unsigned long long)n);

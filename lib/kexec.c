@@ -99,8 +99,13 @@ LU_EXPORT int liveupdate_kexec_reboot(struct liveupdate_ctx *ctx)
 		return lu_bad_arg(NULL, "liveupdate_kexec_reboot: ctx is NULL");
 	lu_info(ctx, "rebooting into the loaded kernel");
 	ret = ctx->ops->reboot_kexec(ctx->ops_data);
-	/* A simulated kexec returns 0: the process goes on in the "new" boot. */
-	if (ret == 0)
+	/*
+	 * A simulated kexec returns 0: the process goes on in the "new" boot,
+	 * where the old boot's device fd is dead; the next call reopens it.
+	 */
+	if (ret == 0) {
+		liveupdate_ctx_close_device(ctx);
 		return 0;
+	}
 	return lu_fail(ctx, LU_OP_KEXEC_REBOOT, ret, "liveupdate_kexec_reboot");
 }
