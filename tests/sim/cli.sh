@@ -77,7 +77,7 @@ sim_pid=$(sim_daemon_pid)
 [ -n "$sim_pid" ] || fail "run did not start a daemon"
 # no daemon: the shim's open fails as on a kernel without LUO
 "$SIM" stop >/dev/null
-out=$(LD_PRELOAD=$top_builddir/lib/.libs/liveupdate-sim-preload.so sh -c 'exec 3<>/dev/liveupdate' 2>&1) &&
+out=$(LD_PRELOAD=$top_builddir/sim/.libs/liveupdate-sim-preload.so sh -c 'exec 3<>/dev/liveupdate' 2>&1) &&
 	fail "/dev/liveupdate opened with no daemon"
 # (dash says "Directory nonexistent" for ENOENT on an O_CREAT open)
 echo "$out" | grep -qE 'No such file|nonexistent' || fail "no daemon: $out"

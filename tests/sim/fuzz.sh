@@ -1,5 +1,5 @@
 #!/bin/sh
-# libFuzzer on the simulator's message decoder (lib/sim-proto.c), for a
+# libFuzzer on the simulator's message decoder (sim/sim-proto.c), for a
 # bounded time (LU_FUZZ_SECONDS, default 20): every input that decodes must
 # encode back to the same bytes, and nothing may crash, leak or overflow
 # (AddressSanitizer, UndefinedBehaviorSanitizer). Built here with clang,
@@ -23,13 +23,13 @@ fi
 [ -n "$CLANG" ] || skip "clang not found"
 work=$(mktemp -d "${TMPDIR:-/tmp}/lu-fuzz.XXXXXX") || exit 99
 trap 'rm -rf "$work"' EXIT
-src="$top_srcdir/tests/sim/fuzz-proto.c $top_srcdir/lib/sim-proto.c"
+src="$top_srcdir/tests/sim/fuzz-proto.c $top_srcdir/sim/sim-proto.c"
 if ! $CLANG -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-I"$top_srcdir/lib" $src -o "$work/fuzz-proto" 2>"$work/build.log"; then
+	-I"$top_srcdir/lib" -I"$top_srcdir/sim" $src -o "$work/fuzz-proto" 2>"$work/build.log"; then
 	cat "$work/build.log"
 	skip "$CLANG cannot build a libFuzzer target"
 fi
-$CLANG -g -O1 -DLU_SIM_FUZZ_SEEDS -I"$top_srcdir/lib" $src -o "$work/seeds" ||
+$CLANG -g -O1 -DLU_SIM_FUZZ_SEEDS -I"$top_srcdir/lib" -I"$top_srcdir/sim" $src -o "$work/seeds" ||
 	exit 99
 mkdir "$work/corpus" && "$work/seeds" "$work/corpus" || exit 99
 echo "fuzzing the decoder for ${LU_FUZZ_SECONDS:-20} s from $(ls "$work/corpus" | wc -l) seeds"

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "luo-uapi.h"
-#include "sim-client.h"
+#include "sim-control.h"
 
 static const char *sock_path;
 static int daemon_pid;

@@ -2,7 +2,7 @@
 # liveupdate-sim daemon with its own socket in a temporary directory, gone
 # at exit. Needs top_builddir (set by `make check`).
 : "${top_builddir:=.}" "${top_srcdir:=.}"
-SIM=$top_builddir/lib/liveupdate-sim
+SIM=$top_builddir/sim/liveupdate-sim
 sim_dir=$(mktemp -d "${TMPDIR:-/tmp}/lu-sim-test.XXXXXX") || exit 99
 LIBLIVEUPDATE_SIM_SOCKET=$sim_dir/socket
 export LIBLIVEUPDATE_SIM_SOCKET

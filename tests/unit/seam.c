@@ -13,7 +13,7 @@
 
 #include "liveupdate-private.h"
 #include "seam.h"
-#include "sim-client.h"
+#include "sim-control.h"
 
 #define MAX_CALLS 4096
 
@@ -80,7 +80,7 @@ static void start_daemon(void)
 		s.owner = getpid();
 		atexit(cleanup);
 	}
-	snprintf(exe, sizeof(exe), "%s/lib/liveupdate-sim", top ? top : ".");
+	snprintf(exe, sizeof(exe), "%s/sim/liveupdate-sim", top ? top : ".");
 	s.daemon = fork();
 	if (s.daemon < 0)
 		die("fork");

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sim-client.h"
+#include "sim-control.h"
 #include "sim-daemon.h"
 
 #ifndef LU_SIM_PRELOAD_PATH

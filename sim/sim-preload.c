@@ -37,7 +37,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "sim-client.h"
+#include "sim-control.h"
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
 #define DEVICE_PATH "/dev/liveupdate"

@@ -199,9 +199,6 @@ int lu_sim_decode(const void *buf, size_t len, struct lu_sim_msg *msg);
  */
 int lu_sim_encode(const struct lu_sim_msg *msg, void *buf, size_t cap);
 
-/* Name of a message type, for logs ("IOCTL"), or "?" */
-const char *lu_sim_type_name(unsigned type);
-
 /*
  * The kernel's ioctl table: for a request number, the size of the struct
  * the kernel knows (and, being 7.3, also the minimum it accepts), or 0 for

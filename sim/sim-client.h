@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The client side of liveupdate-sim, shared by the library's simulator
- * backend, the LD_PRELOAD shim and the liveupdate-sim command: socket paths,
- * connections, messages with fds, and the ioctl forwarding that gives the
- * kernel's errnos in the kernel's order.
+ * backend (lib/backend-sim.c), the LD_PRELOAD shim and the liveupdate-sim
+ * command: socket paths, connections, messages with fds, and the ioctl
+ * forwarding that gives the kernel's errnos in the kernel's order. Only what
+ * the library calls lives here; requests of the simulator's own programs
+ * are in sim-control.h.
  *
  * Every function returns a non-negative value on success and a negative
  * errno on failure. None of them calls open(), ioctl(), write() or any other
@@ -87,6 +89,9 @@ int lu_sim_request(int sock, const struct lu_sim_msg *req, struct lu_sim_msg *re
 /* A CONTROL round trip on a fresh connection. */
 int lu_sim_call(const char *path, const struct lu_sim_msg *req,
 		struct lu_sim_msg *reply);
+/* The same, for requests answered by a REPLY: its errno, or the transport's. */
+int lu_sim_call_reply(const char *path, const struct lu_sim_msg *req,
+		      struct lu_sim_msg *reply);
 
 /* kexec_file_load(2) and reboot(LINUX_REBOOT_CMD_KEXEC) simulated. */
 int lu_sim_kexec_load(const char *path, int kernel_fd, int initrd_fd,
@@ -94,20 +99,5 @@ int lu_sim_kexec_load(const char *path, int kernel_fd, int initrd_fd,
 int lu_sim_reboot(const char *path, bool force, uint64_t *reboots);
 /* Tell the daemon about a load without checking fds (kexec_load(2)). */
 int lu_sim_kexec_record(const char *path, uint32_t flags);
-
-/* Whether the file (dev, ino) is preserved in an outgoing session: 1 or 0. */
-int lu_sim_frozen(const char *path, dev_t dev, ino_t ino);
-
-/*
- * The frozen-file table (see struct lu_sim_table): lu_sim_table_get() maps
- * the daemon's table read-only (*lenp bytes; munmap() it when done) or
- * returns NULL with errno set. lu_sim_table_has() looks (dev, ino) up
- * consistently with the daemon's writes: 1 listed, 0 not.
- */
-const struct lu_sim_table *lu_sim_table_get(const char *path, size_t *lenp);
-int lu_sim_table_has(const struct lu_sim_table *t, uint64_t dev, uint64_t ino);
-
-/* The daemon's pid, or -errno (a cheap "is it running"). */
-int lu_sim_ping(const char *path, struct lu_sim_info *info);
 
 #endif

@@ -306,8 +306,7 @@ int lu_sim_call(const char *path, const struct lu_sim_msg *req,
 	return ret;
 }
 
-/* A REPLY's errno, or the transport's. */
-static int call_reply(const char *path, const struct lu_sim_msg *req,
+int lu_sim_call_reply(const char *path, const struct lu_sim_msg *req,
 		      struct lu_sim_msg *reply)
 {
 	int ret = lu_sim_call(path, req, reply);
@@ -324,7 +323,7 @@ int lu_sim_kexec_record(const char *path, uint32_t flags)
 	struct lu_sim_msg m = { .type = LU_SIM_KEXEC_LOAD }, r;
 
 	m.u.kexec_load.flags = flags;
-	return call_reply(path, &m, &r);
+	return lu_sim_call_reply(path, &m, &r);
 }
 
 int lu_sim_kexec_load(const char *path, int kernel_fd, int initrd_fd,
@@ -349,114 +348,10 @@ int lu_sim_reboot(const char *path, bool force, uint64_t *reboots)
 	int ret;
 
 	m.u.reboot.flags = force ? LU_SIM_REBOOT_FORCE : 0;
-	ret = call_reply(path, &m, &r);
+	ret = lu_sim_call_reply(path, &m, &r);
 	if (ret == 0 && reboots)
 		*reboots = r.u.reply.val[0];
 	return ret;
-}
-
-int lu_sim_frozen(const char *path, dev_t dev, ino_t ino)
-{
-	struct lu_sim_msg m = { .type = LU_SIM_FROZEN }, r;
-	int ret;
-
-	m.u.frozen.dev = (uint64_t)dev;
-	m.u.frozen.ino = (uint64_t)ino;
-	ret = call_reply(path, &m, &r);
-	return ret < 0 ? ret : r.u.reply.val[0] != 0;
-}
-
-int lu_sim_ping(const char *path, struct lu_sim_info *info)
-{
-	struct lu_sim_msg m = { .type = LU_SIM_STATUS }, r;
-	int ret;
-
-	m.u.status.index = LU_SIM_STATUS_DAEMON;
-	ret = lu_sim_call(path, &m, &r);
-	if (ret < 0)
-		return ret;
-	if (r.type != LU_SIM_INFO)
-		return r.type == LU_SIM_REPLY && r.u.reply.err ? -r.u.reply.err : -EPROTO;
-	if (info)
-		*info = r.u.info;
-	return (int)r.u.info.pid;
-}
-
-const struct lu_sim_table *lu_sim_table_get(const char *path, size_t *lenp)
-{
-	struct lu_sim_msg m = { .type = LU_SIM_TABLE }, r;
-	const struct lu_sim_table *t;
-	int sock, fd = -1, nfds = 0, ret;
-	struct stat st;
-	void *p;
-
-	sock = lu_sim_connect(path, LU_SIM_ROLE_CONTROL, true, NULL);
-	if (sock < 0) {
-		errno = -sock;
-		return NULL;
-	}
-	ret = lu_sim_send(sock, &m, NULL, 0, 0);
-	if (ret == 0)
-		ret = lu_sim_recv(sock, &r, &fd, &nfds, 0);
-	close(sock);
-	if (ret == 0 && (r.type != LU_SIM_REPLY || r.u.reply.err || nfds != 1))
-		ret = r.type == LU_SIM_REPLY && r.u.reply.err ? -r.u.reply.err : -EPROTO;
-	if (ret < 0) {
-		if (nfds == 1)
-			close(fd);
-		errno = -ret;
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(*t)) {
-		close(fd);
-		errno = EPROTO;
-		return NULL;
-	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
-		return NULL;
-	t = p;
-	if (t->magic != LU_SIM_TABLE_MAGIC ||
-	    sizeof(*t) + (uint64_t)t->cap * sizeof(t->entries[0]) > (uint64_t)st.st_size) {
-		munmap(p, (size_t)st.st_size);
-		errno = EPROTO;
-		return NULL;
-	}
-	*lenp = (size_t)st.st_size;
-	return t;
-}
-
-int lu_sim_table_has(const struct lu_sim_table *t, uint64_t dev, uint64_t ino)
-{
-	for (;;) {
-		uint64_t seq = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE), n, lo = 0, hi;
-		int found = 0;
-
-		if (seq & 1) {
-			sched_yield(); /* the daemon is rewriting it */
-			continue;
-		}
-		n = __atomic_load_n(&t->count, __ATOMIC_RELAXED);
-		hi = n < t->cap ? n : t->cap;
-		while (lo < hi) {
-			uint64_t mid = lo + (hi - lo) / 2;
-			uint64_t d = __atomic_load_n(&t->entries[mid].dev, __ATOMIC_RELAXED);
-			uint64_t i = __atomic_load_n(&t->entries[mid].ino, __ATOMIC_RELAXED);
-
-			if (d == dev && i == ino) {
-				found = 1;
-				break;
-			}
-			if (d < dev || (d == dev && i < ino))
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&t->seq, __ATOMIC_RELAXED) == seq)
-			return found;
-	}
 }
 
 int lu_sim_is_sim_fd(const char *path, int fd)

@@ -46,24 +46,6 @@ static int body_size(unsigned type)
 	}
 }
 
-const char *lu_sim_type_name(unsigned type)
-{
-	switch (type) {
-	case LU_SIM_HELLO: return "HELLO";
-	case LU_SIM_IOCTL: return "IOCTL";
-	case LU_SIM_KEXEC_LOAD: return "KEXEC_LOAD";
-	case LU_SIM_REBOOT: return "REBOOT";
-	case LU_SIM_FROZEN: return "FROZEN";
-	case LU_SIM_STATUS: return "STATUS";
-	case LU_SIM_STOP: return "STOP";
-	case LU_SIM_TABLE: return "TABLE";
-	case LU_SIM_REPLY: return "REPLY";
-	case LU_SIM_INFO: return "INFO";
-	case LU_SIM_SESSION_INFO: return "SESSION_INFO";
-	default: return "?";
-	}
-}
-
 unsigned lu_sim_ioctl_known_size(unsigned nr)
 {
 	switch (nr) {

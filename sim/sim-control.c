@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * liveupdate-sim, control side: requests that only the simulator's own
+ * programs make (the command, the LD_PRELOAD shim, the tests), never the
+ * library. Kept out of sim-client.c so that libliveupdate.so carries none
+ * of them.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim-control.h"
+
+int lu_sim_frozen(const char *path, dev_t dev, ino_t ino)
+{
+	struct lu_sim_msg m = { .type = LU_SIM_FROZEN }, r;
+	int ret;
+
+	m.u.frozen.dev = (uint64_t)dev;
+	m.u.frozen.ino = (uint64_t)ino;
+	ret = lu_sim_call_reply(path, &m, &r);
+	return ret < 0 ? ret : r.u.reply.val[0] != 0;
+}
+
+int lu_sim_ping(const char *path, struct lu_sim_info *info)
+{
+	struct lu_sim_msg m = { .type = LU_SIM_STATUS }, r;
+	int ret;
+
+	m.u.status.index = LU_SIM_STATUS_DAEMON;
+	ret = lu_sim_call(path, &m, &r);
+	if (ret < 0)
+		return ret;
+	if (r.type != LU_SIM_INFO)
+		return r.type == LU_SIM_REPLY && r.u.reply.err ? -r.u.reply.err : -EPROTO;
+	if (info)
+		*info = r.u.info;
+	return (int)r.u.info.pid;
+}
+
+const struct lu_sim_table *lu_sim_table_get(const char *path, size_t *lenp)
+{
+	struct lu_sim_msg m = { .type = LU_SIM_TABLE }, r;
+	const struct lu_sim_table *t;
+	int sock, fd = -1, nfds = 0, ret;
+	struct stat st;
+	void *p;
+
+	sock = lu_sim_connect(path, LU_SIM_ROLE_CONTROL, true, NULL);
+	if (sock < 0) {
+		errno = -sock;
+		return NULL;
+	}
+	ret = lu_sim_send(sock, &m, NULL, 0, 0);
+	if (ret == 0)
+		ret = lu_sim_recv(sock, &r, &fd, &nfds, 0);
+	close(sock);
+	if (ret == 0 && (r.type != LU_SIM_REPLY || r.u.reply.err || nfds != 1))
+		ret = r.type == LU_SIM_REPLY && r.u.reply.err ? -r.u.reply.err : -EPROTO;
+	if (ret < 0) {
+		if (nfds == 1)
+			close(fd);
+		errno = -ret;
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(*t)) {
+		close(fd);
+		errno = EPROTO;
+		return NULL;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return NULL;
+	t = p;
+	if (t->magic != LU_SIM_TABLE_MAGIC ||
+	    sizeof(*t) + (uint64_t)t->cap * sizeof(t->entries[0]) > (uint64_t)st.st_size) {
+		munmap(p, (size_t)st.st_size);
+		errno = EPROTO;
+		return NULL;
+	}
+	*lenp = (size_t)st.st_size;
+	return t;
+}
+
+int lu_sim_table_has(const struct lu_sim_table *t, uint64_t dev, uint64_t ino)
+{
+	for (;;) {
+		uint64_t seq = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE), n, lo = 0, hi;
+		int found = 0;
+
+		if (seq & 1) {
+			sched_yield(); /* the daemon is rewriting it */
+			continue;
+		}
+		n = __atomic_load_n(&t->count, __ATOMIC_RELAXED);
+		hi = n < t->cap ? n : t->cap;
+		while (lo < hi) {
+			uint64_t mid = lo + (hi - lo) / 2;
+			uint64_t d = __atomic_load_n(&t->entries[mid].dev, __ATOMIC_RELAXED);
+			uint64_t i = __atomic_load_n(&t->entries[mid].ino, __ATOMIC_RELAXED);
+
+			if (d == dev && i == ino) {
+				found = 1;
+				break;
+			}
+			if (d < dev || (d == dev && i < ino))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&t->seq, __ATOMIC_RELAXED) == seq)
+			return found;
+	}
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * liveupdate-sim, control side: requests that only the simulator's own
+ * programs make (the command, the shim, the tests). See sim-control.c.
+ */
+#ifndef LIBLIVEUPDATE_SIM_CONTROL_H
+#define LIBLIVEUPDATE_SIM_CONTROL_H
+
+#include "sim-client.h"
+
+/* Whether the file (dev, ino) is preserved in an outgoing session: 1 or 0. */
+int lu_sim_frozen(const char *path, dev_t dev, ino_t ino);
+
+/*
+ * The frozen-file table (see struct lu_sim_table): lu_sim_table_get() maps
+ * the daemon's table read-only (*lenp bytes; munmap() it when done) or
+ * returns NULL with errno set. lu_sim_table_has() looks (dev, ino) up
+ * consistently with the daemon's writes: 1 listed, 0 not.
+ */
+const struct lu_sim_table *lu_sim_table_get(const char *path, size_t *lenp);
+int lu_sim_table_has(const struct lu_sim_table *t, uint64_t dev, uint64_t ino);
+
+/* The daemon's pid, or -errno (a cheap "is it running"). */
+int lu_sim_ping(const char *path, struct lu_sim_info *info);
+
+#endif
