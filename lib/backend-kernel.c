@@ -59,8 +59,32 @@ static int kernel_reboot_kexec(void *data)
 	return -errno;
 }
 
+static const char *kernel_device_label(void *data, const char *path)
+{
+	(void)data;
+	return path;
+}
+
+static const struct lu_advice kernel_open_advice[] = {
+	{ ENOENT, "the kernel has no live update device: it needs CONFIG_LIVEUPDATE "
+		  "and CONFIG_KEXEC_HANDOVER (Linux 6.19+) and the boot options "
+		  "liveupdate=on and kho=on (unless KHO is enabled by default)" },
+	{ EBUSY, "another open file holds the device (the kernel allows one): stop "
+		 "that process or ask it for a session fd, then retry" },
+	{ EACCES, "the device node's mode does not allow this user; run as root "
+		  "or change the node's owner" },
+	{ EIO, "the state handed over by the previous kernel could not be read, "
+	       "so nothing can be retrieved in this boot" },
+	{ 0, NULL },
+};
+
 const struct lu_backend_ops lu_kernel_backend = {
 	.name = "kernel",
+	.kind = LIVEUPDATE_BACKEND_KERNEL,
+	.open_advice = kernel_open_advice,
+	.open_fail_priority = LOG_INFO,
+	.device_label = kernel_device_label,
+	.name_holders = lu_name_device_holders,
 	.open_device = kernel_open_device,
 	.ioctl = kernel_ioctl,
 	.close = kernel_close,

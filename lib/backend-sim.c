@@ -8,6 +8,7 @@
  * preserved memfd: the kernel's frozen-size rule is the shim's.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -19,6 +20,7 @@
 struct sim_backend {
 	struct liveupdate_ctx *ctx;   /* not a reference: the context owns us */
 	char socket[LU_SIM_PATH_MAX];
+	char label[LU_SIM_PATH_MAX + 32];
 };
 
 static int sim_open_device(void *data, const char *path)
@@ -27,17 +29,25 @@ static int sim_open_device(void *data, const char *path)
 	int fd = lu_sim_connect(b->socket, LU_SIM_ROLE_DEVICE, true, NULL);
 
 	(void)path; /* the simulator has one device */
-	if (fd >= 0)
-		return fd;
-	if (fd == -ENOENT || fd == -ECONNREFUSED) {
-		lu_err(b->ctx, "no liveupdate-sim daemon answers at %s: start one with "
-		       "\"liveupdate-sim start\" (or set LIBLIVEUPDATE_SIM_SOCKET)", b->socket);
-		return -ENOENT;
-	}
-	if (fd == -EACCES)
-		lu_err(b->ctx, "the liveupdate-sim daemon at %s runs as another user", b->socket);
-	return fd;
+	return fd == -ECONNREFUSED ? -ENOENT : fd; /* no daemon: no device */
 }
+
+static const char *sim_device_label(void *data, const char *path)
+{
+	struct sim_backend *b = data;
+
+	(void)path;
+	return b->label;
+}
+
+static const struct lu_advice sim_open_advice[] = {
+	{ ENOENT, "no liveupdate-sim daemon answers at the socket: start one with "
+		  "'liveupdate-sim start', or point LIBLIVEUPDATE_SIM_SOCKET at it" },
+	{ EBUSY, "another open file holds the simulated device (it allows one, as "
+		 "the kernel does): close it or ask its owner for a session fd" },
+	{ EACCES, "the liveupdate-sim daemon at that socket runs as another user" },
+	{ 0, NULL },
+};
 
 static int sim_ioctl(void *data, int fd, unsigned long request, void *arg)
 {
@@ -96,6 +106,10 @@ static void sim_release(void *data)
 
 const struct lu_backend_ops lu_sim_backend = {
 	.name = "sim",
+	.kind = LIVEUPDATE_BACKEND_SIM,
+	.open_advice = sim_open_advice,
+	.open_fail_priority = LOG_ERR,
+	.device_label = sim_device_label,
 	.open_device = sim_open_device,
 	.ioctl = sim_ioctl,
 	.close = sim_close,
@@ -111,7 +125,7 @@ int lu_sim_backend_new(struct liveupdate_ctx *ctx, const char *socket,
 	int ret;
 
 	if (!b)
-		return lu_fail(ctx, LU_OP_ARGUMENT, -ENOMEM, "liveupdate_ctx_new");
+		return lu_oom(ctx, "liveupdate_ctx_new");
 	ret = lu_sim_resolve_socket(socket, b->socket, sizeof(b->socket));
 	if (ret < 0) {
 		free(b);
@@ -120,6 +134,7 @@ int lu_sim_backend_new(struct liveupdate_ctx *ctx, const char *socket,
 			       socket ? socket : "(default)");
 	}
 	b->ctx = ctx;
+	snprintf(b->label, sizeof(b->label), "liveupdate-sim's device at %s", b->socket);
 	lu_info(ctx, "liveupdate-sim backend: socket %s", b->socket);
 	*datap = b;
 	return 0;

@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The library context: configuration, logging and the device fd. */
-#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "liveupdate-private.h"
@@ -92,7 +89,6 @@ static int choose_backend(struct liveupdate_ctx *ctx, enum liveupdate_backend wa
 		if (ret < 0)
 			return ret;
 		lu_ctx_set_backend(ctx, &lu_sim_backend, data);
-		ctx->backend = LIVEUPDATE_BACKEND_SIM;
 		return 0;
 	}
 	default:
@@ -121,12 +117,11 @@ LU_EXPORT int liveupdate_ctx_new(const struct liveupdate_ctx_opts *opts,
 				  "pass NULL for " LU_DEFAULT_DEVICE);
 
 	ctx = calloc(1, sizeof(*ctx));
-	if (!ctx)
-		return lu_fail(NULL, LU_OP_ARGUMENT, -ENOMEM, "liveupdate_ctx_new");
-	ctx->device_path = strdup(path ? path : LU_DEFAULT_DEVICE);
-	if (!ctx->device_path) {
+	if (ctx)
+		ctx->device_path = strdup(path ? path : LU_DEFAULT_DEVICE);
+	if (!ctx || !ctx->device_path) {
 		free(ctx);
-		return lu_fail(NULL, LU_OP_ARGUMENT, -ENOMEM, "liveupdate_ctx_new");
+		return lu_oom(NULL, "liveupdate_ctx_new");
 	}
 	ctx->refcount = 1;
 	ctx->device_fd = -1;
@@ -134,7 +129,6 @@ LU_EXPORT int liveupdate_ctx_new(const struct liveupdate_ctx_opts *opts,
 	ctx->log_fn = log_to_stderr;
 	ctx->log_priority = LOG_ERR;
 	ctx->ops = &lu_kernel_backend;
-	ctx->backend = LIVEUPDATE_BACKEND_KERNEL;
 
 	env = secure_getenv("LIBLIVEUPDATE_LOG");
 	if (env && *env) {
@@ -158,7 +152,7 @@ LU_EXPORT int liveupdate_ctx_new(const struct liveupdate_ctx_opts *opts,
 	 * announced whatever the log priority (only a NULL log function
 	 * silences it); the kernel only at debug level.
 	 */
-	if (ctx->backend == LIVEUPDATE_BACKEND_SIM && ctx->log_fn)
+	if (ctx->ops->kind == LIVEUPDATE_BACKEND_SIM && ctx->log_fn)
 		lu_log(ctx, LOG_NOTICE, __FILE__, __LINE__, __func__,
 		       "using the liveupdate-sim simulator, not the kernel: "
 		       "nothing survives a real reboot");
@@ -172,7 +166,7 @@ LU_EXPORT int liveupdate_ctx_new(const struct liveupdate_ctx_opts *opts,
 LU_EXPORT enum liveupdate_backend
 liveupdate_ctx_get_backend(const struct liveupdate_ctx *ctx)
 {
-	return ctx ? ctx->backend : (enum liveupdate_backend)0;
+	return ctx ? ctx->ops->kind : (enum liveupdate_backend)0;
 }
 
 LU_EXPORT struct liveupdate_ctx *liveupdate_ctx_ref(struct liveupdate_ctx *ctx)
@@ -189,8 +183,7 @@ LU_EXPORT struct liveupdate_ctx *liveupdate_ctx_unref(struct liveupdate_ctx *ctx
 	if (__atomic_sub_fetch(&ctx->refcount, 1, __ATOMIC_ACQ_REL) > 0)
 		return ctx;
 	liveupdate_ctx_close_device(ctx);
-	if (ctx->ops->release)
-		ctx->ops->release(ctx->ops_data);
+	lu_backend_release(ctx);
 	pthread_mutex_destroy(&ctx->device_lock);
 	free(ctx->device_path);
 	free(ctx);
@@ -227,65 +220,10 @@ liveupdate_ctx_get_device_path(const struct liveupdate_ctx *ctx)
 void lu_ctx_set_backend(struct liveupdate_ctx *ctx,
 			const struct lu_backend_ops *ops, void *data)
 {
-	if (ctx->ops->release)
-		ctx->ops->release(ctx->ops_data);
+	lu_backend_release(ctx);
 	ctx->ops = ops;
 	ctx->ops_data = data;
 	lu_dbg(ctx, "context %p: backend %s", (void *)ctx, ops->name);
-}
-
-/*
- * On EBUSY, say who holds the device: scan /proc/<pid>/fd for links to it.
- * Best effort; other users' processes are visible only to root.
- */
-static void name_device_holders(const char *device_path)
-{
-	char want[PATH_MAX], link[PATH_MAX], path[PATH_MAX];
-	DIR *proc, *fds;
-	struct dirent *p, *f;
-	int found = 0;
-
-	if (!realpath(device_path, want))
-		return;
-	proc = opendir("/proc");
-	if (!proc)
-		return;
-	while ((p = readdir(proc)) && found < 4) {
-		if (p->d_name[0] < '1' || p->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
-		fds = opendir(path);
-		if (!fds)
-			continue;
-		while ((f = readdir(fds))) {
-			ssize_t n;
-
-			snprintf(path, sizeof(path), "/proc/%s/fd/%s", p->d_name,
-				 f->d_name);
-			n = readlink(path, link, sizeof(link) - 1);
-			if (n <= 0)
-				continue;
-			link[n] = '\0';
-			if (strcmp(link, want) == 0) {
-				char comm[64] = "?";
-				FILE *c;
-
-				snprintf(path, sizeof(path), "/proc/%s/comm", p->d_name);
-				c = fopen(path, "re");
-				if (c) {
-					if (fgets(comm, sizeof(comm), c))
-						comm[strcspn(comm, "\n")] = '\0';
-					fclose(c);
-				}
-				lu_last_error_append(" Held by pid %s (%s).", p->d_name,
-						     comm);
-				found++;
-				break;
-			}
-		}
-		closedir(fds);
-	}
-	closedir(proc);
 }
 
 int lu_ctx_device_fd(struct liveupdate_ctx *ctx)
@@ -295,22 +233,19 @@ int lu_ctx_device_fd(struct liveupdate_ctx *ctx)
 	pthread_mutex_lock(&ctx->device_lock);
 	fd = ctx->device_fd;
 	if (fd < 0) {
-		fd = ctx->ops->open_device(ctx->ops_data, ctx->device_path);
+		fd = lu_backend_open_device(ctx);
 		if (fd >= 0) {
 			ctx->device_fd = fd;
 			lu_dbg(ctx, "opened %s (fd %d, backend %s)",
-			       ctx->device_path, fd, ctx->ops->name);
+			       lu_backend_device_label(ctx), fd, ctx->ops->name);
 		}
 	}
 	pthread_mutex_unlock(&ctx->device_lock);
 	if (fd < 0) {
-		if (ctx->backend == LIVEUPDATE_BACKEND_SIM) {
-			lu_fail(ctx, LU_OP_OPEN_SIM, fd, "opening liveupdate-sim's device");
-			return fd;
-		}
-		lu_fail(ctx, LU_OP_OPEN_DEVICE, fd, "opening %s", ctx->device_path);
+		lu_fail(ctx, LU_OP_OPEN_DEVICE, fd, "opening %s",
+			lu_backend_device_label(ctx));
 		if (fd == -EBUSY)
-			name_device_holders(ctx->device_path);
+			lu_backend_name_holders(ctx);
 	}
 	return fd;
 }
@@ -331,28 +266,11 @@ LU_EXPORT void liveupdate_ctx_close_device(struct liveupdate_ctx *ctx)
 		return;
 	pthread_mutex_lock(&ctx->device_lock);
 	if (ctx->device_fd >= 0) {
-		ctx->ops->close(ctx->ops_data, ctx->device_fd);
+		lu_backend_close(ctx, ctx->device_fd);
 		lu_dbg(ctx, "closed %s", ctx->device_path);
 		ctx->device_fd = -1;
 	}
 	pthread_mutex_unlock(&ctx->device_lock);
-}
-
-int lu_check_session_name(const struct liveupdate_ctx *ctx, const char *name)
-{
-	size_t len;
-
-	if (!name)
-		return lu_bad_arg(ctx, "session name is NULL");
-	len = strnlen(name, LU_UAPI_NAME_LEN);
-	if (len == 0)
-		return lu_bad_arg(ctx, "session name is empty");
-	if (len > LIVEUPDATE_SESSION_NAME_MAX)
-		return lu_bad_arg(ctx, "session name \"%.20s...\" is longer than %d "
-				  "bytes; the kernel cannot store it and this "
-				  "library never truncates: use a shorter name",
-				  name, LIVEUPDATE_SESSION_NAME_MAX);
-	return 0;
 }
 
 LU_EXPORT const char *liveupdate_version(void)

@@ -9,13 +9,8 @@
 /* Filled by lu_fail(); per thread so that threads do not see each other's. */
 static __thread char last_error[768];
 
-struct advice {
-	int err;              /* positive errno; 0 ends a list */
-	const char *text;
-};
-
 /* Generic meaning of each code for this library, whatever the call. */
-static const struct advice generic[] = {
+static const struct lu_advice generic[] = {
 	{ EINVAL, "invalid argument or wrong session state: a NULL or negative "
 		  "argument, an empty name or one over 63 bytes, an incoming "
 		  "session used to preserve or an outgoing one to retrieve or "
@@ -47,36 +42,14 @@ static const struct advice generic[] = {
 };
 
 /* Advice for an errno in the context of one operation. */
-static const struct advice open_device[] = {
-	{ ENOENT, "the kernel has no live update device: it needs CONFIG_LIVEUPDATE "
-		  "and CONFIG_KEXEC_HANDOVER (Linux 6.19+) and the boot options "
-		  "liveupdate=on and kho=on (unless KHO is enabled by default)" },
-	{ EBUSY, "another open file holds the device (the kernel allows one): stop "
-		 "that process or ask it for a session fd, then retry" },
-	{ EACCES, "the device node's mode does not allow this user; run as root "
-		  "or change the node's owner" },
-	{ EIO, "the state handed over by the previous kernel could not be read, "
-	       "so nothing can be retrieved in this boot" },
-	{ 0, NULL },
-};
-
-static const struct advice open_sim[] = {
-	{ ENOENT, "no liveupdate-sim daemon answers at the socket: start one with "
-		  "'liveupdate-sim start', or point LIBLIVEUPDATE_SIM_SOCKET at it" },
-	{ EBUSY, "another open file holds the simulated device (it allows one, as "
-		 "the kernel does): close it or ask its owner for a session fd" },
-	{ EACCES, "the liveupdate-sim daemon at that socket runs as another user" },
-	{ 0, NULL },
-};
-
-static const struct advice create_session[] = {
+static const struct lu_advice create_session[] = {
 	{ EEXIST, "an outgoing session of that name is open in this kernel: "
 		  "choose another name or close that session first" },
 	{ EMFILE, "this process is out of file descriptors: raise RLIMIT_NOFILE" },
 	{ 0, NULL },
 };
 
-static const struct advice retrieve_session[] = {
+static const struct lu_advice retrieve_session[] = {
 	{ ENOENT, "no incoming session has that name: this is a cold boot, the "
 		  "session was closed before the kexec, or it was already "
 		  "retrieved and closed" },
@@ -85,14 +58,14 @@ static const struct advice retrieve_session[] = {
 	{ 0, NULL },
 };
 
-static const struct advice adopt_session[] = {
+static const struct lu_advice adopt_session[] = {
 	{ EBADF, "the fd is not open" },
 	{ ENOTTY, "the fd is not a live update session" },
 	{ EINVAL, "the fd is not a live update session" },
 	{ 0, NULL },
 };
 
-static const struct advice preserve_fd[] = {
+static const struct lu_advice preserve_fd[] = {
 	{ EEXIST, "the token is already used in this session: pick a new token" },
 	{ EBADF, "the fd is not open" },
 	{ ENOENT, "the kernel cannot preserve this kind of file: use a memfd "
@@ -106,7 +79,7 @@ static const struct advice preserve_fd[] = {
 	{ 0, NULL },
 };
 
-static const struct advice retrieve_fd[] = {
+static const struct lu_advice retrieve_fd[] = {
 	{ ENOENT, "no file with that token in this session, or the session is "
 		  "finished" },
 	{ EINVAL, "the session is outgoing: files are retrieved from incoming "
@@ -115,13 +88,13 @@ static const struct advice retrieve_fd[] = {
 	{ 0, NULL },
 };
 
-static const struct advice finish[] = {
+static const struct lu_advice finish[] = {
 	{ EBUSY, "a file handler in the kernel is not ready yet: retry later" },
 	{ EINVAL, "only incoming sessions can be finished" },
 	{ 0, NULL },
 };
 
-static const struct advice kexec_load[] = {
+static const struct lu_advice kexec_load[] = {
 	{ EPERM, "loading a kernel needs CAP_SYS_BOOT (run as root), and lockdown "
 		 "may demand a signed image" },
 	{ ENOEXEC, "the file is not a kernel image this kernel can kexec (a bzImage "
@@ -130,16 +103,16 @@ static const struct advice kexec_load[] = {
 	{ 0, NULL },
 };
 
-static const struct advice kexec_reboot[] = {
+static const struct lu_advice kexec_reboot[] = {
 	{ EINVAL, "no kernel is loaded: call liveupdate_kexec_load() first" },
 	{ EPERM, "rebooting needs CAP_SYS_BOOT" },
 	{ 0, NULL },
 };
 
-static const struct advice *const by_op[] = {
+static const struct lu_advice *const by_op[] = {
 	[LU_OP_ARGUMENT] = NULL,
-	[LU_OP_OPEN_DEVICE] = open_device,
-	[LU_OP_OPEN_SIM] = open_sim,
+	[LU_OP_ALLOC] = NULL,
+	[LU_OP_OPEN_DEVICE] = NULL, /* the backend's: its ops->open_advice */
 	[LU_OP_CREATE_SESSION] = create_session,
 	[LU_OP_RETRIEVE_SESSION] = retrieve_session,
 	[LU_OP_ADOPT_SESSION] = adopt_session,
@@ -150,7 +123,7 @@ static const struct advice *const by_op[] = {
 	[LU_OP_KEXEC_REBOOT] = kexec_reboot,
 };
 
-static const char *lookup(const struct advice *list, int err)
+static const char *lookup(const struct lu_advice *list, int err)
 {
 	for (; list && list->err; list++)
 		if (list->err == err)
@@ -214,7 +187,9 @@ void lu_last_error_append(const char *fmt, ...)
 int lu_fail(const struct liveupdate_ctx *ctx, enum lu_op op, int err,
 	    const char *what_fmt, ...)
 {
-	const char *advice = op == LU_OP_ARGUMENT ? NULL : lookup(by_op[op], -err);
+	const struct lu_advice *list = op == LU_OP_OPEN_DEVICE && ctx ? ctx->ops->open_advice
+								       : by_op[op];
+	const char *advice = lookup(list, -err);
 	va_list args;
 	int len;
 
@@ -227,8 +202,10 @@ int lu_fail(const struct liveupdate_ctx *ctx, enum lu_op op, int err,
 		snprintf(last_error + len, sizeof(last_error) - (size_t)len,
 			 ": %s (%s): %s", strerror(-err), lu_errno_name(err),
 			 advice ? advice : liveupdate_strerror(err));
-	if (op == LU_OP_ARGUMENT)
+	if (op == LU_OP_ARGUMENT || op == LU_OP_ALLOC)
 		lu_err(ctx, "%s", last_error);
+	else if (op == LU_OP_OPEN_DEVICE && ctx)
+		lu_log_cond(ctx, ctx->ops->open_fail_priority, "%s", last_error);
 	else
 		lu_info(ctx, "%s", last_error);
 	return err;

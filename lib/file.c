@@ -24,8 +24,7 @@ LU_EXPORT int liveupdate_session_preserve_fd(struct liveupdate_session *session,
 				  "session is incoming; preserve files in a session "
 				  "created with liveupdate_session_create()",
 				  session->name);
-	ret = ctx->ops->ioctl(ctx->ops_data, session->fd,
-			      LU_UAPI_SESSION_PRESERVE_FD, &req);
+	ret = lu_backend_ioctl(ctx, session->fd, LU_UAPI_SESSION_PRESERVE_FD, &req);
 	if (ret < 0)
 		return lu_fail(ctx, LU_OP_PRESERVE_FD, ret,
 			       "liveupdate_session_preserve_fd(\"%s\", fd %d, token "
@@ -51,8 +50,7 @@ LU_EXPORT int liveupdate_session_retrieve_fd(struct liveupdate_session *session,
 		return lu_bad_arg(ctx, "liveupdate_session_retrieve_fd(\"%s\"): the "
 				  "session is outgoing; files are retrieved from "
 				  "sessions retrieved after the update", session->name);
-	ret = ctx->ops->ioctl(ctx->ops_data, session->fd,
-			      LU_UAPI_SESSION_RETRIEVE_FD, &req);
+	ret = lu_backend_ioctl(ctx, session->fd, LU_UAPI_SESSION_RETRIEVE_FD, &req);
 	if (ret < 0)
 		return lu_fail(ctx, LU_OP_RETRIEVE_FD, ret,
 			       "liveupdate_session_retrieve_fd(\"%s\", token %" PRIu64 ")",

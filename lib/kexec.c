@@ -79,7 +79,7 @@ LU_EXPORT int liveupdate_kexec_load(struct liveupdate_ctx *ctx,
 	} else {
 		flags |= KEXEC_FILE_NO_INITRAMFS;
 	}
-	ret = ctx->ops->kexec_file_load(ctx->ops_data, kfd, ifd, cmdline, flags);
+	ret = lu_backend_kexec_file_load(ctx, kfd, ifd, cmdline, flags);
 	close(kfd);
 	if (ifd >= 0)
 		close(ifd);
@@ -98,7 +98,7 @@ LU_EXPORT int liveupdate_kexec_reboot(struct liveupdate_ctx *ctx)
 	if (!ctx)
 		return lu_bad_arg(NULL, "liveupdate_kexec_reboot: ctx is NULL");
 	lu_info(ctx, "rebooting into the loaded kernel");
-	ret = ctx->ops->reboot_kexec(ctx->ops_data);
+	ret = lu_backend_reboot_kexec(ctx);
 	/*
 	 * A simulated kexec returns 0: the process goes on in the "new" boot,
 	 * where the old boot's device fd is dead; the next call reopens it.

@@ -14,14 +14,33 @@
 
 #define LU_DEFAULT_DEVICE "/dev/liveupdate"
 
+/* What to do about an errno, in the context of one operation (lib/error.c). */
+struct lu_advice {
+	int err;              /* positive errno; 0 ends a list */
+	const char *text;
+};
+
 /*
  * The backend seam: every interaction with the kernel goes through one of
  * these calls, so that tests can put the simulator, or a layer that injects
- * faults, in the kernel's place. Each returns a non-negative value on success and a
- * negative errno on failure, never -1 with errno.
+ * faults, in the kernel's place. Each returns a non-negative value on
+ * success and a negative errno on failure, never -1 with errno. The library
+ * calls them through the lu_backend_*() wrappers below.
  */
 struct lu_backend_ops {
 	const char *name;
+	enum liveupdate_backend kind; /* what liveupdate_ctx_get_backend() says */
+	/* what to do when open_device fails, by errno, and how loud: the
+	 * kernel's answers are LOG_INFO (callers probe whether live update
+	 * works here); a simulator that was asked for and is not there is
+	 * LOG_ERR */
+	const struct lu_advice *open_advice;
+	int open_fail_priority;
+	/* the device as a person should read it in messages: its path, ... */
+	const char *(*device_label)(void *data, const char *path);
+	/* on EBUSY from open_device: append who holds the device to the
+	 * thread's last error; NULL if the backend cannot tell */
+	void (*name_holders)(void *data, const char *path);
 	/* open the device read-write, O_CLOEXEC: fd */
 	int (*open_device)(void *data, const char *path);
 	/* an LU_UAPI_* request on a device or session fd */
@@ -56,7 +75,6 @@ struct liveupdate_ctx {
 	liveupdate_log_fn log_fn;
 	void *log_data;
 	int log_priority;
-	enum liveupdate_backend backend;  /* KERNEL or SIM, never DEFAULT */
 	const struct lu_backend_ops *ops;
 	void *ops_data;
 };
@@ -76,6 +94,58 @@ void lu_ctx_set_backend(struct liveupdate_ctx *ctx,
 
 /* Device fd, opened on first use; a negative errno on failure. */
 int lu_ctx_device_fd(struct liveupdate_ctx *ctx);
+
+/* ---- calls through the backend seam ---- */
+static inline int lu_backend_open_device(struct liveupdate_ctx *ctx)
+{
+	return ctx->ops->open_device(ctx->ops_data, ctx->device_path);
+}
+
+static inline int lu_backend_ioctl(struct liveupdate_ctx *ctx, int fd,
+				   unsigned long request, void *arg)
+{
+	return ctx->ops->ioctl(ctx->ops_data, fd, request, arg);
+}
+
+static inline int lu_backend_close(struct liveupdate_ctx *ctx, int fd)
+{
+	return ctx->ops->close(ctx->ops_data, fd);
+}
+
+static inline int lu_backend_kexec_file_load(struct liveupdate_ctx *ctx,
+					     int kernel_fd, int initrd_fd,
+					     const char *cmdline,
+					     unsigned long flags)
+{
+	return ctx->ops->kexec_file_load(ctx->ops_data, kernel_fd, initrd_fd,
+					 cmdline, flags);
+}
+
+static inline int lu_backend_reboot_kexec(struct liveupdate_ctx *ctx)
+{
+	return ctx->ops->reboot_kexec(ctx->ops_data);
+}
+
+static inline const char *lu_backend_device_label(struct liveupdate_ctx *ctx)
+{
+	return ctx->ops->device_label(ctx->ops_data, ctx->device_path);
+}
+
+static inline void lu_backend_name_holders(struct liveupdate_ctx *ctx)
+{
+	if (ctx->ops->name_holders)
+		ctx->ops->name_holders(ctx->ops_data, ctx->device_path);
+}
+
+static inline void lu_backend_release(struct liveupdate_ctx *ctx)
+{
+	if (ctx->ops->release)
+		ctx->ops->release(ctx->ops_data);
+}
+
+/* lib/device-holders.c: append " Held by pid N (comm)." for each process
+ * that has @device_path open (the kernel backend's name_holders). */
+void lu_name_device_holders(void *data, const char *device_path);
 
 /* ---- logging ---- */
 void lu_log(const struct liveupdate_ctx *ctx, int priority, const char *file,
@@ -99,8 +169,8 @@ void lu_log(const struct liveupdate_ctx *ctx, int priority, const char *file,
 /* What was being done when an error happened: selects the advice given. */
 enum lu_op {
 	LU_OP_ARGUMENT,    /* the library rejected an argument */
-	LU_OP_OPEN_DEVICE,
-	LU_OP_OPEN_SIM,    /* "opening the device" of liveupdate-sim */
+	LU_OP_ALLOC,       /* the library ran out of memory */
+	LU_OP_OPEN_DEVICE, /* advice: the backend's open_advice */
 	LU_OP_CREATE_SESSION,
 	LU_OP_RETRIEVE_SESSION,
 	LU_OP_ADOPT_SESSION,
@@ -114,14 +184,18 @@ enum lu_op {
 /*
  * Record a failure: sets this thread's liveupdate_last_error() to
  * "<what>: <errno name>: <advice for op and err>" and logs it (LOG_ERR for
- * rejected arguments, which are programming errors; LOG_INFO for the
- * kernel's answers, which the caller may well expect). Returns err.
+ * rejected arguments, which are programming errors, and for running out of
+ * memory; LOG_INFO for the kernel's answers, which the caller may well
+ * expect). Returns err.
  */
 int lu_fail(const struct liveupdate_ctx *ctx, enum lu_op op, int err,
 	    const char *what_fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Reject a bad argument: -EINVAL with the reason. */
 #define lu_bad_arg(ctx, ...) lu_fail(ctx, LU_OP_ARGUMENT, -EINVAL, __VA_ARGS__)
+
+/* An allocation failed: -ENOMEM, saying what was being done. */
+#define lu_oom(ctx, ...) lu_fail(ctx, LU_OP_ALLOC, -ENOMEM, __VA_ARGS__)
 
 /* Append an extra sentence to this thread's last error (e.g. who holds the device). */
 void lu_last_error_append(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -142,8 +216,5 @@ bool lu_opts_valid(const void *opts, size_t user_size, size_t known_size);
 				 sizeof((opts)->field))
 #define lu_opts_get(opts, field, dflt)                                        \
 	(lu_opts_has(opts, field) ? (opts)->field : (dflt))
-
-/* name checks shared by create and retrieve: 0 or -EINVAL (logged) */
-int lu_check_session_name(const struct liveupdate_ctx *ctx, const char *name);
 
 #endif

@@ -25,6 +25,24 @@ static void session_free(struct liveupdate_session *s)
 	free(s);
 }
 
+/* What the kernel accepts as a session name: 0 or -EINVAL (logged). */
+static int check_session_name(const struct liveupdate_ctx *ctx, const char *name)
+{
+	size_t len;
+
+	if (!name)
+		return lu_bad_arg(ctx, "session name is NULL");
+	len = strnlen(name, LU_UAPI_NAME_LEN);
+	if (len == 0)
+		return lu_bad_arg(ctx, "session name is empty");
+	if (len > LIVEUPDATE_SESSION_NAME_MAX)
+		return lu_bad_arg(ctx, "session name \"%.20s...\" is longer than %d "
+				  "bytes; the kernel cannot store it and this "
+				  "library never truncates: use a shorter name",
+				  name, LIVEUPDATE_SESSION_NAME_MAX);
+	return 0;
+}
+
 /* CREATE_SESSION or RETRIEVE_SESSION on the device: they share a layout. */
 static int session_open(struct liveupdate_ctx *ctx, const char *name,
 			struct liveupdate_session **sessionp, bool create)
@@ -38,13 +56,13 @@ static int session_open(struct liveupdate_ctx *ctx, const char *name,
 	if (!ctx || !sessionp)
 		return lu_bad_arg(ctx, "%s: %s is NULL", call,
 				  ctx ? "sessionp" : "ctx");
-	ret = lu_check_session_name(ctx, name);
+	ret = check_session_name(ctx, name);
 	if (ret)
 		return ret;
 
 	s = session_alloc(ctx);
 	if (!s)
-		return lu_fail(ctx, LU_OP_ARGUMENT, -ENOMEM, "%s(\"%s\")", call, name);
+		return lu_oom(ctx, "%s(\"%s\")", call, name);
 	dev = lu_ctx_device_fd(ctx);
 	if (dev < 0) {
 		session_free(s);
@@ -54,9 +72,9 @@ static int session_open(struct liveupdate_ctx *ctx, const char *name,
 	memset(&req, 0, sizeof(req));
 	req.size = sizeof(req);
 	memcpy(req.name, name, strlen(name) + 1);
-	ret = ctx->ops->ioctl(ctx->ops_data, dev,
-			      create ? LU_UAPI_CREATE_SESSION : LU_UAPI_RETRIEVE_SESSION,
-			      &req);
+	ret = lu_backend_ioctl(ctx, dev,
+			       create ? LU_UAPI_CREATE_SESSION : LU_UAPI_RETRIEVE_SESSION,
+			       &req);
 	if (ret < 0) {
 		session_free(s);
 		return lu_fail(ctx, create ? LU_OP_CREATE_SESSION
@@ -98,7 +116,7 @@ static int probe_direction(struct liveupdate_ctx *ctx, int fd,
 			   enum liveupdate_session_direction *dir)
 {
 	struct lu_uapi_fd_req req = { .size = sizeof(req), .fd = -1, .token = 0 };
-	int ret = ctx->ops->ioctl(ctx->ops_data, fd, LU_UAPI_SESSION_PRESERVE_FD, &req);
+	int ret = lu_backend_ioctl(ctx, fd, LU_UAPI_SESSION_PRESERVE_FD, &req);
 
 	switch (ret) {
 	case -EINVAL:
@@ -131,7 +149,7 @@ LU_EXPORT int liveupdate_session_adopt(struct liveupdate_ctx *ctx, int fd,
 
 	memset(&req, 0, sizeof(req));
 	req.size = sizeof(req);
-	ret = ctx->ops->ioctl(ctx->ops_data, fd, LU_UAPI_SESSION_GET_NAME, &req);
+	ret = lu_backend_ioctl(ctx, fd, LU_UAPI_SESSION_GET_NAME, &req);
 	if (ret < 0)
 		return lu_fail(ctx, LU_OP_ADOPT_SESSION, ret,
 			       "liveupdate_session_adopt(fd %d): reading its name", fd);
@@ -143,8 +161,7 @@ LU_EXPORT int liveupdate_session_adopt(struct liveupdate_ctx *ctx, int fd,
 
 	s = session_alloc(ctx);
 	if (!s)
-		return lu_fail(ctx, LU_OP_ARGUMENT, -ENOMEM,
-			       "liveupdate_session_adopt(fd %d)", fd);
+		return lu_oom(ctx, "liveupdate_session_adopt(fd %d)", fd);
 	ret = probe_direction(ctx, fd, &s->direction);
 	if (ret < 0) {
 		session_free(s);
@@ -186,7 +203,7 @@ liveupdate_session_unref(struct liveupdate_session *session)
 	       session->name, session->fd,
 	       session->direction == LIVEUPDATE_SESSION_OUTGOING
 		       ? ": its preservation is aborted" : "");
-	ctx->ops->close(ctx->ops_data, session->fd);
+	lu_backend_close(ctx, session->fd);
 	session_free(session);
 	return NULL;
 }
@@ -228,8 +245,7 @@ LU_EXPORT int liveupdate_session_finish(struct liveupdate_session *session)
 				  "session is outgoing; only sessions retrieved "
 				  "after an update can be finished (close an "
 				  "outgoing session to abort it)", session->name);
-	ret = ctx->ops->ioctl(ctx->ops_data, session->fd, LU_UAPI_SESSION_FINISH,
-			      &req);
+	ret = lu_backend_ioctl(ctx, session->fd, LU_UAPI_SESSION_FINISH, &req);
 	if (ret < 0)
 		return lu_fail(ctx, LU_OP_FINISH, ret,
 			       "liveupdate_session_finish(\"%s\")", session->name);

@@ -267,6 +267,8 @@ static int seam_reboot_kexec(void *inner)
 
 static const struct lu_backend_ops seam_ops = {
 	.name = "unit-test seam over liveupdate-sim",
+	/* the rest is set below: the kernel's face (kind, advice, names in
+	 * messages, holders), over the simulator's transport */
 	.open_device = seam_open_device,
 	.ioctl = seam_ioctl,
 	.close = seam_close,
@@ -285,6 +287,11 @@ void seam_attach(struct liveupdate_ctx *ctx)
 	if (lu_sim_backend_new(ctx, s.socket, &inner) < 0)
 		die("setting up the simulator backend");
 	ops = seam_ops;
+	ops.kind = lu_kernel_backend.kind;
+	ops.open_advice = lu_kernel_backend.open_advice;
+	ops.open_fail_priority = lu_kernel_backend.open_fail_priority;
+	ops.device_label = lu_kernel_backend.device_label;
+	ops.name_holders = lu_kernel_backend.name_holders;
 	ops.release = lu_sim_backend.release;
 	lu_ctx_set_backend(ctx, &ops, inner);
 }
