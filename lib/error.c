@@ -131,28 +131,11 @@ static const char *lookup(const struct lu_advice *list, int err)
 	return NULL;
 }
 
-static const struct {
-	int err;
-	const char *name;
-} names[] = {
-	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EIO, "EIO" },
-	{ E2BIG, "E2BIG" }, { ENOEXEC, "ENOEXEC" }, { EBADF, "EBADF" },
-	{ ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" },
-	{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { EINVAL, "EINVAL" },
-	{ ENFILE, "ENFILE" }, { EMFILE, "EMFILE" }, { ENOTTY, "ENOTTY" },
-	{ EFBIG, "EFBIG" }, { EOPNOTSUPP, "EOPNOTSUPP" },
-	{ ECONNREFUSED, "ECONNREFUSED" }, { EPROTO, "EPROTO" },
-	{ EOVERFLOW, "EOVERFLOW" }, { EAGAIN, "EAGAIN" }, { EINTR, "EINTR" },
-};
-
 const char *lu_errno_name(int err)
 {
-	if (err < 0)
-		err = -err;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].err == err)
-			return names[i].name;
-	return "errno";
+	const char *name = strerrorname_np(err < 0 ? -err : err);
+
+	return name ? name : "errno";
 }
 
 LU_EXPORT const char *liveupdate_strerror(int err)

@@ -117,7 +117,8 @@ fi
 
 sources=("$here/init.c")
 # raw-ioctl scenarios, and the conformance cases shared with liveupdate-sim
-for f in "$here"/sc-raw-*.c "$here"/sc-conformance.c; do
+# (their own compilation unit, as in make check)
+for f in "$here"/sc-raw-*.c "$here"/sc-conformance.c "$srcdir/tests/conformance/conformance.c"; do
 	[ -e "$f" ] && sources+=("$f")
 done
 
