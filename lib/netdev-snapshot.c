@@ -276,7 +276,7 @@ static int snapshot(struct liveupdate_netdevs *set, const char *call,
 	size_t saved_n;
 	int ret;
 
-	if (!lu_opts_valid(opts, opts ? opts->sz : 0, sizeof(*opts)) ||
+	if ((opts && !lu_opts_valid(opts, opts->sz, sizeof(*opts))) ||
 	    (lu_opts_get(opts, flags, 0) & ~(unsigned)LIVEUPDATE_NETDEV_OWN_BRIDGE))
 		return lu_bad_arg(set->ctx, "%s(\"%s\"): bad options (size or flags)",
 				  call, name);
