@@ -42,7 +42,7 @@ static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
 	return ~crc;
 }
 
-static uint32_t record_crc(const uint8_t *buf, size_t size)
+uint32_t lu_netdev_record_crc(const uint8_t *buf, size_t size)
 {
 	uint32_t crc = crc32_update(0, buf, CRC_OFFSET);
 
@@ -293,7 +293,7 @@ int lu_netdev_encode(const struct lu_netdev *devs, size_t n, uint8_t **bufp,
 		put_dev(buf + off, &devs[i]);
 		off += dev_size(&devs[i]);
 	}
-	put32(buf + CRC_OFFSET, record_crc(buf, size));
+	put32(buf + CRC_OFFSET, lu_netdev_record_crc(buf, size));
 	*bufp = buf;
 	*sizep = size;
 	return 0;
@@ -318,7 +318,7 @@ int lu_netdev_decode(const uint8_t *buf, size_t size, struct lu_netdev **devsp,
 	if (get16(buf + 10) != HEADER_SIZE || get32(buf + 12) != size)
 		return BAD("record size %u, header size %u: truncated or padded",
 			   get32(buf + 12), get16(buf + 10));
-	if (get32(buf + CRC_OFFSET) != record_crc(buf, size))
+	if (get32(buf + CRC_OFFSET) != lu_netdev_record_crc(buf, size))
 		return BAD("record checksum mismatch: the record is corrupted");
 	n = get32(buf + 16);
 	if (n > LU_NETDEV_MAX)

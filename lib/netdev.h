@@ -120,6 +120,9 @@ int lu_netdev_encode(const struct lu_netdev *devs, size_t n, uint8_t **bufp,
 int lu_netdev_decode(const uint8_t *buf, size_t size, struct lu_netdev **devsp,
 		     size_t *np, char *why, size_t why_size);
 
+/* The CRC-32 a record of @size >= 24 bytes must carry in bytes 20..23. */
+uint32_t lu_netdev_record_crc(const uint8_t *buf, size_t size);
+
 /* Whether @d is a device the record can hold; a reason in @why if not. */
 bool lu_netdev_check(const struct lu_netdev *d, char *why, size_t why_size);
 

@@ -19,25 +19,13 @@ static struct liveupdate_netdevs *sample_set(struct liveupdate_ctx *ctx)
 	return set;
 }
 
-static void put32le(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* The record's CRC-32 (bytes 20..23) made right again after an edit. */
 static void fix_crc(uint8_t *buf, size_t size)
 {
-	uint32_t crc = 0xffffffffu;
+	uint32_t crc = lu_netdev_record_crc(buf, size);
 
-	for (size_t i = 0; i < size; i++) {
-		if (i >= 20 && i < 24)
-			continue;
-		crc ^= buf[i];
-		for (int k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0xedb88320u & -(crc & 1));
-	}
-	put32le(buf + 20, ~crc);
+	for (int i = 0; i < 4; i++)
+		buf[20 + i] = (uint8_t)(crc >> (8 * i));
 }
 
 START_TEST(test_roundtrip)
