@@ -132,6 +132,15 @@ static void collect_addr(struct nl_object *obj, void *arg)
 	memcpy(out->addr, bin, family == AF_INET ? 4 : 16);
 }
 
+/* Ownership is sticky: adding another port without the flag keeps it. */
+static bool owned_in_set(const struct liveupdate_netdevs *set, const char *name)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (!strcmp(set->devs[i].name, name))
+			return set->devs[i].flags & LU_NETDEV_OWNED;
+	return false;
+}
+
 static int snap_bridge(struct snap *s, struct rtnl_link *link, struct lu_netdev *d)
 {
 	struct addr_walk w = { .d = d, .ifindex = rtnl_link_get_ifindex(link) };
@@ -139,7 +148,7 @@ static int snap_bridge(struct snap *s, struct rtnl_link *link, struct lu_netdev 
 	int ret;
 
 	d->kind = LU_NETDEV_BRIDGE;
-	if (!s->own_bridge)
+	if (!s->own_bridge && !owned_in_set(s->set, d->name))
 		return 0;
 	d->flags |= LU_NETDEV_OWNED;
 	ret = rtnl_addr_alloc_cache(s->sk, &addrs);

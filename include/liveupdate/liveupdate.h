@@ -482,9 +482,10 @@ int liveupdate_kexec_reboot(struct liveupdate_ctx *ctx);
  * queues; for a macvtap its lower device and mode; for a port its bridge
  * and the port's STP state, priority, cost and flags; for a bridge the
  * VMM owns (%LIVEUPDATE_NETDEV_OWN_BRIDGE), its IPv4 and IPv6 addresses
- * (IPv6 link-local ones excepted: the kernel makes them again). Needs
- * CAP_NET_ADMIN in the network namespace, to snapshot owner and group
- * too. At most 64 devices, 256 queues per tap, 16 addresses per bridge.
+ * (IPv6 link-local ones excepted: the kernel makes them again). A
+ * snapshot needs no privilege; a restore needs CAP_NET_ADMIN in the
+ * network namespace. At most 64 devices, 256 queues per tap, 16 addresses
+ * per bridge.
  *
  * Since: 1.0
  */
@@ -495,7 +496,7 @@ struct liveupdate_netdevs;
  * @LIVEUPDATE_NETDEV_OWN_BRIDGE: the VMM owns the bridge of this device:
  *      its addresses are recorded and restored too. Without it, the bridge
  *      is recreated if missing but its addresses are left to whoever
- *      manages them.
+ *      manages them. Once a bridge of the set is owned, it stays owned.
  */
 enum liveupdate_netdev_flags {
 	LIVEUPDATE_NETDEV_OWN_BRIDGE = 1u << 0,

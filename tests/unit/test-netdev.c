@@ -203,6 +203,10 @@ START_TEST(test_roundtrip)
 	ck_assert_int_eq(dev(set, "lu-tap0")->port_cost, 7);
 	ck_assert_int_eq(dev(set, "lu-tap1")->owner, 1000);
 	ck_assert_int_eq(dev(set, "lu-br0")->naddrs, 2);
+	/* ownership is sticky: adding a port again without the flag keeps it */
+	ck_assert_int_eq(liveupdate_netdevs_add(set, "lu-tap0", NULL), 0);
+	ck_assert_int_eq(dev(set, "lu-br0")->naddrs, 2);
+	ck_assert_int_eq(dev(set, "lu-tap0")->queues, QUEUES);
 	ck_assert_int_eq(liveupdate_netdevs_encode(set, &buf, &size), 0);
 	ck_assert_int_eq(liveupdate_netdevs_decode(ctx, buf, size, &decoded), 0);
 	free(buf);
