@@ -251,8 +251,9 @@ static int configure(struct restore *r, const struct lu_netdev *d)
 	if (orig && ch && mac) {
 		rtnl_link_set_addr(ch, mac);
 		rtnl_link_set_mtu(ch, d->mtu);
-		if (d->flags & LU_NETDEV_PORT)
-			rtnl_link_set_master(ch, ifindex_of(r, d->master));
+		/* 0 takes a leftover out of a bridge it was not recorded in */
+		rtnl_link_set_master(ch, d->flags & LU_NETDEV_PORT
+					 ? ifindex_of(r, d->master) : 0);
 		if (d->flags & LU_NETDEV_UP)
 			rtnl_link_set_flags(ch, IFF_UP);
 		else

@@ -234,10 +234,12 @@ START_TEST(test_partial_leftovers)
 	set = snapshot(ctx);
 	close_queues();
 	/* lu-tap0 is gone with its fds; the bridge lost an address and is
-	 * down with another MTU; the persistent lu-tap1 stays */
+	 * down with another MTU; the persistent lu-tap1 stays, but up and
+	 * in the bridge */
 	sh("ip link del lu-tap0 2>/dev/null; true");
 	sh("ip addr del 10.66.0.1/24 dev lu-br0");
 	sh("ip link set lu-br0 down mtu 1500");
+	sh("ip link set lu-tap1 master lu-br0 up");
 	restore_and_compare(ctx, set);
 	delete_all();
 	liveupdate_netdevs_unref(set);
