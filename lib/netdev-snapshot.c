@@ -250,6 +250,10 @@ static int snap_device(struct snap *s, const char *name, int fd_flags)
 
 		if (fd_flags >= 0)
 			given++;
+		/* a macvtap's queue flags are known from its fds only */
+		if (fd_flags < 0 && i < set->n && d.kind == LU_NETDEV_MACVTAP &&
+		    slot->kind == LU_NETDEV_MACVTAP)
+			d.tun_flags = slot->tun_flags;
 		if (d.queues && d.queues < given)
 			d.queues = given;
 		set->fds_given[i] = given; /* undone with the rest on failure */

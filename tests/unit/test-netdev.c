@@ -359,10 +359,25 @@ START_TEST(test_many_queues)
 }
 END_TEST
 
+/* A macvtap queue without vnet_hdr, as its fd says. */
+static int macvtap_queue(const char *name)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	char path[32];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/tap%u", if_nametoindex(name));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(ioctl(fd, TUNSETIFF, &ifr), 0);
+	return fd;
+}
+
 START_TEST(test_macvtap)
 {
 	struct liveupdate_ctx *ctx = quiet_ctx();
 	struct liveupdate_netdevs *set, *now;
+	struct ifreq ifr = { 0 };
 	int fd;
 
 	if (system("ip link add lu-dum0 type veth peer name lu-dum1 2>/dev/null && "
@@ -375,14 +390,22 @@ START_TEST(test_macvtap)
 		return;
 	}
 	sh("ip link set lu-mvt0 address 02:00:00:00:c0:01 mtu 1400 up");
+	fd = macvtap_queue("lu-mvt0");
 	ck_assert_int_eq(liveupdate_netdevs_new(ctx, &set), 0);
+	ck_assert_int_eq(liveupdate_netdevs_add_tap_fd(set, fd, NULL), 0);
+	/* by name again: the flags seen on the fd stay */
 	ck_assert_int_eq(liveupdate_netdevs_add(set, "lu-mvt0", NULL), 0);
+	ck_assert_int_eq(dev(set, "lu-mvt0")->tun_flags, IFF_TAP | IFF_NO_PI);
+	close(fd);
 	sh("ip link del lu-mvt0");
 	ck_assert_msg(liveupdate_netdevs_restore(set) == 0, "%s",
 		      liveupdate_last_error());
 	ck_assert_int_eq(liveupdate_netdevs_take_queue_fd(set, "lu-mvt0", 0, &fd), 0);
+	ck_assert_int_eq(ioctl(fd, TUNGETIFF, &ifr), 0);
+	ck_assert_int_eq(ifr.ifr_flags & (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR),
+			 IFF_TAP | IFF_NO_PI);
 	ck_assert_int_eq(liveupdate_netdevs_new(ctx, &now), 0);
-	ck_assert_int_eq(liveupdate_netdevs_add(now, "lu-mvt0", NULL), 0);
+	ck_assert_int_eq(liveupdate_netdevs_add_tap_fd(now, fd, NULL), 0);
 	assert_same(set, now);
 	close(fd);
 	liveupdate_netdevs_unref(now);
@@ -391,6 +414,7 @@ START_TEST(test_macvtap)
 	ck_assert_uint_eq(if_nametoindex("lu-mvt0"), 0);
 	ck_assert_int_eq(liveupdate_netdevs_restore(set), -ENODEV);
 	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "lu-dum0"));
+	ck_assert_uint_eq(if_nametoindex("lu-mvt0"), 0);
 	liveupdate_netdevs_unref(set);
 	liveupdate_ctx_unref(ctx);
 }
