@@ -127,6 +127,8 @@ static const struct lu_advice netdev[] = {
 	{ EBADFD, "the tap fd is not attached to a device" },
 	{ ENOENT, "no /dev/net/tun (load the tun module) or no /dev/tapN node "
 		  "for the macvtap (mount devtmpfs on /dev)" },
+	{ EACCES, "/dev/net/tun or the macvtap's /dev/tapN is not open to this "
+		  "user: restore as root (CAP_NET_ADMIN)" },
 	{ 0, NULL },
 };
 
