@@ -654,7 +654,8 @@ int liveupdate_netdevs_retrieve(struct liveupdate_session *session,
  * reused devices stay. Calling it again closes the queue fds not taken.
  * Returns: 0, or -EINVAL (NULL @set), -EEXIST (a conflict), -EBUSY (a tap
  * in use by another process), -ENODEV (a macvtap's lower device is
- * missing), -EPERM (no CAP_NET_ADMIN), -ENOENT (no /dev/net/tun, or no
+ * missing), -EPERM (no CAP_NET_ADMIN), -EACCES (/dev/net/tun or /dev/tapN
+ * not open to this user), -ENOENT (no /dev/net/tun, or no
  * /dev/tapN node for a macvtap), -ENOMEM, or another netlink or ioctl error.
  * Since: 1.0
  */
