@@ -179,6 +179,7 @@ enum lu_op {
 	LU_OP_FINISH,
 	LU_OP_KEXEC_LOAD,
 	LU_OP_KEXEC_REBOOT,
+	LU_OP_NETDEV,      /* network devices: snapshot, record, restore */
 };
 
 /*
