@@ -25,6 +25,10 @@ struct sim_conn {
 	uint64_t cookie[2];     /* SESSION: the name CREATE/RETRIEVE attach it by */
 	struct sim_session *session;
 	bool dead;
+	/* the daemon's indexes */
+	size_t slot;                  /* in the table of connections */
+	struct sim_conn *same_cookie; /* SESSION: next in its bucket of pending ones */
+	struct sim_conn *next_dead;   /* dead, waiting for the end of the round */
 };
 
 /* The daemon's limits, fixed at start from RLIMIT_NOFILE. */

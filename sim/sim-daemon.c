@@ -35,9 +35,11 @@ static struct {
 	const struct lu_sim_daemon_opts *opts;
 	struct sim_limits max;
 	int listen_fd;
-	struct sim_conn **conns;
+	struct sim_conn **conns; /* every connection; each knows its slot */
 	size_t nconns;
-	size_t ndead;           /* dead conns not yet freed by reap_conns() */
+	struct sim_conn *dead;  /* dead conns not yet freed by reap_conns() */
+	struct sim_conn **by_cookie; /* SESSION connections by cookie_hash() */
+	size_t cookie_mask;
 	/*
 	 * epoll, so that the cost of a request does not grow with the number
 	 * of clients: efd watches the listener and every connection for
@@ -81,16 +83,60 @@ static const char *role_name(uint32_t role)
 
 /* ---------------------------------------------------------- connections */
 
+static size_t cookie_hash(const uint64_t cookie[2])
+{
+	return (size_t)lu_sim_hash64(cookie[0] ^ lu_sim_hash64(cookie[1])) & d.cookie_mask;
+}
+
+/* A SESSION connection waits for CREATE/RETRIEVE_SESSION to name its cookie. */
+static void list_cookie(struct sim_conn *c)
+{
+	struct sim_conn **bucket = &d.by_cookie[cookie_hash(c->cookie)];
+
+	c->same_cookie = *bucket;
+	*bucket = c;
+}
+
+static void unlist_cookie(struct sim_conn *c)
+{
+	struct sim_conn **pp = &d.by_cookie[cookie_hash(c->cookie)];
+
+	while (*pp && *pp != c)
+		pp = &(*pp)->same_cookie;
+	if (*pp)
+		*pp = c->same_cookie;
+}
+
+struct sim_conn *sim_conn_pending(const uint64_t cookie[2])
+{
+	if (!(cookie[0] | cookie[1]))
+		return NULL;
+	for (struct sim_conn *c = d.by_cookie[cookie_hash(cookie)]; c; c = c->same_cookie)
+		if (!c->dead && !c->session && c->cookie[0] == cookie[0] &&
+		    c->cookie[1] == cookie[1])
+			return c;
+	return NULL;
+}
+
+/* Closed now, freed at the end of the round: its events may still come. */
+static void bury_conn(struct sim_conn *c)
+{
+	if (c->role == LU_SIM_ROLE_SESSION)
+		unlist_cookie(c);
+	close(c->fd); /* also takes it out of both epoll sets */
+	c->fd = -1;
+	c->dead = true;
+	c->next_dead = d.dead;
+	d.dead = c;
+}
+
 /* The kernel's release of the file behind a connection. */
 static void release_conn(struct sim_conn *c, const char *why)
 {
 	if (c->dead)
 		return;
 	sim_model_release(c, why);
-	close(c->fd); /* also takes it out of both epoll sets */
-	c->fd = -1;
-	c->dead = true;
-	d.ndead++;
+	bury_conn(c);
 }
 
 /* A connection the simulated kexec makes stale: closed, nothing released. */
@@ -99,10 +145,7 @@ static void drop_conn(struct sim_conn *c)
 	if (c->dead)
 		return;
 	sim_model_forget(c);
-	close(c->fd);
-	c->fd = -1;
-	c->dead = true;
-	d.ndead++;
+	bury_conn(c);
 }
 
 void sim_conns_drop_stale(void)
@@ -118,21 +161,17 @@ size_t sim_conns_count(void)
 	return d.nconns;
 }
 
+/* Free the dead: the last connection takes each one's slot. */
 static void reap_conns(void)
 {
-	size_t j = 0;
+	while (d.dead) {
+		struct sim_conn *c = d.dead, *last = d.conns[--d.nconns];
 
-	if (!d.ndead)
-		return;
-	d.ndead = 0;
-
-	for (size_t i = 0; i < d.nconns; i++) {
-		if (d.conns[i]->dead)
-			free(d.conns[i]);
-		else
-			d.conns[j++] = d.conns[i];
+		d.dead = c->next_dead;
+		last->slot = c->slot;
+		d.conns[c->slot] = last;
+		free(c);
 	}
-	d.nconns = j;
 }
 
 /*
@@ -156,19 +195,6 @@ static void sweep_hangups(void)
 				release_conn(c, "hang-up");
 		}
 	} while (n == 64);
-}
-
-struct sim_conn *sim_conn_pending(const uint64_t cookie[2])
-{
-	for (size_t i = 0; i < d.nconns; i++) {
-		struct sim_conn *c = d.conns[i];
-
-		if (!c->dead && c->role == LU_SIM_ROLE_SESSION && !c->session &&
-		    (c->cookie[0] | c->cookie[1]) &&
-		    c->cookie[0] == cookie[0] && c->cookie[1] == cookie[1])
-			return c;
-	}
-	return NULL;
 }
 
 /* ---------------------------------------------------------------- replies */
@@ -280,6 +306,8 @@ static void handle_hello(struct sim_conn *c, const struct lu_sim_msg *m)
 		break;
 	case LU_SIM_ROLE_SESSION:
 		new_cookie(c->cookie);
+		c->role = LU_SIM_ROLE_SESSION;
+		list_cookie(c);
 		r.u.reply.val[0] = c->cookie[0];
 		r.u.reply.val[1] = c->cookie[1];
 		break;
@@ -410,6 +438,7 @@ static void accept_clients(void)
 				continue;
 			}
 		}
+		c->slot = d.nconns;
 		d.conns[d.nconns++] = c;
 	}
 }
@@ -521,9 +550,11 @@ int lu_sim_daemon_run(const struct lu_sim_daemon_opts *opts)
 		return 1;
 	}
 
-	sim_model_init(&d.max);
+	for (d.cookie_mask = 15; d.cookie_mask < d.max.conns; d.cookie_mask = 2 * d.cookie_mask + 1)
+		;
 	d.conns = calloc(d.max.conns, sizeof(*d.conns));
-	if (!d.conns) {
+	d.by_cookie = calloc(d.cookie_mask + 1, sizeof(*d.by_cookie));
+	if (!d.conns || !d.by_cookie || sim_model_init(&d.max) < 0) {
 		sim_log("out of memory");
 		goto out;
 	}
@@ -637,6 +668,7 @@ out:
 	if (d.listen_fd >= 0)
 		close(d.listen_fd);
 	free(d.conns);
+	free(d.by_cookie);
 	if (d.efd >= 0)
 		close(d.efd);
 	if (d.hup_efd >= 0)

@@ -1,153 +1,200 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* liveupdate-sim's frozen-file table: see sim-frozen.h. */
+/* liveupdate-sim's tables of files by (dev, ino): see sim-frozen.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "sim-daemon-private.h"
 #include "sim-frozen.h"
-#include "sim-proto.h"
 
-static struct lu_sim_table *table; /* mapped read-write */
-static size_t table_len;
-static int table_fd = -1;          /* read-only, for clients */
+static struct lu_sim_table *frozen; /* mapped read-write, or private memory */
+static size_t frozen_len;           /* 0 when private */
+static int frozen_fd = -1;          /* read-only, for clients */
 
-static int cmp_entry(const struct lu_sim_table_entry *x, const struct lu_sim_table_entry *y)
+/* Bytes for a table of @max files: at least twice as many slots. */
+static size_t table_size(size_t max, uint32_t *cap)
 {
-	if (x->dev != y->dev)
-		return x->dev < y->dev ? -1 : 1;
-	return x->ino < y->ino ? -1 : x->ino > y->ino;
+	*cap = 16;
+	while (*cap < 2 * max)
+		*cap *= 2;
+	return sizeof(struct lu_sim_table) + (size_t)*cap * sizeof(struct lu_sim_table_entry);
 }
 
-/* Where e is, or would go, in the sorted entries. */
-static uint64_t position(const struct lu_sim_table_entry *e)
+static void table_init(struct lu_sim_table *t, uint32_t cap)
 {
-	uint64_t lo = 0, hi = table->count;
-
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-
-		if (cmp_entry(&table->entries[mid], e) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	t->magic = LU_SIM_TABLE_MAGIC;
+	t->pid = (uint32_t)getpid();
+	t->alive = 1;
+	t->cap = cap;
 }
 
 /* The seqlock: odd while the table changes. */
-static void write_begin(void)
+static void write_begin(struct lu_sim_table *t)
 {
-	__atomic_store_n(&table->seq, table->seq + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
-static void write_end(void)
+static void write_end(struct lu_sim_table *t)
 {
-	__atomic_store_n(&table->seq, table->seq + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELEASE);
 }
 
-void sim_frozen_add(uint64_t dev, uint64_t ino)
+static bool is_free(const struct lu_sim_table_entry *e)
 {
-	struct lu_sim_table_entry e = { .dev = dev, .ino = ino };
-	uint64_t at;
-
-	if (!table || table->count >= table->cap)
-		return;
-	at = position(&e);
-	write_begin();
-	memmove(&table->entries[at + 1], &table->entries[at],
-		(size_t)(table->count - at) * sizeof(table->entries[0]));
-	table->entries[at] = e;
-	table->count++;
-	write_end();
+	return !e->dev && !e->ino;
 }
 
-void sim_frozen_remove(uint64_t dev, uint64_t ino)
+/* The slot holding (dev, ino), or the free slot where it would go. */
+static uint32_t find(const struct lu_sim_table *t, uint64_t dev, uint64_t ino)
 {
-	struct lu_sim_table_entry e = { .dev = dev, .ino = ino };
-	uint64_t at;
+	uint32_t at = lu_sim_table_slot(dev, ino, t->cap);
 
-	if (!table)
-		return;
-	at = position(&e);
-	if (at == table->count || cmp_entry(&table->entries[at], &e))
-		return;
-	write_begin();
-	memmove(&table->entries[at], &table->entries[at + 1],
-		(size_t)(table->count - at - 1) * sizeof(table->entries[0]));
-	table->count--;
-	write_end();
+	while (!is_free(&t->entries[at]) &&
+	       (t->entries[at].dev != dev || t->entries[at].ino != ino))
+		at = (at + 1) & (t->cap - 1);
+	return at;
 }
 
-void sim_frozen_clear(void)
+bool sim_table_has(const struct lu_sim_table *t, uint64_t dev, uint64_t ino)
 {
-	if (!table)
+	return !is_free(&t->entries[find(t, dev, ino)]);
+}
+
+void sim_table_add(struct lu_sim_table *t, uint64_t dev, uint64_t ino)
+{
+	uint32_t at = find(t, dev, ino);
+
+	/* the callers' limits keep it at most half full */
+	if (!is_free(&t->entries[at]) || t->count >= t->cap / 2)
 		return;
-	write_begin();
-	table->count = 0;
-	write_end();
+	write_begin(t);
+	t->entries[at].dev = dev;
+	t->entries[at].ino = ino;
+	t->count++;
+	write_end(t);
+}
+
+/*
+ * Backward-shift deletion: the entries after the hole that would no
+ * longer be found past it move back into it, so that no lookup ever stops
+ * early and no tombstone piles up.
+ */
+void sim_table_remove(struct lu_sim_table *t, uint64_t dev, uint64_t ino)
+{
+	uint32_t mask = t->cap - 1, hole = find(t, dev, ino), at = hole;
+
+	if (is_free(&t->entries[hole]))
+		return;
+	write_begin(t);
+	for (;;) {
+		struct lu_sim_table_entry *e;
+		uint32_t home;
+
+		at = (at + 1) & mask;
+		e = &t->entries[at];
+		if (is_free(e))
+			break;
+		home = lu_sim_table_slot(e->dev, e->ino, t->cap);
+		/* stays if its home lies cyclically in (hole, at] */
+		if (((at - home) & mask) < ((at - hole) & mask))
+			continue;
+		t->entries[hole] = *e;
+		hole = at;
+	}
+	t->entries[hole].dev = 0;
+	t->entries[hole].ino = 0;
+	t->count--;
+	write_end(t);
+}
+
+void sim_table_clear(struct lu_sim_table *t)
+{
+	if (!t->count)
+		return;
+	write_begin(t);
+	memset(t->entries, 0, (size_t)t->cap * sizeof(t->entries[0]));
+	t->count = 0;
+	write_end(t);
+}
+
+struct lu_sim_table *sim_table_new(size_t max)
+{
+	uint32_t cap;
+	struct lu_sim_table *t = calloc(1, table_size(max, &cap));
+
+	if (t)
+		table_init(t, cap);
+	return t;
+}
+
+void sim_table_free(struct lu_sim_table *t)
+{
+	free(t);
 }
 
 /*
  * A memfd sealed against growing and against new writable mappings: our
  * mapping is the only writable one; clients get a read-only fd.
  */
-void sim_frozen_init(size_t max_files)
+struct lu_sim_table *sim_frozen_init(size_t max_files)
 {
-	size_t len = sizeof(struct lu_sim_table) + max_files * sizeof(struct lu_sim_table_entry);
+	uint32_t cap;
+	size_t len = (table_size(max_files, &cap) + 4095) / 4096 * 4096;
 	char path[64];
 	void *p;
 	int fd;
 
-	table_fd = -1;
-	len = (len + 4095) / 4096 * 4096;
+	frozen_fd = -1;
 	fd = memfd_create("liveupdate-sim-frozen", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0 || ftruncate(fd, (off_t)len) < 0)
 		goto fail;
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		goto fail;
-	table = p;
-	table_len = len;
-	table->magic = LU_SIM_TABLE_MAGIC;
-	table->pid = (uint32_t)getpid();
-	table->alive = 1;
-	table->cap = (uint32_t)max_files;
+	frozen = p;
+	frozen_len = len;
+	table_init(frozen, cap);
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE) < 0)
 		fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW);
 	fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	table_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (table_fd < 0)
-		table_fd = fd; /* no /proc: clients map it read-only all the same */
+	frozen_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (frozen_fd < 0)
+		frozen_fd = fd; /* no /proc: clients map it read-only all the same */
 	else
 		close(fd);
-	return;
+	return frozen;
 fail:
 	/* clients then ask about every write: slower, not wrong */
-	sim_log("no frozen-file table: %s", strerror(errno));
+	sim_log("no shared frozen-file table: %s", strerror(errno));
 	if (fd >= 0)
 		close(fd);
+	frozen = sim_table_new(max_files);
+	return frozen;
 }
 
 void sim_frozen_fini(void)
 {
-	if (table) {
+	if (frozen && frozen_len) {
 		/* clients holding the map ask the next daemon for a new one */
-		__atomic_store_n(&table->alive, 0, __ATOMIC_RELEASE);
-		munmap(table, table_len);
-		table = NULL;
+		__atomic_store_n(&frozen->alive, 0, __ATOMIC_RELEASE);
+		munmap(frozen, frozen_len);
+	} else {
+		sim_table_free(frozen);
 	}
-	if (table_fd >= 0)
-		close(table_fd);
-	table_fd = -1;
+	frozen = NULL;
+	frozen_len = 0;
+	if (frozen_fd >= 0)
+		close(frozen_fd);
+	frozen_fd = -1;
 }
 
 int sim_frozen_fd(void)
 {
-	return table_fd;
+	return frozen_fd;
 }

@@ -40,7 +40,8 @@ struct sim_file {
 };
 
 struct sim_session {
-	struct sim_session *next;
+	struct sim_session *prev, *next; /* creation order */
+	struct sim_session *same_hash;   /* the next in its bucket of m.by_name */
 	char name[LU_UAPI_NAME_LEN];
 	bool incoming;
 	bool retrieved;         /* incoming: a session fd is open */
@@ -49,13 +50,22 @@ struct sim_session {
 	pid_t pid;
 	struct sim_file *files;
 	size_t nfiles, cap;
+	uint32_t *by_token;     /* open addressing: index in files + 1, 0 free; 2 * cap slots */
 };
 
 static struct {
 	struct sim_limits max;
-	struct sim_session *sessions; /* creation order */
-	size_t nsessions;
+	struct sim_session *sessions, *last; /* creation order */
+	size_t nsessions, nincoming;
+	struct sim_session **by_name;   /* buckets of sessions by name_hash() */
+	size_t name_mask;
+	struct {                        /* STATUS walks the list one index at a time */
+		struct sim_session *s;
+		uint32_t index;
+	} cursor;
 	size_t nfiles;
+	/* the kernel's "preserved anywhere": outgoing files and retrieved ones */
+	struct lu_sim_table *frozen, *retrieved;
 	struct sim_conn *device; /* the open /dev/liveupdate, or NULL */
 	bool kexec_loaded;
 	uint64_t reboots;
@@ -82,10 +92,21 @@ static const char *shown(const char *name)
 
 /* ------------------------------------------------------------- sessions */
 
+static size_t name_hash(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+
+	for (size_t i = 0; i < LU_UAPI_NAME_LEN && name[i]; i++)
+		h = (h ^ (unsigned char)name[i]) * 0x100000001b3ull;
+	return (size_t)lu_sim_hash64(h) & m.name_mask;
+}
+
 static void drop_file(struct sim_session *s, struct sim_file *f)
 {
 	if (!s->incoming)
-		sim_frozen_remove((uint64_t)f->dev, (uint64_t)f->ino);
+		sim_table_remove(m.frozen, (uint64_t)f->dev, (uint64_t)f->ino);
+	else if (f->status > 0)
+		sim_table_remove(m.retrieved, (uint64_t)f->dev, (uint64_t)f->ino);
 	close(f->held);
 	if (f->reopened >= 0)
 		close(f->reopened);
@@ -99,60 +120,116 @@ static void drop_files(struct sim_session *s)
 		s->nfiles--;
 		drop_file(s, &s->files[s->nfiles]);
 	}
+	if (s->by_token)
+		memset(s->by_token, 0, 2 * s->cap * sizeof(*s->by_token));
+}
+
+static void add_session(struct sim_session *s)
+{
+	struct sim_session **bucket = &m.by_name[name_hash(s->name)];
+
+	/* appended: creation order, as the kernel's list */
+	s->prev = m.last;
+	if (m.last)
+		m.last->next = s;
+	else
+		m.sessions = s;
+	m.last = s;
+	s->same_hash = *bucket;
+	*bucket = s;
+	m.nsessions++;
 }
 
 static void remove_session(struct sim_session *s)
 {
-	struct sim_session **pp;
+	struct sim_session **pp = &m.by_name[name_hash(s->name)];
 
-	for (pp = &m.sessions; *pp; pp = &(*pp)->next)
-		if (*pp == s) {
-			*pp = s->next;
-			break;
-		}
+	while (*pp != s)
+		pp = &(*pp)->same_hash;
+	*pp = s->same_hash;
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		m.sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	else
+		m.last = s->prev;
+	m.cursor.s = NULL; /* the indexes after it move */
 	if (s->conn)
 		s->conn->session = NULL;
 	drop_files(s);
+	free(s->by_token);
 	free(s->files);
-	free(s);
 	m.nsessions--;
-}
-
-static size_t count_sessions(bool incoming)
-{
-	size_t n = 0;
-
-	for (struct sim_session *s = m.sessions; s; s = s->next)
-		n += s->incoming == incoming;
-	return n;
+	m.nincoming -= s->incoming;
+	free(s);
 }
 
 static struct sim_session *find_session(const char *name, bool incoming)
 {
-	for (struct sim_session *s = m.sessions; s; s = s->next)
+	for (struct sim_session *s = m.by_name[name_hash(name)]; s; s = s->same_hash)
 		if (s->incoming == incoming && strncmp(s->name, name, LU_UAPI_NAME_LEN) == 0)
 			return s;
 	return NULL;
 }
 
+/* The session's file with this token, or NULL. */
+static struct sim_file *find_file(struct sim_session *s, uint64_t token)
+{
+	size_t mask = 2 * s->cap - 1;
+
+	if (!s->cap)
+		return NULL;
+	for (size_t at = lu_sim_hash64(token) & mask; s->by_token[at]; at = (at + 1) & mask)
+		if (s->files[s->by_token[at] - 1].token == token)
+			return &s->files[s->by_token[at] - 1];
+	return NULL;
+}
+
+static void index_file(struct sim_session *s, size_t i)
+{
+	size_t mask = 2 * s->cap - 1, at = lu_sim_hash64(s->files[i].token) & mask;
+
+	while (s->by_token[at])
+		at = (at + 1) & mask;
+	s->by_token[at] = (uint32_t)i + 1;
+}
+
+/* Room for one file more: the array and its index double when full. */
+static int file_room(struct sim_session *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : 8;
+	struct sim_file *files;
+	uint32_t *index;
+
+	if (s->nfiles < s->cap)
+		return 0;
+	index = calloc(2 * cap, sizeof(*index));
+	files = index ? realloc(s->files, cap * sizeof(*files)) : NULL;
+	if (!files) {
+		free(index);
+		return ENOMEM;
+	}
+	free(s->by_token);
+	s->files = files;
+	s->by_token = index;
+	s->cap = cap;
+	for (size_t i = 0; i < s->nfiles; i++)
+		index_file(s, i);
+	return 0;
+}
+
 /* luo_preserved_files: outgoing files, and incoming ones once retrieved */
 static bool file_busy(dev_t dev, ino_t ino)
 {
-	for (struct sim_session *s = m.sessions; s; s = s->next)
-		for (size_t i = 0; i < s->nfiles; i++)
-			if (s->files[i].dev == dev && s->files[i].ino == ino &&
-			    (!s->incoming || s->files[i].status > 0))
-				return true;
-	return false;
+	return sim_table_has(m.frozen, (uint64_t)dev, (uint64_t)ino) ||
+	       sim_table_has(m.retrieved, (uint64_t)dev, (uint64_t)ino);
 }
 
 bool sim_model_frozen(uint64_t dev, uint64_t ino)
 {
-	for (struct sim_session *s = m.sessions; s; s = s->next)
-		for (size_t i = 0; !s->incoming && i < s->nfiles; i++)
-			if ((uint64_t)s->files[i].dev == dev && (uint64_t)s->files[i].ino == ino)
-				return true;
-	return false;
+	return sim_table_has(m.frozen, dev, ino);
 }
 
 /* ------------------------------------------------------ the device and files */
@@ -264,15 +341,7 @@ static int device_ioctl(struct sim_conn *c, const struct lu_sim_ioctl *io)
 		memcpy(s->name, name, len);
 		s->conn = target;
 		s->pid = target->pid;
-		/* append: creation order, as the kernel's list */
-		{
-			struct sim_session **pp = &m.sessions;
-
-			while (*pp)
-				pp = &(*pp)->next;
-			*pp = s;
-		}
-		m.nsessions++;
+		add_session(s);
 		target->session = s;
 		sim_vlog("pid %d created outgoing session \"%s\"", (int)c->pid, shown(s->name));
 		return 0;
@@ -331,9 +400,8 @@ static int preserve_fd(struct sim_session *s, const struct lu_sim_ioctl *io, int
 
 	memcpy(&token, io->arg + offsetof(struct lu_uapi_fd_req, token), sizeof(token));
 	/* luo_preserve_file(), in its order */
-	for (size_t i = 0; i < s->nfiles; i++)
-		if (s->files[i].token == token)
-			return EEXIST;
+	if (find_file(s, token))
+		return EEXIST;
 	if (s->nfiles >= m.max.files_per_session)
 		return ENOSPC;          /* the file set's blocks are full */
 	if (m.nfiles >= m.max.files)
@@ -350,26 +418,20 @@ static int preserve_fd(struct sim_session *s, const struct lu_sim_ioctl *io, int
 		return EOPNOTSUPP;
 	if (((uint64_t)st.st_size + 4095) / 4096 > UINT_MAX)
 		return EFBIG;
-	if (s->nfiles == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 8;
-		struct sim_file *n = realloc(s->files, cap * sizeof(*n));
-
-		if (!n)
-			return ENOMEM;
-		s->files = n;
-		s->cap = cap;
-	}
-	f = &s->files[s->nfiles++];
+	if (file_room(s))
+		return ENOMEM;
+	f = &s->files[s->nfiles];
 	memset(f, 0, sizeof(*f));
 	f->token = token;
 	f->held = *file;        /* zero copy: the client's own open file */
 	f->reopened = -1;
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
+	index_file(s, s->nfiles++);
 	m.nfiles++;
 	*file = -1;             /* kept */
 	/* before the answer: frozen when the ioctl returns */
-	sim_frozen_add((uint64_t)st.st_dev, (uint64_t)st.st_ino);
+	sim_table_add(m.frozen, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
 	sim_vlog("session \"%s\": preserved token %" PRIu64 " (inode %lu, %lld bytes)",
 		 shown(s->name), token, (unsigned long)st.st_ino, (long long)st.st_size);
 	return 0;
@@ -399,15 +461,13 @@ static int retrieve_file(struct sim_file *f)
 static int retrieve_fd(struct sim_session *s, const struct lu_sim_ioctl *io, int *out_fd)
 {
 	uint64_t token;
-	struct sim_file *f = NULL;
+	struct sim_file *f;
 	int err;
 
 	if (io->fd_errno)
 		return io->fd_errno; /* get_unused_fd_flags() comes first */
 	memcpy(&token, io->arg + offsetof(struct lu_uapi_fd_req, token), sizeof(token));
-	for (size_t i = 0; i < s->nfiles && !f; i++)
-		if (s->files[i].token == token)
-			f = &s->files[i];
+	f = find_file(s, token);
 	if (!f)
 		return ENOENT;
 	if (f->status < 0)
@@ -419,6 +479,7 @@ static int retrieve_fd(struct sim_session *s, const struct lu_sim_ioctl *io, int
 			return -err;
 		}
 		f->status = 1;
+		sim_table_add(m.retrieved, (uint64_t)f->dev, (uint64_t)f->ino);
 		sim_vlog("session \"%s\": retrieved token %" PRIu64, shown(s->name), token);
 	}
 	*out_fd = f->reopened;
@@ -509,7 +570,7 @@ static void simulated_kexec(void)
 			remove_session(s);
 	}
 	/* nothing is outgoing any more */
-	sim_frozen_clear();
+	sim_table_clear(m.frozen);
 	/* open outgoing sessions: frozen (position saved), now incoming */
 	for (s = m.sessions; s; s = s->next) {
 		for (size_t i = 0; i < s->nfiles; i++) {
@@ -519,6 +580,7 @@ static void simulated_kexec(void)
 			s->files[i].status = 0;
 		}
 		s->incoming = true;
+		m.nincoming++;
 		s->retrieved = false;
 		s->finished = false;
 		s->pid = 0;
@@ -558,6 +620,7 @@ int sim_model_reboot(struct sim_conn *c, uint32_t flags, uint64_t *reboots)
 
 void sim_model_status(uint32_t idx, struct lu_sim_msg *r)
 {
+	struct sim_session *s = m.sessions;
 	uint32_t i = 0;
 
 	if (idx == LU_SIM_STATUS_DAEMON) {
@@ -568,8 +631,8 @@ void sim_model_status(uint32_t idx, struct lu_sim_msg *r)
 		info->device_pid = m.device ? (uint32_t)m.device->pid : 0;
 		info->reboots = m.reboots;
 		info->kexec_loaded = m.kexec_loaded;
-		info->outgoing = (uint32_t)count_sessions(false);
-		info->incoming = (uint32_t)count_sessions(true);
+		info->outgoing = (uint32_t)(m.nsessions - m.nincoming);
+		info->incoming = (uint32_t)m.nincoming;
 		info->files = (uint32_t)m.nfiles;
 		info->conns = (uint32_t)sim_conns_count();
 		info->max_conns = (uint32_t)m.max.conns;
@@ -579,11 +642,17 @@ void sim_model_status(uint32_t idx, struct lu_sim_msg *r)
 		return;
 	}
 	r->u.reply.err = ENOENT;
-	for (struct sim_session *s = m.sessions; s; s = s->next, i++) {
+	if (m.cursor.s && m.cursor.index <= idx) {
+		s = m.cursor.s;
+		i = m.cursor.index;
+	}
+	for (; s; s = s->next, i++) {
 		struct lu_sim_session_info *si = &r->u.session_info;
 
 		if (i != idx)
 			continue;
+		m.cursor.s = s;
+		m.cursor.index = i;
 		memset(r, 0, sizeof(*r));
 		r->type = LU_SIM_SESSION_INFO;
 		si->index = i;
@@ -614,13 +683,24 @@ int sim_model_init(const struct sim_limits *limits)
 	int probe = memfd_create("liveupdate-sim-probe", MFD_CLOEXEC);
 	struct stat st;
 
+	size_t buckets = 16;
+
 	memset(&m, 0, sizeof(m));
 	m.max = *limits;
 	if (probe >= 0 && fstat(probe, &st) == 0)
 		m.memfd_dev = st.st_dev;
 	if (probe >= 0)
 		close(probe);
-	sim_frozen_init(m.max.files);
+	while (buckets < 2 * m.max.sessions)
+		buckets *= 2;
+	m.name_mask = buckets - 1;
+	m.by_name = calloc(buckets, sizeof(*m.by_name));
+	m.frozen = sim_frozen_init(m.max.files);
+	m.retrieved = sim_table_new(m.max.files);
+	if (!m.by_name || !m.frozen || !m.retrieved) {
+		sim_model_fini();
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -628,5 +708,9 @@ void sim_model_fini(void)
 {
 	while (m.sessions)
 		remove_session(m.sessions);
+	free(m.by_name);
+	m.by_name = NULL;
 	sim_frozen_fini();
+	sim_table_free(m.retrieved);
+	m.retrieved = NULL;
 }
