@@ -28,6 +28,7 @@
 #include "sim-model.h"
 
 #define ACCEPTS_PER_ROUND 64
+#define FD_RESERVE 32           /* listener, epoll, log, table, a request's fds */
 
 bool sim_verbose;
 
@@ -491,9 +492,14 @@ static void set_limits(void)
 	}
 	if (nofile < 128)
 		nofile = 128;
-	/* a quarter of the fds for clients, the rest (two per file) for files */
-	d.max.conns = nofile / 4 < LU_SIM_MAX_CONNS ? nofile / 4 : LU_SIM_MAX_CONNS;
-	d.max.files = (nofile - d.max.conns - 32) / 2;
+	/*
+	 * One fd per client and one per preserved file, FD_RESERVE for the
+	 * daemon's own and those in flight: at most half for clients.
+	 */
+	d.max.conns = (nofile - FD_RESERVE) / 2;
+	if (d.max.conns > LU_SIM_MAX_CONNS)
+		d.max.conns = LU_SIM_MAX_CONNS;
+	d.max.files = nofile - FD_RESERVE - d.max.conns;
 	if (d.max.files > LU_SIM_MAX_FILES)
 		d.max.files = LU_SIM_MAX_FILES;
 	d.max.files_per_session = LU_SIM_MAX_FILES_PER_SESSION;

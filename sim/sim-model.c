@@ -31,8 +31,7 @@
 
 struct sim_file {
 	uint64_t token;
-	int held;               /* the preserved open file, as the client had it */
-	int reopened;           /* incoming: the retrieved file, -1 until then */
+	int fd;                 /* the client's own open file; once retrieved, the new one */
 	dev_t dev;
 	ino_t ino;
 	off_t pos;              /* file position at the simulated kexec */
@@ -107,9 +106,7 @@ static void drop_file(struct sim_session *s, struct sim_file *f)
 		sim_table_remove(m.frozen, (uint64_t)f->dev, (uint64_t)f->ino);
 	else if (f->status > 0)
 		sim_table_remove(m.retrieved, (uint64_t)f->dev, (uint64_t)f->ino);
-	close(f->held);
-	if (f->reopened >= 0)
-		close(f->reopened);
+	close(f->fd);
 	m.nfiles--;
 }
 
@@ -423,8 +420,7 @@ static int preserve_fd(struct sim_session *s, const struct lu_sim_ioctl *io, int
 	f = &s->files[s->nfiles];
 	memset(f, 0, sizeof(*f));
 	f->token = token;
-	f->held = *file;        /* zero copy: the client's own open file */
-	f->reopened = -1;
+	f->fd = *file;          /* zero copy: the client's own open file */
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	index_file(s, s->nfiles++);
@@ -440,21 +436,23 @@ static int preserve_fd(struct sim_session *s, const struct lu_sim_ioctl *io, int
 /*
  * memfd_luo_retrieve(): in the kernel a new file with the old contents,
  * size, seals and position, O_RDWR | O_LARGEFILE. Here: a new open file of
- * the same memory (reopened through /proc), at the saved position.
+ * the same memory (reopened through /proc), at the saved position. It
+ * replaces the old one, which nobody needs any more: one fd per file.
  */
 static int retrieve_file(struct sim_file *f)
 {
 	char path[64];
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", f->held);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", f->fd);
 	fd = open(path, O_RDWR | O_CLOEXEC | O_LARGEFILE);
 	if (fd < 0)
-		fd = fcntl(f->held, F_DUPFD_CLOEXEC, 0); /* no /proc: share the old one */
+		fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0); /* no /proc: share the old one */
 	if (fd < 0)
 		return -ENOMEM;
 	lseek(fd, f->pos, SEEK_SET);
-	f->reopened = fd;
+	close(f->fd);
+	f->fd = fd;
 	return 0;
 }
 
@@ -482,7 +480,7 @@ static int retrieve_fd(struct sim_session *s, const struct lu_sim_ioctl *io, int
 		sim_table_add(m.retrieved, (uint64_t)f->dev, (uint64_t)f->ino);
 		sim_vlog("session \"%s\": retrieved token %" PRIu64, shown(s->name), token);
 	}
-	*out_fd = f->reopened;
+	*out_fd = f->fd;
 	return 0;
 }
 
@@ -574,7 +572,7 @@ static void simulated_kexec(void)
 	/* open outgoing sessions: frozen (position saved), now incoming */
 	for (s = m.sessions; s; s = s->next) {
 		for (size_t i = 0; i < s->nfiles; i++) {
-			off_t pos = lseek(s->files[i].held, 0, SEEK_CUR);
+			off_t pos = lseek(s->files[i].fd, 0, SEEK_CUR);
 
 			s->files[i].pos = pos < 0 ? 0 : pos;
 			s->files[i].status = 0;
