@@ -42,6 +42,9 @@ struct size {
 	int sessions, files;
 };
 
+static pid_t daemon_pid;
+static char sock_path[LU_SIM_PATH_MAX];
+
 static double now_us(void)
 {
 	struct timespec ts;
@@ -109,31 +112,71 @@ static void check_file(int fd, int i)
 	}
 }
 
-/* One pass at size sz: us[op] gets the mean microseconds per operation. */
-static void pass(struct size sz, double us[NOPS])
+
+/* CPU time so far of this process and the daemon, in microseconds. */
+static double cpu_us(void)
+{
+	unsigned long long daemon_ns = 0;
+	struct timespec ts;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)daemon_pid);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%llu", &daemon_ns) != 1) {
+		fprintf(stderr, "scale: %s: cannot read the daemon's CPU time\n", path);
+		exit(1);
+	}
+	fclose(f);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3 + daemon_ns / 1e3;
+}
+
+/* The time of one phase of n operations: its start, then its cost per operation. */
+struct clock {
+	double wall, cpu;
+};
+
+static struct clock start(void)
+{
+	return (struct clock){ now_us(), cpu_us() };
+}
+
+static void stop(struct clock c, int n, double *wall, double *cpu)
+{
+	*cpu = (cpu_us() - c.cpu) / n;
+	*wall = (now_us() - c.wall) / n;
+}
+
+/*
+ * One pass at size sz: wall[op] and cpu[op] get the microseconds per
+ * operation. Each phase is a loop of that operation only: the memfds are
+ * made before and checked after.
+ */
+static void pass(struct size sz, double wall[NOPS], double cpu[NOPS])
 {
 	struct liveupdate_session **sessions = calloc((size_t)sz.sessions, sizeof(*sessions));
+	int *fds = calloc((size_t)sz.files, sizeof(*fds));
 	struct liveupdate_ctx *ctx = sim_ctx();
-	double t;
+	struct clock c;
 	char name[32];
 
-	if (!sessions)
+	if (!sessions || !fds)
 		exit(1);
-	memset(us, 0, sizeof(double) * NOPS);
+	c = start();
 	for (int i = 0; i < sz.sessions; i++) {
 		session_name(name, sizeof(name), i);
-		t = now_us();
 		CHECK(liveupdate_session_create(ctx, name, &sessions[i]));
-		us[CREATE] += now_us() - t;
 	}
-	for (int i = 0; i < sz.files; i++) {
-		int fd = pattern_file(i);
-
-		t = now_us();
-		CHECK(liveupdate_session_preserve_fd(sessions[0], fd, (uint64_t)i));
-		us[PRESERVE] += now_us() - t;
-		close(fd); /* the simulator holds it now, as the kernel would */
-	}
+	stop(c, sz.sessions, &wall[CREATE], &cpu[CREATE]);
+	for (int i = 0; i < sz.files; i++)
+		fds[i] = pattern_file(i);
+	c = start();
+	for (int i = 0; i < sz.files; i++)
+		CHECK(liveupdate_session_preserve_fd(sessions[0], fds[i], (uint64_t)i));
+	stop(c, sz.files, &wall[PRESERVE], &cpu[PRESERVE]);
+	for (int i = 0; i < sz.files; i++)
+		close(fds[i]); /* the simulator holds them now, as the kernel would */
 
 	CHECK(liveupdate_kexec_load(ctx, "/proc/self/exe", NULL));
 	CHECK(liveupdate_kexec_reboot(ctx));
@@ -143,31 +186,29 @@ static void pass(struct size sz, double us[NOPS])
 	liveupdate_ctx_unref(ctx);
 	ctx = sim_ctx();
 
+	c = start();
 	for (int i = 0; i < sz.sessions; i++) {
-		struct liveupdate_session *s;
-
 		session_name(name, sizeof(name), i);
-		t = now_us();
-		CHECK(liveupdate_session_retrieve(ctx, name, &s));
-		us[RETRIEVE] += now_us() - t;
-		for (int k = 0; i == 0 && k < sz.files; k++) {
-			int fd;
-
-			t = now_us();
-			CHECK(liveupdate_session_retrieve_fd(s, (uint64_t)k, &fd));
-			us[RETRIEVE_FD] += now_us() - t;
-			check_file(fd, k);
-			close(fd);
-		}
-		t = now_us();
-		CHECK(liveupdate_session_finish(s));
-		us[FINISH] += now_us() - t;
-		liveupdate_session_unref(s);
+		CHECK(liveupdate_session_retrieve(ctx, name, &sessions[i]));
 	}
+	stop(c, sz.sessions, &wall[RETRIEVE], &cpu[RETRIEVE]);
+	c = start();
+	for (int i = 0; i < sz.files; i++)
+		CHECK(liveupdate_session_retrieve_fd(sessions[0], (uint64_t)i, &fds[i]));
+	stop(c, sz.files, &wall[RETRIEVE_FD], &cpu[RETRIEVE_FD]);
+	for (int i = 0; i < sz.files; i++) {
+		check_file(fds[i], i);
+		close(fds[i]);
+	}
+	c = start();
+	for (int i = 0; i < sz.sessions; i++)
+		CHECK(liveupdate_session_finish(sessions[i]));
+	stop(c, sz.sessions, &wall[FINISH], &cpu[FINISH]);
+	for (int i = 0; i < sz.sessions; i++)
+		liveupdate_session_unref(sessions[i]);
 	liveupdate_ctx_unref(ctx);
 	free(sessions);
-	for (int op = 0; op < NOPS; op++)
-		us[op] /= op == PRESERVE || op == RETRIEVE_FD ? sz.files : sz.sessions;
+	free(fds);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -186,40 +227,100 @@ static void stats(double *v, int n, double out[3])
 	out[2] = v[n - 1];
 }
 
-/* Lower the big size to what the daemon says it holds (one client spare). */
+/*
+ * Lower the big size to what the daemon says it holds (sessions take
+ * clients; a few clients spare) and to this process's fds (a session and a
+ * memfd each).
+ */
 static void fit(struct size *big)
 {
-	char path[LU_SIM_PATH_MAX];
 	struct lu_sim_info info;
-	int sessions, files;
+	struct rlimit rl;
+	struct size was = *big;
+	int ret;
 
-	if (lu_sim_resolve_socket(NULL, path, sizeof(path)) < 0 || lu_sim_ping(path, &info) < 0) {
+	if (lu_sim_resolve_socket(NULL, sock_path, sizeof(sock_path)) < 0 ||
+	    (ret = lu_sim_ping(sock_path, &info)) < 0) {
 		fprintf(stderr, "scale: no liveupdate-sim daemon answers\n");
 		exit(1);
 	}
-	sessions = (int)(info.max_sessions < info.max_conns - 4 ? info.max_sessions
-								 : info.max_conns - 4);
-	files = (int)(info.max_files_per_session < info.max_files ? info.max_files_per_session
-								   : info.max_files);
-	if (big->sessions > sessions || big->files > files) {
-		printf("the daemon's limits (%u clients, %u sessions, %u files, %u per session): "
-		       "%d sessions and %d files instead of %d and %d\n", info.max_conns,
+	daemon_pid = (pid_t)ret;
+	if (big->sessions > (int)info.max_sessions)
+		big->sessions = (int)info.max_sessions;
+	if (big->sessions > (int)info.max_conns - 4)
+		big->sessions = (int)info.max_conns - 4;
+	if (big->files > (int)info.max_files_per_session)
+		big->files = (int)info.max_files_per_session;
+	if (big->files > (int)info.max_files)
+		big->files = (int)info.max_files;
+	/* one fd per session and per memfd, as with the kernel */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)big->sessions + (rlim_t)big->files + 64 > rl.rlim_cur) {
+		big->sessions = big->sessions < (int)rl.rlim_cur / 2 - 32 ? big->sessions
+									   : (int)rl.rlim_cur / 2 - 32;
+		big->files = (int)rl.rlim_cur - 64 - big->sessions;
+	}
+	if (big->sessions != was.sessions || big->files != was.files)
+		printf("%d sessions and %d files instead of %d and %d: the daemon holds %u "
+		       "clients, %u sessions, %u files, %u per session; this process %llu fds\n",
+		       big->sessions, big->files, was.sessions, was.files, info.max_conns,
 		       info.max_sessions, info.max_files, info.max_files_per_session,
-		       big->sessions < sessions ? big->sessions : sessions,
-		       big->files < files ? big->files : files, big->sessions, big->files);
-		if (big->sessions > sessions)
-			big->sessions = sessions;
-		if (big->files > files)
-			big->files = files;
+		       (unsigned long long)rl.rlim_cur);
+}
+
+/*
+ * Between passes: the daemon has taken in every hang-up and released every
+ * file, and the kernel has had a moment for the work closing thousands of
+ * fds leaves behind, so that no pass pays for the one before.
+ */
+static void settle(void)
+{
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	struct lu_sim_info info;
+
+	for (int i = 0; i < 100; i++) {
+		if (lu_sim_ping(sock_path, &info) < 0) {
+			fprintf(stderr, "scale: the daemon is gone\n");
+			exit(1);
+		}
+		if (info.conns <= 1 && !info.files && !info.outgoing && !info.incoming)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	nanosleep(&pause, NULL);
+}
+
+static void print_table(const char *what, int repeats, struct size small, struct size big,
+			double us[2][NOPS][MAX_REPEATS])
+{
+	printf("%s: microseconds per operation, median [min-max] of %d repetitions\n",
+	       what, repeats);
+	printf("%-16s %8d sessions   %8d sessions   ratio\n", "", small.sessions, big.sessions);
+	printf("%-16s %8d files      %8d files      big/small\n", "", small.files, big.files);
+	for (int op = 0; op < NOPS; op++) {
+		double a[3], b[3], q[3], ratio[MAX_REPEATS];
+
+		/* each repetition's pair, run back to back */
+		for (int r = 0; r < repeats; r++)
+			ratio[r] = us[1][op][r] / us[0][op][r];
+		stats(us[0][op], repeats, a);
+		stats(us[1][op], repeats, b);
+		stats(ratio, repeats, q);
+		printf("%-16s %6.1f [%5.1f-%5.1f] %6.1f [%5.1f-%5.1f]  %4.2f [%4.2f-%4.2f]\n",
+		       op_name[op], a[0], a[1], a[2], b[0], b[1], b[2], b[0] / a[0], q[1], q[2]);
 	}
 }
 
 int main(int argc, char **argv)
 {
 	struct size small = { 2000, 500 }, big = { 8192, 8192 };
-	static double us[2][NOPS][MAX_REPEATS], ratio[NOPS][MAX_REPEATS];
+	/* [wall or CPU][small or big][operation][repetition] */
+	static double us[2][2][NOPS][MAX_REPEATS];
 	int repeats = 5, opt;
-	struct rlimit rl;
 
 	while ((opt = getopt(argc, argv, "r:")) != -1) {
 		if (opt != 'r')
@@ -235,11 +336,6 @@ int main(int argc, char **argv)
 	if (repeats < 1 || repeats > MAX_REPEATS || small.sessions < 1 || small.files < 1 ||
 	    big.sessions < 1 || big.files < 1)
 		goto usage;
-	/* one fd per session, as with the kernel */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
 	fit(&big);
 	if (small.sessions > big.sessions)
 		small.sessions = big.sessions;
@@ -247,34 +343,22 @@ int main(int argc, char **argv)
 		small.files = big.files;
 
 	for (int r = 0; r < repeats; r++) {
-		double one[2][NOPS];
-
 		/* alternate which size goes first: neither always runs warm */
 		for (int k = 0; k < 2; k++) {
 			int which = (k + r) % 2;
+			double wall[NOPS], cpu[NOPS];
 
-			pass(which ? big : small, one[which]);
-		}
-		for (int op = 0; op < NOPS; op++) {
-			us[0][op][r] = one[0][op];
-			us[1][op][r] = one[1][op];
-			ratio[op][r] = one[1][op] / one[0][op];
+			settle();
+			pass(which ? big : small, wall, cpu);
+			for (int op = 0; op < NOPS; op++) {
+				us[0][which][op][r] = wall[op];
+				us[1][which][op][r] = cpu[op];
+			}
 		}
 	}
-
-	printf("liveupdate-sim, microseconds per operation, median [min-max] of %d "
-	       "repetitions, sizes in alternating order\n", repeats);
-	printf("%-16s %8d sessions   %8d sessions   ratio\n", "", small.sessions, big.sessions);
-	printf("%-16s %8d files      %8d files      big/small\n", "", small.files, big.files);
-	for (int op = 0; op < NOPS; op++) {
-		double a[3], b[3], q[3];
-
-		stats(us[0][op], repeats, a);
-		stats(us[1][op], repeats, b);
-		stats(ratio[op], repeats, q);
-		printf("%-16s %6.1f [%5.1f-%5.1f] %6.1f [%5.1f-%5.1f]  %4.2f [%4.2f-%4.2f]\n",
-		       op_name[op], a[0], a[1], a[2], b[0], b[1], b[2], b[0] / a[0], q[1], q[2]);
-	}
+	print_table("liveupdate-sim, wall-clock time", repeats, small, big, us[0]);
+	print_table("CPU time of this process and the daemon (without waiting for a CPU)",
+		    repeats, small, big, us[1]);
 	return 0;
 usage:
 	fprintf(stderr, "usage: scale [-r REPEATS] "
