@@ -3,6 +3,51 @@
  * liveupdate-sim's model of the Live Update Orchestrator: see sim-model.h,
  * and the kernel's kernel/liveupdate/luo_core.c, luo_session.c, luo_file.c
  * and mm/memfd_luo.c, whose checks it makes in the same order.
+ *
+ * THE ORDER OF THE CHECKS of an ioctl on /dev/liveupdate or on a session
+ * file; the first that fails gives the errno. Only the calling process can
+ * touch its own memory and fds, so the client (lu_sim_ioctl() in
+ * sim-client.c) does the steps marked [client] before it sends the
+ * request, and records what happened (LU_SIM_IOF_* flags, fd_errno)
+ * without deciding anything; this file turns the records into errnos at
+ * their place in the order.
+ *
+ *  1. The number out of the file's table (device: 0-1, session:
+ *     0x40-0x43): EINVAL. (A session connection that CREATE/RETRIEVE never
+ *     attached is no file at all: EBADF.)
+ *  2. get_user() of the leading u32 size [client: SIZE_FAULT]: EFAULT.
+ *  3. The command not the table's exact _IO(0xBA, nr): ENOTTY.
+ *  4. Session files: PRESERVE_FD on an incoming session, RETRIEVE_FD or
+ *     FINISH on an outgoing one: EINVAL (GET_NAME works on both).
+ *  5. The size below the struct the kernel knows: EINVAL.
+ *  6. copy_struct_from_user(): a non-zero byte past the known part
+ *     [client: TAIL_NONZERO]: E2BIG; an unreadable byte there
+ *     [client: TAIL_FAULT], or the known part unreadable
+ *     [client: HEAD_FAULT]: EFAULT.
+ *  7. The command:
+ *     CREATE_SESSION: a free fd for the result [client: connects the
+ *       session's connection, fd_errno]: EMFILE...; the name empty or
+ *       without a NUL in 64 bytes: EINVAL; an outgoing session of that
+ *       name: EEXIST; the daemon's limit of sessions: ENOMEM.
+ *     RETRIEVE_SESSION: a free fd [client, as above]; no incoming session
+ *       of that name: ENOENT; already retrieved and open: EINVAL.
+ *     PRESERVE_FD: the token already in this session: EEXIST; the
+ *       session's file set full: ENOSPC; the daemon's limit of files:
+ *       ENOMEM; the fd not open [client: FILE_BADF]: EBADF; no handler
+ *       (not an unlinked shmem file, or a file that cannot be sent
+ *       [client: FILE_NOSEND]): ENOENT; the file preserved in any session
+ *       (outgoing, or incoming and retrieved): EBUSY; a seal memfd_luo
+ *       does not carry: EOPNOTSUPP; more than UINT_MAX pages: EFBIG.
+ *     RETRIEVE_FD: a free fd [client: reserves the lowest free number,
+ *       fd_errno]: EMFILE; the token unknown (or the session finished):
+ *       ENOENT; an earlier failed retrieve of it: the same errno again.
+ *     FINISH: reserved not zero: EINVAL; then every file goes, retrieved
+ *       or not.
+ *     GET_NAME: reserved not zero: EINVAL.
+ *  8. copy_to_user() of min(size, known) bytes, the new fd in .fd
+ *     [client: the fd put in the reserved number or the session's
+ *     connection; an unwritable struct gives EFAULT and the new fd is
+ *     closed].
  */
 #include <errno.h>
 #include <fcntl.h>

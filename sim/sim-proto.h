@@ -62,7 +62,8 @@ enum lu_sim_role {
 /*
  * IOCTL flags: what the client saw when it read the caller's struct the
  * way the kernel does (get_user of the size, then copy_struct_from_user).
- * The daemon turns them into errnos in the kernel's order.
+ * The daemon turns them into errnos in the kernel's order (written down
+ * once, at the top of sim-model.c).
  */
 #define LU_SIM_IOF_SIZE_FAULT   0x01u  /* the u32 size was unreadable (EFAULT) */
 #define LU_SIM_IOF_TAIL_NONZERO 0x02u  /* a non-zero byte past what is known (E2BIG) */
