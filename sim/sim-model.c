@@ -58,9 +58,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "luo-uapi.h"
@@ -103,6 +105,7 @@ static struct {
 	size_t nsessions, nincoming;
 	struct sim_session **by_name;   /* buckets of sessions by name_hash() */
 	size_t name_mask;
+	uint64_t seed;                  /* of the hashes of names and tokens clients choose */
 	struct {                        /* STATUS walks the list one index at a time */
 		struct sim_session *s;
 		uint32_t index;
@@ -138,7 +141,7 @@ static const char *shown(const char *name)
 
 static size_t name_hash(const char *name)
 {
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	uint64_t h = 0xcbf29ce484222325ull ^ m.seed; /* FNV-1a */
 
 	for (size_t i = 0; i < LU_UAPI_NAME_LEN && name[i]; i++)
 		h = (h ^ (unsigned char)name[i]) * 0x100000001b3ull;
@@ -217,13 +220,18 @@ static struct sim_session *find_session(const char *name, bool incoming)
 }
 
 /* The session's file with this token, or NULL. */
+static size_t token_hash(uint64_t token)
+{
+	return (size_t)lu_sim_hash64(token ^ m.seed);
+}
+
 static struct sim_file *find_file(struct sim_session *s, uint64_t token)
 {
 	size_t mask = 2 * s->cap - 1;
 
 	if (!s->cap)
 		return NULL;
-	for (size_t at = lu_sim_hash64(token) & mask; s->by_token[at]; at = (at + 1) & mask)
+	for (size_t at = token_hash(token) & mask; s->by_token[at]; at = (at + 1) & mask)
 		if (s->files[s->by_token[at] - 1].token == token)
 			return &s->files[s->by_token[at] - 1];
 	return NULL;
@@ -231,7 +239,7 @@ static struct sim_file *find_file(struct sim_session *s, uint64_t token)
 
 static void index_file(struct sim_session *s, size_t i)
 {
-	size_t mask = 2 * s->cap - 1, at = lu_sim_hash64(s->files[i].token) & mask;
+	size_t mask = 2 * s->cap - 1, at = token_hash(s->files[i].token) & mask;
 
 	while (s->by_token[at])
 		at = (at + 1) & mask;
@@ -737,6 +745,9 @@ int sim_model_init(const struct sim_limits *limits)
 	while (buckets < 2 * m.max.sessions)
 		buckets *= 2;
 	m.name_mask = buckets - 1;
+	/* a client cannot pick names or tokens that all land in one bucket */
+	if (getrandom(&m.seed, sizeof(m.seed), GRND_NONBLOCK) != sizeof(m.seed))
+		m.seed = (uint64_t)getpid() * 0x9e3779b97f4a7c15ull ^ (uint64_t)time(NULL);
 	m.by_name = calloc(buckets, sizeof(*m.by_name));
 	m.frozen = sim_frozen_init(m.max.files);
 	m.retrieved = sim_table_new(m.max.files);
