@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/kexec.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
@@ -335,7 +336,7 @@ int lu_sim_kexec_load(const char *path, int kernel_fd, int initrd_fd,
 	if (!(flags & LU_SIM_KEXEC_UNLOAD)) {
 		if (kernel_fd < 0 || fcntl(kernel_fd, F_GETFD) < 0)
 			return -EBADF;
-		if (!(flags & 0x4 /* KEXEC_FILE_NO_INITRAMFS */) &&
+		if (!(flags & KEXEC_FILE_NO_INITRAMFS) &&
 		    (initrd_fd < 0 || fcntl(initrd_fd, F_GETFD) < 0))
 			return -EBADF;
 	}

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/kexec.h>
 #include <linux/magic.h>
 #include <linux/reboot.h>
 #include <pthread.h>
@@ -41,7 +42,11 @@
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
 #define DEVICE_PATH "/dev/liveupdate"
-#define KEXEC_FILE_FLAGS 0xfUL /* UNLOAD | ON_CRASH | NO_INITRAMFS | DEBUG */
+#ifndef KEXEC_FILE_DEBUG
+#define KEXEC_FILE_DEBUG 0x00000008 /* Linux 6.7 */
+#endif
+#define KEXEC_FILE_FLAGS (KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH | KEXEC_FILE_NO_INITRAMFS | \
+			  KEXEC_FILE_DEBUG)
 #define SHIM_PAGE 4096
 
 /* what this shim exports besides libc's names */
@@ -550,7 +555,7 @@ SHIM_EXPORT long syscall(long nr, ...)
 			uint32_t fl = (unsigned long)a[1] == 0 ? LU_SIM_KEXEC_UNLOAD : 0;
 			int ret;
 
-			if (a[3] & 0x1) /* KEXEC_ON_CRASH */
+			if (a[3] & KEXEC_ON_CRASH)
 				fl |= LU_SIM_KEXEC_ON_CRASH;
 			if (!sp)
 				return fail(ENOENT);
