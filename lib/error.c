@@ -109,6 +109,13 @@ static const struct lu_advice kexec_reboot[] = {
 	{ 0, NULL },
 };
 
+static const struct lu_advice state[] = {
+	{ ENOENT, "the root directory given to the state query does not exist" },
+	{ ENOTDIR, "the root given to the state query is not a directory" },
+	{ EACCES, "the root directory given to the state query cannot be read" },
+	{ 0, NULL },
+};
+
 static const struct lu_advice *const by_op[] = {
 	[LU_OP_ARGUMENT] = NULL,
 	[LU_OP_ALLOC] = NULL,
@@ -121,6 +128,7 @@ static const struct lu_advice *const by_op[] = {
 	[LU_OP_FINISH] = finish,
 	[LU_OP_KEXEC_LOAD] = kexec_load,
 	[LU_OP_KEXEC_REBOOT] = kexec_reboot,
+	[LU_OP_STATE] = state,
 };
 
 static const char *lookup(const struct lu_advice *list, int err)
@@ -142,7 +150,7 @@ static const struct {
 	{ ENFILE, "ENFILE" }, { EMFILE, "EMFILE" }, { ENOTTY, "ENOTTY" },
 	{ EFBIG, "EFBIG" }, { EOPNOTSUPP, "EOPNOTSUPP" },
 	{ ECONNREFUSED, "ECONNREFUSED" }, { EPROTO, "EPROTO" },
-	{ EOVERFLOW, "EOVERFLOW" }, { EAGAIN, "EAGAIN" }, { EINTR, "EINTR" },
+	{ EOVERFLOW, "EOVERFLOW" }, { ENOTDIR, "ENOTDIR" }, { EAGAIN, "EAGAIN" }, { EINTR, "EINTR" },
 };
 
 const char *lu_errno_name(int err)

@@ -20,6 +20,7 @@
 #   LUTEST_VM_TIMEOUT     seconds for the whole VM run (default 300)
 #   LUTEST_VM_MEM         guest memory (default 1G)
 #   LUTEST_APPEND         extra kernel command line words
+#   LUTEST_LIB_LIBS       libraries libliveupdate.a needs (default -lfdt)
 #   and those of fetch-kernel.sh and build-kernel.sh.
 set -uo pipefail
 
@@ -145,7 +146,9 @@ cflags=(-static -O2 -g -Wall -Wextra -std=gnu11 -pthread -fmacro-prefix-map="$he
 libs=()
 if [ ${#lib_sources[@]} -gt 0 ] && [ -n "$lib_a" ] && [ -r "$srcdir/include/liveupdate/liveupdate.h" ]; then
 	cflags+=(-I"$srcdir/include" -DLUTEST_WITH_LIB)
-	libs+=("$lib_a")
+	# the static library's own dependencies (libfdt, zlib): from make check-vm
+	# shellcheck disable=SC2206
+	libs+=("$lib_a" ${LUTEST_LIB_LIBS:--lfdt})
 fi
 log "compiling the guest /init (${#sources[@]} source files)"
 if ! timeout 300 $CC "${cflags[@]}" -o "$out/init" "${sources[@]}" "${libs[@]}" >>"$out/vm-build.log" 2>&1; then
