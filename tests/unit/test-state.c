@@ -379,7 +379,22 @@ START_TEST(test_hostile_root_fdt)
 		    "compatible \"kho-v9\"");
 	liveupdate_state_unref(st);
 
-	/* corrupt structure block; then garbage; then a directory */
+	/* a header of FDT version 6: libfdt 1.6.1's full check crashes on
+	 * some of those, so they are refused before it (found by fuzzing) */
+	{
+		unsigned char old[4096];
+
+		memcpy(old, buf, len);
+		old[0x17] = 6;
+		old[0x1b] = 0;
+		put(root, IN_FDT, old, len);
+		st = query(root, true);
+		ck_contains(liveupdate_state_get_missing(st, LIVEUPDATE_FACT_KHO_IN),
+			    "FDT version 6");
+		liveupdate_state_unref(st);
+	}
+
+	/* corrupt structure block; then garbage */
 	buf[0x40] ^= 0xff;
 	put(root, IN_FDT, buf, len);
 	st = query(root, true);
