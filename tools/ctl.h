@@ -18,6 +18,7 @@ struct ctl {
 	struct liveupdate_ctx *ctx;
 	struct liveupdate_state *state;
 	const char *root;    /* --root, NULL for "/" */
+	const char *device;  /* --device, NULL for /dev/liveupdate */
 };
 
 /* "Linux 7.3.4" facts: printf-style value, then "(source)" or the reason. */

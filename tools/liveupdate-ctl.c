@@ -15,7 +15,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: liveupdate-ctl [--root DIR] COMMAND [OPTIONS]\n"
+		"Usage: liveupdate-ctl [--root DIR] [--device PATH] COMMAND [OPTIONS]\n"
 		"\n"
 		"Commands:\n"
 		"  status [--json]  whether a live update is possible here, this boot, the host\n"
@@ -24,6 +24,7 @@ static void usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"  --root DIR       read /proc, /sys and /boot under DIR (a copy of a host's files)\n"
+		"  --device PATH    the live update device (default /dev/liveupdate)\n"
 		"  -h, --help       this text\n"
 		"  -V, --version    the library's version\n"
 		"\n"
@@ -34,7 +35,8 @@ static void usage(FILE *f)
 static int query(struct ctl *c)
 {
 	LIVEUPDATE_OPTS(liveupdate_state_opts, opts, .root = c->root);
-	int err = liveupdate_ctx_new(NULL, &c->ctx);
+	LIVEUPDATE_OPTS(liveupdate_ctx_opts, ctx_opts, .device_path = c->device);
+	int err = liveupdate_ctx_new(&ctx_opts, &c->ctx);
 
 	if (err < 0) {
 		fprintf(stderr, "liveupdate-ctl: %s\n", liveupdate_last_error());
@@ -54,6 +56,7 @@ int main(int argc, char **argv)
 {
 	static const struct option top[] = {
 		{ "root", required_argument, NULL, 'r' },
+		{ "device", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "json", no_argument, NULL, 'j' },
@@ -78,6 +81,9 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'r':
 			c.root = optarg;
+			break;
+		case 'd':
+			c.device = optarg;
 			break;
 		case 'j':
 			json = 1;
