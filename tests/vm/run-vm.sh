@@ -159,6 +159,17 @@ fi
 # --- initramfs: payload.cpio, then an archive holding payload.cpio ----------
 mkdir -p "$work/payload/dev" "$work/payload/proc" "$work/payload/sys" "$work/wrap"
 cp "$out/init" "$work/payload/init"
+# liveupdate-ctl, static, for the scenarios that run it (lib-state)
+if [ ${#libs[@]} -gt 0 ] && [ -r "$srcdir/tools/liveupdate-ctl.c" ]; then
+	log "compiling the guest /liveupdate-ctl"
+	# shellcheck disable=SC2206
+	if ! timeout 300 $CC -static -O2 -std=gnu11 -pthread -I"$srcdir/include" \
+		-o "$work/payload/liveupdate-ctl" "$srcdir"/tools/*.c "${libs[@]}" \
+		>>"$out/vm-build.log" 2>&1; then
+		cat "$out/vm-build.log" >&2
+		finish "ERROR the guest's liveupdate-ctl did not compile; see $out/vm-build.log"
+	fi
+fi
 cp "$BZIMAGE" "$work/payload/bzImage"
 (cd "$work/payload" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
 	>"$work/wrap/payload.cpio" || finish "ERROR cpio failed"
