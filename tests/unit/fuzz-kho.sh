@@ -5,20 +5,7 @@
 # may crash, leak or overflow (AddressSanitizer, UndefinedBehaviorSanitizer;
 # libfdt itself is the system's, not instrumented). Built here with clang;
 # without clang and libFuzzer the test is skipped, or fails under CI=true.
-: "${top_srcdir:=.}"
-skip() {
-	if [ "${CI:-}" = true ]; then
-		echo "ERROR (CI=true): $* -- apt-get install clang libclang-rt-14-dev"
-		exit 99
-	fi
-	echo "SKIP: $* (apt-get install clang libclang-rt-14-dev)"
-	exit 77
-}
-CLANG=${CLANG:-}
-for c in clang clang-14 clang-15 clang-16; do
-	[ -z "$CLANG" ] && command -v "$c" >/dev/null 2>&1 && CLANG=$c
-done
-[ -n "$CLANG" ] || skip "clang not found"
+. "${top_srcdir:-.}/tests/fuzz-lib.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/lu-fuzz-kho.XXXXXX") || exit 99
 trap 'rm -rf "$work"' EXIT
 fixtures=$top_srcdir/tests/unit/fixtures/state
@@ -29,7 +16,7 @@ run() { # target seed-files...
 		-DFUZZ_"$target" -I"$top_srcdir/lib" "$top_srcdir/tests/unit/fuzz-kho.c" \
 		"$top_srcdir/lib/kho.c" -lfdt -o "$work/fuzz-$target" 2>"$work/build.log"; then
 		cat "$work/build.log"
-		skip "$CLANG cannot build a libFuzzer target"
+		fuzz_skip "$CLANG cannot build a libFuzzer target"
 	fi
 	mkdir -p "$work/corpus-$target"
 	for f in "$@"; do
