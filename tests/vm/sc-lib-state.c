@@ -2,8 +2,9 @@
  * lib-state: the state queries and liveupdate-ctl on the real kernel.
  *
  * Stage 1 (cold boot): liveupdate_state_query() says available, cold boot,
- * no live update yet, LUO ABI luo-v5; a session with a memfd is carried
- * over. Stage 2 (after the live update): a live update from this same
+ * no live update yet, LUO ABI luo-v5; a session with a memfd is created,
+ * `liveupdate-ctl preflight` lists it (by its /proc link) and names this
+ * process as the device's holder, and it is carried over. Stage 2 (after the live update): a live update from this same
  * kernel release, kexec count 1, live update #1, the incoming KHO tree
  * kho-v4 with the stale LUO blob reported but not read; the session comes
  * back. Both stages run the guest's static /liveupdate-ctl (built by
@@ -91,6 +92,7 @@ static int stage1(void)
 	struct liveupdate_session *s = NULL;
 	struct liveupdate_state *st = query(ctx);
 	static char out[16 * 1024];
+	char want[128];
 
 	LT_CHECK(liveupdate_state_get_boot(st) == LIVEUPDATE_BOOT_COLD, "boot %d: %s",
 		 liveupdate_state_get_boot(st),
@@ -110,6 +112,18 @@ static int stage1(void)
 
 	LT_OK(liveupdate_session_create(ctx, NAME, &s));
 	LT_OK(liveupdate_session_preserve_fd(s, lt_memfd(NAME, 1 << 20, 7), TOKEN));
+
+	/* preflight sees the session by its /proc link, and this process
+	 * holding the device (the context keeps it open) */
+	ctl(out, sizeof(out), "preflight", NULL);
+	snprintf(want, sizeof(want), "session " NAME " held by pid %d", (int)getpid());
+	LT_CHECK(strstr(out, want), "preflight does not say \"%s\": %s", want, out);
+	snprintf(want, sizeof(want), "PASS  device    held by pid %d", (int)getpid());
+	LT_CHECK(strstr(out, want), "preflight does not say \"%s\": %s", want, out);
+	LT_CHECK(strstr(out, "PASS  handover  this kernel hands over LUO ABI luo-v5"),
+		 "preflight: %s", out);
+	lt_log("preflight lists the session and the device's holder");
+
 	lt_keep_fd(liveupdate_session_get_fd(s));
 	return LT_CONTINUE;
 }
