@@ -132,6 +132,13 @@ static const struct lu_advice netdev[] = {
 	{ 0, NULL },
 };
 
+static const struct lu_advice state[] = {
+	{ ENOENT, "the root directory given to the state query does not exist" },
+	{ ENOTDIR, "the root given to the state query is not a directory" },
+	{ EACCES, "the root directory given to the state query cannot be read" },
+	{ 0, NULL },
+};
+
 static const struct lu_advice *const by_op[] = {
 	[LU_OP_ARGUMENT] = NULL,
 	[LU_OP_ALLOC] = NULL,
@@ -145,6 +152,7 @@ static const struct lu_advice *const by_op[] = {
 	[LU_OP_KEXEC_LOAD] = kexec_load,
 	[LU_OP_KEXEC_REBOOT] = kexec_reboot,
 	[LU_OP_NETDEV] = netdev,
+	[LU_OP_STATE] = state,
 };
 
 static const char *lookup(const struct lu_advice *list, int err)
