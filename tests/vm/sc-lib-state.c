@@ -49,6 +49,8 @@ static int ctl(char *out, size_t size, const char *arg1, const char *arg2)
 	while (len + 1 < size && (n = read(p[0], out + len, size - 1 - len)) > 0)
 		len += (size_t)n;
 	out[len] = '\0';
+	/* every word read: the whole suite's sessions may be listed */
+	LT_CHECK(len + 1 < size, "liveupdate-ctl %s printed more than %zu bytes", arg1, size);
 	close(p[0]);
 	LT_CHECK(waitpid(pid, &status, 0) == pid, "waitpid: %s", lt_errname(errno));
 	LT_CHECK(WIFEXITED(status), "liveupdate-ctl died: status %d", status);
@@ -91,7 +93,7 @@ static int stage1(void)
 	struct liveupdate_ctx *ctx = lt_ctx_new();
 	struct liveupdate_session *s = NULL;
 	struct liveupdate_state *st = query(ctx);
-	static char out[16 * 1024];
+	static char out[1024 * 1024];
 	char want[128];
 
 	LT_CHECK(liveupdate_state_get_boot(st) == LIVEUPDATE_BOOT_COLD, "boot %d: %s",
@@ -133,7 +135,7 @@ static int stage2(void)
 	struct liveupdate_ctx *ctx = lt_ctx_new();
 	struct liveupdate_session *s = NULL;
 	struct liveupdate_state *st = query(ctx);
-	static char out[16 * 1024];
+	static char out[1024 * 1024];
 	char want[128];
 	int n, luo = -1, fd = -1;
 
