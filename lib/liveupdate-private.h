@@ -179,6 +179,8 @@ enum lu_op {
 	LU_OP_FINISH,
 	LU_OP_KEXEC_LOAD,
 	LU_OP_KEXEC_REBOOT,
+	LU_OP_FDSTORE,     /* lib/systemd.c: a message to systemd's notify socket */
+	LU_OP_FDSTORE_GET, /* lib/systemd.c: an fd from LISTEN_FDS */
 };
 
 /*
