@@ -10,8 +10,9 @@
  *   lutest-sd kexec     lutest-kexec.service, the operator: load the next
  *                       kernel (lutest.stage=2), then `systemctl kexec`.
  *
- * Verdict lines on stdout (the unit sends them to the console):
- *   LUTEST systemd-fdstore PASS|FAIL s<stage>: <message>
+ * Lines on stdout (the units send them to the console):
+ *   LUTEST-LOG systemd-fdstore s<stage>: <what happened>
+ *   LUTEST systemd-fdstore PASS|FAIL s<stage>: <message>   (PASS only in s2)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -197,7 +198,8 @@ static int service_first_start(struct liveupdate_ctx *ctx)
 	     RAM_NAME, RAM_SIZE >> 20, SESSION_FDNAME, SESSION_NAME,
 	     STATE_SIZE >> 20, STATE_TOKEN);
 	close(open(STAGE1_OK, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-	verdict(1, "guest RAM and session '%s' are in systemd's fd store", SESSION_NAME);
+	/* the verdict comes after the update; this is only the first half */
+	note("guest RAM and session '%s' are in systemd's fd store", SESSION_NAME);
 	/* systemd holds duplicates: ours may go */
 	liveupdate_session_unref(session);
 	close(state);
