@@ -203,7 +203,9 @@ LU_EXPORT int liveupdate_fdstore_push(struct liveupdate_ctx *ctx, int fd,
 		return r;
 	if (fcntl(fd, F_GETFD) < 0)
 		return lu_fail(ctx, LU_OP_FDSTORE, -errno, "pushing fd %d ('%s')", fd, name);
-	if (!lu_opts_get(opts, notify_socket, NULL) && fdstore_limit() == 0)
+	/* not under systemd (no socket) comes before a disabled store */
+	if (!lu_opts_get(opts, notify_socket, NULL) && getenv("NOTIFY_SOCKET") &&
+	    fdstore_limit() == 0)
 		return lu_fail(ctx, LU_OP_FDSTORE, -EOPNOTSUPP,
 			       "pushing '%s' to systemd's fd store: $FDSTORE is not set", name);
 	snprintf(text, sizeof(text), "FDSTORE=1\nFDNAME=%s\n%s", name,
