@@ -32,6 +32,12 @@ static bool fdname_valid(const char *name)
 	return n > 0 && n <= LIVEUPDATE_FDSTORE_NAME_MAX;
 }
 
+static int bad_name(struct liveupdate_ctx *ctx, const char *name)
+{
+	return lu_bad_arg(ctx, "fd store name '%s': 1 to %d printable ASCII "
+			  "characters without ':'", name, LIVEUPDATE_FDSTORE_NAME_MAX);
+}
+
 /* $NOTIFY_SOCKET or the override into @sa; the address length, or an errno. */
 static int notify_address(struct liveupdate_ctx *ctx, const char *path,
 			  struct sockaddr_un *sa, socklen_t *lenp)
@@ -196,8 +202,7 @@ LU_EXPORT int liveupdate_fdstore_push(struct liveupdate_ctx *ctx, int fd,
 	if (!ctx || fd < 0 || !name)
 		return lu_bad_arg(ctx, "liveupdate_fdstore_push: NULL context or name, or negative fd");
 	if (!fdname_valid(name))
-		return lu_bad_arg(ctx, "fd store name '%s': 1 to %d printable ASCII "
-				  "characters without ':'", name, LIVEUPDATE_FDSTORE_NAME_MAX);
+		return bad_name(ctx, name);
 	r = check_opts(ctx, opts);
 	if (r < 0)
 		return r;
@@ -236,8 +241,7 @@ LU_EXPORT int liveupdate_fdstore_remove(struct liveupdate_ctx *ctx,
 	if (!ctx || !name)
 		return lu_bad_arg(ctx, "liveupdate_fdstore_remove: NULL context or name");
 	if (!fdname_valid(name))
-		return lu_bad_arg(ctx, "fd store name '%s': 1 to %d printable ASCII "
-				  "characters without ':'", name, LIVEUPDATE_FDSTORE_NAME_MAX);
+		return bad_name(ctx, name);
 	r = check_opts(ctx, opts);
 	if (r < 0)
 		return r;
@@ -274,8 +278,7 @@ LU_EXPORT int liveupdate_fdstore_get(struct liveupdate_ctx *ctx,
 	if (!ctx || !name || !fdp)
 		return lu_bad_arg(ctx, "liveupdate_fdstore_get: NULL argument");
 	if (!fdname_valid(name))
-		return lu_bad_arg(ctx, "fd store name '%s': 1 to %d printable ASCII "
-				  "characters without ':'", name, LIVEUPDATE_FDSTORE_NAME_MAX);
+		return bad_name(ctx, name);
 	n = listen_fds();
 	if (n == 0)
 		return lu_fail(ctx, LU_OP_FDSTORE_GET, -ENOENT,

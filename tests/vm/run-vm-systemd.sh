@@ -17,6 +17,8 @@
 #
 # Environment: CC, LUTEST_BZIMAGE, LUTEST_VM_MEM (default 1G),
 # LUTEST_SYSTEMD_TIMEOUT (seconds for the VM, default 420), LUTEST_APPEND,
+# LUTEST_SYSTEMD_LOG_LEVEL (systemd's, default debug: the restore side of
+# LUO logs at debug level only),
 # and those of build-rootfs.sh, fetch-kernel.sh and build-kernel.sh.
 set -uo pipefail
 
@@ -121,7 +123,8 @@ log "rootfs ready in $rootfs_secs s (cached tree) + $(elapsed "$t0") s (image)"
 cmdline="console=ttyS0 root=/dev/vda rw liveupdate=on panic=-1 loglevel=4"
 # systemd's debug messages on the console: the restore side of LUO logs at
 # debug level only
-cmdline="$cmdline systemd.log_target=console systemd.log_level=debug systemd.log_color=0"
+cmdline="$cmdline systemd.log_target=console systemd.log_color=0"
+cmdline="$cmdline systemd.log_level=${LUTEST_SYSTEMD_LOG_LEVEL:-debug}"
 cmdline="$cmdline systemd.show_status=1 lutest.stage=1"
 [ -n "${LUTEST_APPEND:-}" ] && cmdline="$cmdline $LUTEST_APPEND"
 qemu_cmd=("$QEMU" -accel tcg -m "${LUTEST_VM_MEM:-1G}" -smp 2 -no-reboot -nographic -nodefaults
