@@ -16,7 +16,7 @@
 # It exits 0 whenever it could record a status; tests/vm/vm-result.sh judges.
 #
 # Environment: CC, LUTEST_BZIMAGE, LUTEST_VM_MEM (default 1G),
-# LUTEST_SYSTEMD_TIMEOUT (seconds for the VM, default 420), LUTEST_APPEND,
+# LUTEST_SYSTEMD_TIMEOUT (seconds for the VM, default 600), LUTEST_APPEND,
 # LUTEST_SYSTEMD_LOG_LEVEL (systemd's, default debug: the restore side of
 # LUO logs at debug level only),
 # and those of build-rootfs.sh, fetch-kernel.sh and build-kernel.sh.
@@ -41,7 +41,7 @@ srcdir=$(cd "$srcdir" && pwd)
 builddir=$(cd "$builddir" && pwd)
 here=$srcdir/tests/vm
 CC=${CC:-cc}
-VM_TIMEOUT=${LUTEST_SYSTEMD_TIMEOUT:-420}
+VM_TIMEOUT=${LUTEST_SYSTEMD_TIMEOUT:-600}
 
 rm -f "$out/vm-status" "$out/vm-serial.log" "$out/vm-host.log" "$out/vm-build.log"
 : >"$out/vm-host.log"
