@@ -101,7 +101,7 @@ tar --numeric-owner -xf "$tarball" -C "$root" || finish "ERROR extracting $tarba
 install -m 0755 "$work/lutest-sd" "$here/systemd/lutest-report" "$root/usr/local/bin/"
 install -m 0644 "$BZIMAGE" "$root/boot/vmlinuz"
 mkdir -p "$root/etc/systemd/system/multi-user.target.wants" "$root/usr/local/bin" "$root/boot"
-for u in lutest-fdstore lutest-kexec lutest-report; do
+for u in lutest-fdstore lutest-luosession lutest-kexec lutest-report; do
 	install -m 0644 "$here/systemd/$u.service" "$root/etc/systemd/system/"
 	ln -sf "/etc/systemd/system/$u.service" "$root/etc/systemd/system/multi-user.target.wants/"
 done
@@ -149,7 +149,7 @@ touch "$out/vm-serial.log"
 
 # systemd's own words about LUO and the service's fd store, for the test log
 tr -d '\r' <"$out/vm-serial.log" |
-	grep -a -E 'LUO|luo:|lutest-fdstore.service: (Added|Restored|Passing|Releasing)|Rebooting with kexec|systemctl kexec' |
+	grep -a -E 'LUO|luo:|lutest-(fdstore|luosession).service: (Added|Restored|Passing|Releasing)|LUO session|Rebooting with kexec|systemctl kexec' |
 	grep -av 'LUTEST' | sed 's/^/LUTEST-LOG systemd-fdstore console: /' >>"$out/vm-host.log"
 
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then

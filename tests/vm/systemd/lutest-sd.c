@@ -7,6 +7,9 @@
  *                       make "guest RAM" (a memfd) and an outgoing session
  *                       holding a "device state" memfd, push both to the fd
  *                       store. With them (after the kexec): check every byte.
+ *   lutest-sd luosession  lutest-luosession.service (LUOSession=vmm, systemd
+ *                       262): the session systemd made for the unit; keep a
+ *                       memfd in it, and after the kexec check it.
  *   lutest-sd kexec     lutest-kexec.service, the operator: load the next
  *                       kernel (lutest.stage=2), then `systemctl kexec`.
  *
@@ -41,12 +44,13 @@
 #define STAGE1_OK "/run/lutest-stage1-ok"
 
 static int stage = 1;
+static const char *scenario = SCENARIO;
 
 static void note(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("LUTEST-LOG " SCENARIO " s%d: ", stage);
+	printf("LUTEST-LOG %s s%d: ", scenario, stage);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -62,7 +66,7 @@ static void verdict(int pass, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	printf("LUTEST " SCENARIO " %s s%d: %s\n", pass ? "PASS" : "FAIL", stage, msg);
+	printf("LUTEST %s %s s%d: %s\n", scenario, pass ? "PASS" : "FAIL", stage, msg);
 	fflush(stdout);
 }
 
@@ -268,6 +272,67 @@ static int run_service(void)
 	return r < 0;
 }
 
+/*
+ * LUOSession=vmm: systemd creates the session when the unit starts and
+ * passes it as "vmm"; the service never opens /dev/liveupdate.
+ */
+#define LUO_FDNAME "vmm"
+#define LUO_TOKEN 1
+#define LUO_SIZE (2u << 20)
+#define LUO_SEED 0x5eed0003u
+#define LUO_STAGE1_OK "/run/lutest-luosession-ok"
+
+static int run_luosession(void)
+{
+	struct liveupdate_ctx *ctx = NULL;
+	struct liveupdate_session *s = NULL;
+	int fd = -1, r;
+
+	scenario = "systemd-luosession";
+	r = liveupdate_ctx_new(NULL, &ctx);
+	if (r < 0)
+		fail("liveupdate_ctx_new", r);
+	liveupdate_ctx_set_log_fn(ctx, lib_log, NULL);
+	note("LISTEN_FDS=%s LISTEN_FDNAMES=%s", getenv("LISTEN_FDS") ?: "(unset)",
+	     getenv("LISTEN_FDNAMES") ?: "(unset)");
+	r = liveupdate_fdstore_adopt_session(ctx, LUO_FDNAME, &s);
+	if (r < 0)
+		fail("liveupdate_fdstore_adopt_session(" LUO_FDNAME ")", r);
+	show_fd("session from LUOSession=", liveupdate_session_get_fd(s));
+	note("systemd named the kernel session '%s'; it is %s",
+	     liveupdate_session_get_name(s),
+	     liveupdate_session_get_direction(s) == LIVEUPDATE_SESSION_INCOMING
+		     ? "incoming" : "outgoing");
+	if (stage == 1) {
+		fd = pattern_memfd("luo-state", LUO_SIZE, LUO_SEED);
+		r = liveupdate_session_preserve_fd(s, fd, LUO_TOKEN);
+		if (r < 0)
+			fail("liveupdate_session_preserve_fd", r);
+		note("preserved %u MiB at token %d in systemd's session for us",
+		     LUO_SIZE >> 20, LUO_TOKEN);
+		close(open(LUO_STAGE1_OK, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	} else {
+		r = liveupdate_session_retrieve_fd(s, LUO_TOKEN, &fd);
+		if (r < 0)
+			fail("liveupdate_session_retrieve_fd", r);
+		check_memfd("state in the LUOSession= session", fd, LUO_SIZE, LUO_SEED);
+		r = liveupdate_session_finish(s);
+		if (r < 0)
+			fail("liveupdate_session_finish", r);
+		/* the next start gets a fresh session from systemd */
+		r = liveupdate_fdstore_remove(ctx, LUO_FDNAME, NULL);
+		if (r < 0)
+			fail("liveupdate_fdstore_remove", r);
+		verdict(1, "LUOSession=%s: session '%s' came back with %u MiB at token %d intact",
+			LUO_FDNAME, liveupdate_session_get_name(s), LUO_SIZE >> 20, LUO_TOKEN);
+	}
+	if (fd >= 0)
+		close(fd);
+	liveupdate_session_unref(s);
+	liveupdate_ctx_unref(ctx);
+	return 0;
+}
+
 /* The operator: load the next kernel, then ask systemd for the kexec. */
 static int run_kexec(const char *kernel)
 {
@@ -282,6 +347,11 @@ static int run_kexec(const char *kernel)
 		sync();
 		reboot(RB_AUTOBOOT);
 		return 1;
+	}
+	if (access(LUO_STAGE1_OK, F_OK) < 0) {
+		scenario = "systemd-luosession";
+		verdict(0, "lutest-luosession.service did not fill its session");
+		scenario = SCENARIO;
 	}
 	f = fopen("/proc/cmdline", "r");
 	if (!f || !fgets(cmdline, sizeof(cmdline) - 32, f))
@@ -311,8 +381,10 @@ int main(int argc, char **argv)
 	stage = stage_from_cmdline();
 	if (argc >= 2 && !strcmp(argv[1], "service"))
 		return run_service();
+	if (argc >= 2 && !strcmp(argv[1], "luosession"))
+		return run_luosession();
 	if (argc >= 2 && !strcmp(argv[1], "kexec"))
 		return run_kexec(argc >= 3 ? argv[2] : "/boot/vmlinuz");
-	fprintf(stderr, "usage: lutest-sd service | kexec [KERNEL]\n");
+	fprintf(stderr, "usage: lutest-sd service | luosession | kexec [KERNEL]\n");
 	return 2;
 }
