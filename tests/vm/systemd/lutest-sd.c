@@ -166,6 +166,58 @@ static void show_fd(const char *what, int fd)
 	note("%s: fd %d -> %s", what, fd, link);
 }
 
+static struct liveupdate_ctx *new_ctx(void)
+{
+	struct liveupdate_ctx *ctx = NULL;
+	int r = liveupdate_ctx_new(NULL, &ctx);
+
+	if (r < 0)
+		fail("liveupdate_ctx_new", r);
+	liveupdate_ctx_set_log_fn(ctx, lib_log, NULL);
+	note("LISTEN_FDS=%s LISTEN_FDNAMES=%s", getenv("LISTEN_FDS") ?: "(unset)",
+	     getenv("LISTEN_FDNAMES") ?: "(unset)");
+	return ctx;
+}
+
+/* The session systemd passed as @fdname, said out loud. */
+static struct liveupdate_session *adopt(struct liveupdate_ctx *ctx, const char *fdname)
+{
+	struct liveupdate_session *s = NULL;
+	int r = liveupdate_fdstore_adopt_session(ctx, fdname, &s);
+
+	if (r < 0)
+		fail("liveupdate_fdstore_adopt_session", r);
+	show_fd(fdname, liveupdate_session_get_fd(s));
+	note("'%s' is session '%s', %s", fdname, liveupdate_session_get_name(s),
+	     liveupdate_session_get_direction(s) == LIVEUPDATE_SESSION_INCOMING
+		     ? "incoming" : "outgoing");
+	return s;
+}
+
+/*
+ * After the update: check the memfd at @token of incoming session @s, finish
+ * @s and drop systemd's copy of it (@fdname) from the store.
+ */
+static void take_back(struct liveupdate_ctx *ctx, struct liveupdate_session *s,
+		      const char *fdname, uint64_t token, size_t size, uint32_t seed)
+{
+	char what[128];
+	int fd, r;
+
+	r = liveupdate_session_retrieve_fd(s, token, &fd);
+	if (r < 0)
+		fail("liveupdate_session_retrieve_fd", r);
+	snprintf(what, sizeof(what), "'%s' token %llu", fdname, (unsigned long long)token);
+	check_memfd(what, fd, size, seed);
+	close(fd);
+	r = liveupdate_session_finish(s);
+	if (r < 0)
+		fail("liveupdate_session_finish", r);
+	r = liveupdate_fdstore_remove(ctx, fdname, NULL);
+	if (r < 0)
+		fail("liveupdate_fdstore_remove", r);
+}
+
 /* Before the update: guest RAM and a session into the fd store. */
 static int service_first_start(struct liveupdate_ctx *ctx)
 {
@@ -214,49 +266,25 @@ static int service_first_start(struct liveupdate_ctx *ctx)
 /* After the update: both back by name, every byte checked. */
 static int service_after_update(struct liveupdate_ctx *ctx, int ram)
 {
-	struct liveupdate_session *session = NULL;
-	int state, r;
+	struct liveupdate_session *session;
 
 	show_fd("guest RAM from systemd", ram);
 	check_memfd("guest RAM '" RAM_NAME "'", ram, RAM_SIZE, RAM_SEED);
-	r = liveupdate_fdstore_adopt_session(ctx, SESSION_FDNAME, &session);
-	if (r < 0)
-		fail("liveupdate_fdstore_adopt_session(" SESSION_FDNAME ")", r);
-	show_fd("session from systemd", liveupdate_session_get_fd(session));
-	note("session name '%s', direction %s", liveupdate_session_get_name(session),
-	     liveupdate_session_get_direction(session) == LIVEUPDATE_SESSION_INCOMING
-		     ? "incoming" : "outgoing");
-	r = liveupdate_session_retrieve_fd(session, STATE_TOKEN, &state);
-	if (r < 0)
-		fail("liveupdate_session_retrieve_fd", r);
-	check_memfd("device state (session token 7)", state, STATE_SIZE, STATE_SEED);
-	r = liveupdate_session_finish(session);
-	if (r < 0)
-		fail("liveupdate_session_finish", r);
-	/* systemd still holds the finished session: drop it from the store */
-	r = liveupdate_fdstore_remove(ctx, SESSION_FDNAME, NULL);
-	if (r < 0)
-		fail("liveupdate_fdstore_remove", r);
+	close(ram);
+	session = adopt(ctx, SESSION_FDNAME);
+	take_back(ctx, session, SESSION_FDNAME, STATE_TOKEN, STATE_SIZE, STATE_SEED);
 	verdict(1, "after the kexec systemd handed back '%s' (%u MiB) and session '%s' "
 		"(%u MiB at token %d): every byte intact", RAM_NAME, RAM_SIZE >> 20,
 		liveupdate_session_get_name(session), STATE_SIZE >> 20, STATE_TOKEN);
 	liveupdate_session_unref(session);
-	close(state);
-	close(ram);
 	return 0;
 }
 
 static int run_service(void)
 {
-	struct liveupdate_ctx *ctx = NULL;
+	struct liveupdate_ctx *ctx = new_ctx();
 	int ram = -1, r;
 
-	r = liveupdate_ctx_new(NULL, &ctx);
-	if (r < 0)
-		fail("liveupdate_ctx_new", r);
-	liveupdate_ctx_set_log_fn(ctx, lib_log, NULL);
-	note("LISTEN_FDS=%s LISTEN_FDNAMES=%s", getenv("LISTEN_FDS") ?: "(unset)",
-	     getenv("LISTEN_FDNAMES") ?: "(unset)");
 	r = liveupdate_fdstore_get(ctx, RAM_NAME, &ram);
 	if (r == -ENOENT && stage == 1)
 		r = service_first_start(ctx);
@@ -284,50 +312,28 @@ static int run_service(void)
 
 static int run_luosession(void)
 {
-	struct liveupdate_ctx *ctx = NULL;
-	struct liveupdate_session *s = NULL;
-	int fd = -1, r;
+	struct liveupdate_ctx *ctx;
+	struct liveupdate_session *s;
+	int fd, r;
 
 	scenario = "systemd-luosession";
-	r = liveupdate_ctx_new(NULL, &ctx);
-	if (r < 0)
-		fail("liveupdate_ctx_new", r);
-	liveupdate_ctx_set_log_fn(ctx, lib_log, NULL);
-	note("LISTEN_FDS=%s LISTEN_FDNAMES=%s", getenv("LISTEN_FDS") ?: "(unset)",
-	     getenv("LISTEN_FDNAMES") ?: "(unset)");
-	r = liveupdate_fdstore_adopt_session(ctx, LUO_FDNAME, &s);
-	if (r < 0)
-		fail("liveupdate_fdstore_adopt_session(" LUO_FDNAME ")", r);
-	show_fd("session from LUOSession=", liveupdate_session_get_fd(s));
-	note("systemd named the kernel session '%s'; it is %s",
-	     liveupdate_session_get_name(s),
-	     liveupdate_session_get_direction(s) == LIVEUPDATE_SESSION_INCOMING
-		     ? "incoming" : "outgoing");
+	ctx = new_ctx();
+	s = adopt(ctx, LUO_FDNAME);
 	if (stage == 1) {
 		fd = pattern_memfd("luo-state", LUO_SIZE, LUO_SEED);
 		r = liveupdate_session_preserve_fd(s, fd, LUO_TOKEN);
 		if (r < 0)
 			fail("liveupdate_session_preserve_fd", r);
-		note("preserved %u MiB at token %d in systemd's session for us",
+		close(fd);
+		note("preserved %u MiB at token %d in the session systemd made for us",
 		     LUO_SIZE >> 20, LUO_TOKEN);
 		close(open(LUO_STAGE1_OK, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
 	} else {
-		r = liveupdate_session_retrieve_fd(s, LUO_TOKEN, &fd);
-		if (r < 0)
-			fail("liveupdate_session_retrieve_fd", r);
-		check_memfd("state in the LUOSession= session", fd, LUO_SIZE, LUO_SEED);
-		r = liveupdate_session_finish(s);
-		if (r < 0)
-			fail("liveupdate_session_finish", r);
-		/* the next start gets a fresh session from systemd */
-		r = liveupdate_fdstore_remove(ctx, LUO_FDNAME, NULL);
-		if (r < 0)
-			fail("liveupdate_fdstore_remove", r);
+		/* removed from the store: the next start gets a fresh session */
+		take_back(ctx, s, LUO_FDNAME, LUO_TOKEN, LUO_SIZE, LUO_SEED);
 		verdict(1, "LUOSession=%s: session '%s' came back with %u MiB at token %d intact",
 			LUO_FDNAME, liveupdate_session_get_name(s), LUO_SIZE >> 20, LUO_TOKEN);
 	}
-	if (fd >= 0)
-		close(fd);
 	liveupdate_session_unref(s);
 	liveupdate_ctx_unref(ctx);
 	return 0;
