@@ -10,6 +10,10 @@
  *   lutest-sd luosession  lutest-luosession.service (LUOSession=vmm, systemd
  *                       262): the session systemd made for the unit; keep a
  *                       memfd in it, and after the kexec check it.
+ *   lutest-sd limits    lutest-limits.service (FileDescriptorStoreMax=1) and
+ *   lutest-sd nostore   lutest-nostore.service (no store): what the library
+ *                       and systemd say to one fd too many, and to a push
+ *                       into a disabled store (first boot only).
  *   lutest-sd kexec     lutest-kexec.service, the operator: load the next
  *                       kernel (lutest.stage=2), then `systemctl kexec`.
  *
@@ -339,6 +343,91 @@ static int run_luosession(void)
 	return 0;
 }
 
+/* The names `systemd-analyze fdstore UNIT` lists, space-separated. */
+static void store_names(const char *unit, char *out, size_t size)
+{
+	char cmd[256], line[512], name[256], type[32];
+	unsigned major, minor;
+	FILE *p;
+
+	/* without NOTIFY_SOCKET: systemd-analyze would talk to our unit */
+	snprintf(cmd, sizeof(cmd), "env -u NOTIFY_SOCKET systemd-analyze fdstore %s 2>&1", unit);
+	out[0] = '\0';
+	p = popen(cmd, "r");
+	if (!p)
+		fail("popen(systemd-analyze)", -errno);
+	while (fgets(line, sizeof(line), p)) {
+		note("systemd-analyze fdstore %s: %s", unit, strtok(line, "\n") ?: "");
+		/* "NAME TYPE MAJOR:MINOR ...": an entry; anything else is not */
+		if (sscanf(line, "%255s %31s %u:%u", name, type, &major, &minor) == 4 &&
+		    strlen(out) + strlen(name) + 2 < size) {
+			strcat(out, " ");
+			strcat(out, name);
+		}
+	}
+	pclose(p);
+}
+
+/* FileDescriptorStoreMax=1: the second fd is dropped, and only systemd knows. */
+static int run_limits(void)
+{
+	LIVEUPDATE_OPTS(liveupdate_fdstore_opts, sync, .barrier_ms = 10000);
+	struct liveupdate_ctx *ctx;
+	char names[512];
+	int a, b, ra, rb;
+
+	scenario = "systemd-limits";
+	ctx = new_ctx();
+	note("liveupdate_fdstore_limit() = %d", liveupdate_fdstore_limit(ctx));
+	a = pattern_memfd("first", 4096, 1);
+	b = pattern_memfd("second", 4096, 2);
+	ra = liveupdate_fdstore_push(ctx, a, "first", &sync);
+	rb = liveupdate_fdstore_push(ctx, b, "second", &sync);
+	note("push 'first' = %d, push 'second' (over FileDescriptorStoreMax=1) = %d", ra, rb);
+	store_names("lutest-limits.service", names, sizeof(names));
+	if (liveupdate_fdstore_limit(ctx) != 1 || ra || rb || strcmp(names, " first"))
+		verdict(0, "limit %d, pushes %d/%d, store holds:%s (want 1, 0/0, ' first')",
+			liveupdate_fdstore_limit(ctx), ra, rb, names);
+	else
+		verdict(1, "over the limit the push succeeds and systemd drops the fd "
+			"(no answer; store holds only 'first')");
+	close(a);
+	close(b);
+	liveupdate_ctx_unref(ctx);
+	return 0;
+}
+
+/* No FileDescriptorStoreMax=: the library refuses; forced, systemd drops it. */
+static int run_nostore(void)
+{
+	struct liveupdate_ctx *ctx;
+	char names[512];
+	int fd, r, forced;
+
+	scenario = "systemd-limits";
+	ctx = new_ctx();
+	fd = pattern_memfd("unwanted", 4096, 3);
+	r = liveupdate_fdstore_push(ctx, fd, "unwanted", NULL);
+	note("push without a store = %d (%s)", r, liveupdate_last_error());
+	{
+		/* naming the socket skips the library's $FDSTORE check */
+		LIVEUPDATE_OPTS(liveupdate_fdstore_opts, o, .barrier_ms = 10000,
+				.notify_socket = getenv("NOTIFY_SOCKET"));
+
+		forced = liveupdate_fdstore_push(ctx, fd, "unwanted", &o);
+	}
+	note("the same push sent anyway = %d", forced);
+	store_names("lutest-nostore.service", names, sizeof(names));
+	if (r != -EOPNOTSUPP || forced || names[0])
+		verdict(0, "push %d (want -EOPNOTSUPP), forced %d, store holds:%s", r,
+			forced, names);
+	else
+		note("a disabled store: the library says -EOPNOTSUPP; systemd drops a forced push");
+	close(fd);
+	liveupdate_ctx_unref(ctx);
+	return 0;
+}
+
 /* The operator: load the next kernel, then ask systemd for the kexec. */
 static int run_kexec(const char *kernel)
 {
@@ -389,8 +478,12 @@ int main(int argc, char **argv)
 		return run_service();
 	if (argc >= 2 && !strcmp(argv[1], "luosession"))
 		return run_luosession();
+	if (argc >= 2 && !strcmp(argv[1], "limits"))
+		return run_limits();
+	if (argc >= 2 && !strcmp(argv[1], "nostore"))
+		return run_nostore();
 	if (argc >= 2 && !strcmp(argv[1], "kexec"))
 		return run_kexec(argc >= 3 ? argv[2] : "/boot/vmlinuz");
-	fprintf(stderr, "usage: lutest-sd service | luosession | kexec [KERNEL]\n");
+	fprintf(stderr, "usage: lutest-sd service | luosession | limits | nostore | kexec [KERNEL]\n");
 	return 2;
 }
