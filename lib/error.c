@@ -139,6 +139,31 @@ static const struct lu_advice state[] = {
 	{ 0, NULL },
 };
 
+static const struct lu_advice fdstore[] = {
+	{ ENOTCONN, "not started by systemd, or the unit has NotifyAccess=none: "
+		    "set Type=notify or NotifyAccess=main in the unit" },
+	{ EOPNOTSUPP, "the unit's fd store is disabled: set FileDescriptorStoreMax= "
+		      "(and FileDescriptorStorePreserve=yes to keep it across a "
+		      "live update; systemd 261 or later)" },
+	{ EAFNOSUPPORT, "only path and abstract ('@') notify sockets are supported" },
+	{ ENOENT, "the notify socket does not exist: the service manager is gone" },
+	{ ECONNREFUSED, "nobody listens on the notify socket: the service manager "
+			"is gone" },
+	{ EBADF, "the fd to push is not open" },
+	{ ETIMEDOUT, "systemd did not read the message in time (it may be busy); "
+		     "the fd may still be stored" },
+	{ 0, NULL },
+};
+
+static const struct lu_advice fdstore_get[] = {
+	{ ENOENT, "systemd passed no fd of that name: a first start or a cold "
+		  "boot, a unit without FileDescriptorStorePreserve=yes, an fd "
+		  "systemd could not carry over (see its journal), or the fds "
+		  "were already taken by a parent process" },
+	{ EBADF, "the fd systemd announced is not open: something closed it" },
+	{ 0, NULL },
+};
+
 static const struct lu_advice *const by_op[] = {
 	[LU_OP_ARGUMENT] = NULL,
 	[LU_OP_ALLOC] = NULL,
@@ -153,6 +178,8 @@ static const struct lu_advice *const by_op[] = {
 	[LU_OP_KEXEC_REBOOT] = kexec_reboot,
 	[LU_OP_NETDEV] = netdev,
 	[LU_OP_STATE] = state,
+	[LU_OP_FDSTORE] = fdstore,
+	[LU_OP_FDSTORE_GET] = fdstore_get,
 };
 
 static const char *lookup(const struct lu_advice *list, int err)

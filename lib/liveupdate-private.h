@@ -188,6 +188,8 @@ enum lu_op {
 	LU_OP_KEXEC_REBOOT,
 	LU_OP_NETDEV,      /* network devices: snapshot, record, restore */
 	LU_OP_STATE,       /* liveupdate_state_query() */
+	LU_OP_FDSTORE,     /* lib/systemd.c: a message to systemd's notify socket */
+	LU_OP_FDSTORE_GET, /* lib/systemd.c: an fd from LISTEN_FDS */
 };
 
 /*

@@ -1039,6 +1039,133 @@ const char *liveupdate_state_kho_note(const struct liveupdate_state *state,
 				      unsigned int index);
 
 /* ------------------------------------------------------------------------ */
+/* systemd fd store                                                         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A service keeps fds in systemd's file descriptor store, by name, and gets
+ * them back when it starts again. With FileDescriptorStorePreserve=yes in
+ * the unit, systemd 261 and later also carry the store across a kexec live
+ * update: memfds in its own session "systemd", and a session fd pushed by
+ * the service as that session itself. These calls speak the protocol of
+ * sd_notify(3) and sd_listen_fds(3) directly; libsystemd is not needed.
+ * See doc/systemd.md.
+ */
+
+/** LIVEUPDATE_FDSTORE_NAME_MAX - longest fd store name (FDNAME=), in bytes. */
+#define LIVEUPDATE_FDSTORE_NAME_MAX 255
+
+/**
+ * struct liveupdate_fdstore_opts - options for the fd store calls.
+ * @sz: sizeof(struct liveupdate_fdstore_opts), set by LIVEUPDATE_OPTS().
+ * @notify_socket: the socket to talk to; NULL means $NOTIFY_SOCKET. A path,
+ *      or "@name" for an abstract socket.
+ * @no_poll: nonzero sends FDPOLL=0: systemd does not drop the fd when it
+ *      sees POLLHUP or POLLERR on it.
+ * @barrier_ms: when positive, wait up to this many milliseconds until
+ *      systemd has read the message (sd_notify's BARRIER=1), so that a
+ *      kexec started right after cannot overtake it. 0: do not wait.
+ */
+struct liveupdate_fdstore_opts {
+	size_t sz;
+	const char *notify_socket;
+	int no_poll;
+	int barrier_ms;
+	size_t :0;
+};
+
+/**
+ * liveupdate_fdstore_push - store a duplicate of @fd in the service's fd
+ * store under @name (sd_notify "FDSTORE=1", "FDNAME=").
+ * @fd: any open fd: a memfd, or a session fd (see
+ *      liveupdate_fdstore_push_session()). The caller keeps @fd.
+ * @name: 1 to %LIVEUPDATE_FDSTORE_NAME_MAX printable ASCII bytes without ':'.
+ *
+ * systemd sends no answer: an fd beyond FileDescriptorStoreMax=, or from a
+ * process systemd does not accept notifications from, is closed and only
+ * logged in its journal ("Hit fd store limit."). Check the limit with
+ * liveupdate_fdstore_limit(). An fd already in the store is not added twice.
+ * When @opts names no socket, the call needs $NOTIFY_SOCKET and $FDSTORE
+ * (which systemd 254 and later set when the store is enabled).
+ *
+ * Returns: 0 once sent (and read, with @barrier_ms), or -EINVAL (bad
+ * argument), -EBADF (@fd not open), -ENOTCONN (no $NOTIFY_SOCKET: not
+ * under systemd, or NotifyAccess=none), -EOPNOTSUPP (no $FDSTORE: the
+ * store is disabled), -EAFNOSUPPORT (a notify socket other than a path or
+ * "@abstract"), -ETIMEDOUT (the barrier expired), or an error of
+ * sendmsg(2) (-ECONNREFUSED, -ENOENT: the manager is gone).
+ * Since: 1.0
+ */
+int liveupdate_fdstore_push(struct liveupdate_ctx *ctx, int fd,
+			    const char *name,
+			    const struct liveupdate_fdstore_opts *opts);
+
+/**
+ * liveupdate_fdstore_push_session - store @session's fd under @name.
+ *
+ * systemd recognises a session fd and carries the session itself over a
+ * live update; the session must not be named "systemd". Push an OUTGOING
+ * session, and push it again after every change of name. The session stays
+ * the caller's.
+ * Returns: as liveupdate_fdstore_push(), -EINVAL for a NULL @session.
+ * Since: 1.0
+ */
+int liveupdate_fdstore_push_session(struct liveupdate_ctx *ctx,
+				    struct liveupdate_session *session,
+				    const char *name,
+				    const struct liveupdate_fdstore_opts *opts);
+
+/**
+ * liveupdate_fdstore_remove - drop every fd named @name from the store
+ * (sd_notify "FDSTOREREMOVE=1"), for instance a finished incoming session.
+ * Returns: 0 once sent, or the errors of liveupdate_fdstore_push() that
+ * concern the socket.
+ * Since: 1.0
+ */
+int liveupdate_fdstore_remove(struct liveupdate_ctx *ctx, const char *name,
+			      const struct liveupdate_fdstore_opts *opts);
+
+/**
+ * liveupdate_fdstore_limit - how many fds the service may store
+ * (FileDescriptorStoreMax=, from $FDSTORE).
+ * Returns: the limit (> 0), or -EOPNOTSUPP when $FDSTORE is unset: the
+ * store is disabled or the process was not started by systemd >= 254.
+ * Since: 1.0
+ */
+int liveupdate_fdstore_limit(struct liveupdate_ctx *ctx);
+
+/**
+ * liveupdate_fdstore_get - find the fd systemd passed under @name after a
+ * restart or a live update (LISTEN_FDS, LISTEN_FDNAMES, LISTEN_PID).
+ * @fdp: where to store the fd. It belongs to the process (it was inherited):
+ *      close it when done. The call sets FD_CLOEXEC on it and leaves the
+ *      environment alone, so it can be called again; with several fds of
+ *      one name, the first is returned.
+ *
+ * Returns: 0, or -EINVAL (bad argument), -ENOENT (no fd of that name: a
+ * first start, a cold boot, or nothing carried over), -EBADF (the fd
+ * systemd announced is closed).
+ * Since: 1.0
+ */
+int liveupdate_fdstore_get(struct liveupdate_ctx *ctx, const char *name,
+			   int *fdp);
+
+/**
+ * liveupdate_fdstore_adopt_session - liveupdate_fdstore_get() then
+ * liveupdate_session_adopt(): the session systemd carried over and passed
+ * back under @name, ready for liveupdate_session_retrieve_fd().
+ *
+ * systemd keeps its own copy of the session fd in the store: after
+ * liveupdate_session_finish(), liveupdate_fdstore_remove() it.
+ * Returns: 0, or the errors of both calls (-ENOENT: no fd of that name;
+ * -ENOTTY: the fd is not a session).
+ * Since: 1.0
+ */
+int liveupdate_fdstore_adopt_session(struct liveupdate_ctx *ctx,
+				     const char *name,
+				     struct liveupdate_session **sessionp);
+
+/* ------------------------------------------------------------------------ */
 /* Errors                                                                   */
 /* ------------------------------------------------------------------------ */
 
