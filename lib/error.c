@@ -38,6 +38,13 @@ static const struct lu_advice generic[] = {
 	{ EFAULT, "bad address passed to the kernel" },
 	{ ENOEXEC, "the kernel image cannot be booted by kexec" },
 	{ ECONNREFUSED, "the backend is not running" },
+	{ ENODATA, "the session has no manifest: it was created without one, by "
+		   "another program, or is an outgoing session this process did "
+		   "not create; use tokens" },
+	{ EBADMSG, "the session manifest is damaged or of a format version this "
+		   "library cannot read; files can still be retrieved by token" },
+	{ ENOSPC, "the session manifest is full: create the session with a larger "
+		  "manifest_size" },
 	{ 0, NULL },
 };
 
@@ -109,6 +116,13 @@ static const struct lu_advice kexec_reboot[] = {
 	{ 0, NULL },
 };
 
+static const struct lu_advice manifest[] = {
+	{ EEXIST, "the label is already used in this session: labels are unique" },
+	{ ENOENT, "no file has that label, or no such metadata key, in the "
+		  "session manifest" },
+	{ 0, NULL },
+};
+
 static const struct lu_advice *const by_op[] = {
 	[LU_OP_ARGUMENT] = NULL,
 	[LU_OP_ALLOC] = NULL,
@@ -121,6 +135,7 @@ static const struct lu_advice *const by_op[] = {
 	[LU_OP_FINISH] = finish,
 	[LU_OP_KEXEC_LOAD] = kexec_load,
 	[LU_OP_KEXEC_REBOOT] = kexec_reboot,
+	[LU_OP_MANIFEST] = manifest,
 };
 
 static const char *lookup(const struct lu_advice *list, int err)
@@ -142,7 +157,8 @@ static const struct {
 	{ ENFILE, "ENFILE" }, { EMFILE, "EMFILE" }, { ENOTTY, "ENOTTY" },
 	{ EFBIG, "EFBIG" }, { EOPNOTSUPP, "EOPNOTSUPP" },
 	{ ECONNREFUSED, "ECONNREFUSED" }, { EPROTO, "EPROTO" },
-	{ EOVERFLOW, "EOVERFLOW" }, { EAGAIN, "EAGAIN" }, { EINTR, "EINTR" },
+	{ EOVERFLOW, "EOVERFLOW" }, { ENODATA, "ENODATA" }, { EBADMSG, "EBADMSG" },
+	{ ENOSPC, "ENOSPC" }, { EAGAIN, "EAGAIN" }, { EINTR, "EINTR" },
 };
 
 const char *lu_errno_name(int err)
