@@ -87,15 +87,14 @@ LU_EXPORT int liveupdate_session_preserve_fd_opts(struct liveupdate_session *ses
 			return ret;
 	}
 	if (auto_token)
-		token = lu_session_first_auto_token(session);
+		token = lu_session_free_token(session, session->next_token);
 	for (;;) {
 		ret = kernel_preserve(session, fd, token, call);
 		if (ret != -EEXIST || !auto_token || ++tries == AUTO_TOKEN_TRIES)
 			break;
-		/* taken by someone else: the kernel checks tokens first, so
-		 * nothing happened; try the next one */
-		if (++token == LIVEUPDATE_MANIFEST_TOKEN)
-			token++;
+		/* taken outside the manifest: the kernel checks tokens first,
+		 * so nothing happened; try the next free one */
+		token = lu_session_free_token(session, token + 1);
 	}
 	if (ret < 0) {
 		lu_session_manifest_drop(&pending);

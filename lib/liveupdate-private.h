@@ -89,7 +89,7 @@ struct liveupdate_session {
 	/* lib/manifest.c: NULL when there is none or it is not read yet;
 	 * writable (manifest->map set) for sessions this process created */
 	struct lu_manifest *manifest;
-	uint64_t next_token;          /* next token the library may pick */
+	uint64_t next_token;          /* where the library's next token search starts */
 };
 
 /* Replace the backend of a context; for tests, before any session exists. */
@@ -237,8 +237,9 @@ void lu_session_manifest_drop(struct lu_manifest_pending *p);
  * 0 with *mp set, or a negative errno (logged, naming call). */
 int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
 			    struct lu_manifest **mp);
-/* The first token the library may pick in s. */
-uint64_t lu_session_first_auto_token(const struct liveupdate_session *s);
+/* The first token from "from" on that the library may pick in s: not the
+ * manifest's, not one the manifest lists. */
+uint64_t lu_session_free_token(const struct liveupdate_session *s, uint64_t from);
 
 /* ---- option structs ---- */
 

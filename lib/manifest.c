@@ -80,13 +80,15 @@ void lu_session_manifest_free(struct liveupdate_session *s)
 	s->manifest = NULL;
 }
 
-uint64_t lu_session_first_auto_token(const struct liveupdate_session *s)
+uint64_t lu_session_free_token(const struct liveupdate_session *s, uint64_t from)
 {
-	uint64_t t = s->next_token ? s->next_token : 1;
+	uint64_t t = from;
 
-	if (s->manifest && s->manifest->has_token && s->manifest->max_token >= t)
-		t = s->manifest->max_token + 1;
-	return t == LIVEUPDATE_MANIFEST_TOKEN ? t + 1 : t;
+	/* the manifest knows its tokens; others' are found by the kernel */
+	while (t == LIVEUPDATE_MANIFEST_TOKEN ||
+	       (s->manifest && lu_manifest_find_token(s->manifest, t)))
+		t++;
+	return t;
 }
 
 /* ---- writing ---- */

@@ -15,6 +15,7 @@ static struct liveupdate_session *session_alloc(struct liveupdate_ctx *ctx)
 		return NULL;
 	s->refcount = 1;
 	s->fd = -1;
+	s->next_token = 1;
 	s->ctx = liveupdate_ctx_ref(ctx);
 	return s;
 }
