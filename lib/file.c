@@ -51,6 +51,9 @@ static int check_preserve(struct liveupdate_session *session, int fd,
 				  "the session manifest (LIVEUPDATE_MANIFEST_TOKEN): "
 				  "use another token", call, session->name,
 				  LIVEUPDATE_MANIFEST_TOKEN);
+	if ((uint32_t)lu_opts_get(opts, kind, 0) > LIVEUPDATE_ENTRY_OTHER)
+		return lu_bad_arg(ctx, "%s: unknown kind %u", call,
+				  (unsigned)lu_opts_get(opts, kind, 0));
 	if (label && (!*label || strlen(label) > LIVEUPDATE_LABEL_MAX))
 		return lu_bad_arg(ctx, "%s(\"%s\"): a label takes 1 to %d bytes",
 				  call, session->name, LIVEUPDATE_LABEL_MAX);

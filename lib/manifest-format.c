@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The session manifest's bytes: see manifest-format.h and doc/manifest.md. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,25 +28,28 @@ static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, 
 
 /* CRC-32 as in zlib and IEEE 802.3 (reflected 0xEDB88320), so any language
  * has it at hand. */
+static uint32_t crc_table[256];
+
+static void crc_table_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+		crc_table[i] = c;
+	}
+}
+
 uint32_t lu_crc32(uint32_t crc, const void *buf, size_t len)
 {
-	static uint32_t table[256];
-	static int ready; /* benign race: every thread computes the same table */
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	const uint8_t *p = buf;
 
-	if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-
-			for (int k = 0; k < 8; k++)
-				c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-			table[i] = c;
-		}
-		__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
-	}
+	pthread_once(&once, crc_table_init);
 	crc = ~crc;
 	while (len--)
-		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
 	return ~crc;
 }
 
@@ -422,6 +426,9 @@ struct copy_header {
 	uint32_t used, count, crc;
 };
 
+/* A copy that is not valid (torn, damaged, never written): 0, the reason in why. */
+#define not_valid(why, why_len, ...) (bad(why, why_len, __VA_ARGS__), 0)
+
 /*
  * Read one copy's header: 1 if it is a readable copy of this major, 0 if
  * not (reason in why), -EBADMSG if it is intact but of an unknown major.
@@ -430,15 +437,15 @@ static int read_copy(const uint8_t *c, size_t size, struct copy_header *h,
 		     char *why, size_t why_len)
 {
 	if (size < LU_MF_HEADER_SIZE || memcmp(c, LU_MF_MAGIC, 8))
-		return bad(why, why_len, "no magic \"" LU_MF_MAGIC "\""), 0;
+		return not_valid(why, why_len, "no magic \"" LU_MF_MAGIC "\"");
 	h->major = get16(c + 8);
 	h->minor = get16(c + 10);
 	h->header_size = get32(c + 12);
 	if (h->header_size < LU_MF_HEADER_SIZE || h->header_size % 8 ||
 	    h->header_size > size)
-		return bad(why, why_len, "header size %zu", h->header_size), 0;
+		return not_valid(why, why_len, "header size %zu", h->header_size);
 	if (lu_crc32(0, c, h->header_size - 4) != get32(c + h->header_size - 4))
-		return bad(why, why_len, "header checksum mismatch (torn or damaged)"), 0;
+		return not_valid(why, why_len, "header checksum mismatch (torn or damaged)");
 	if (h->major != LU_MF_MAJOR)
 		return bad(why, why_len, "format version %u.%u; this library reads "
 			   "%u.x: a newer libliveupdate wrote it", h->major, h->minor,
@@ -448,13 +455,13 @@ static int read_copy(const uint8_t *c, size_t size, struct copy_header *h,
 	h->count = get32(c + 36);
 	h->crc = get32(c + 40);
 	if (get64(c + 24) != size)
-		return bad(why, why_len, "copy size %llu, the file holds two of %zu",
-			   (unsigned long long)get64(c + 24), size), 0;
+		return not_valid(why, why_len, "copy size %llu, the file holds two of %zu",
+				 (unsigned long long)get64(c + 24), size);
 	if (h->generation == 0 || h->used > size - h->header_size)
-		return bad(why, why_len, "generation %llu, %u bytes of records",
-			   (unsigned long long)h->generation, h->used), 0;
+		return not_valid(why, why_len, "generation %llu, %u bytes of records",
+				 (unsigned long long)h->generation, h->used);
 	if (lu_crc32(0, c + h->header_size, h->used) != h->crc)
-		return bad(why, why_len, "records checksum mismatch (torn or damaged)"), 0;
+		return not_valid(why, why_len, "records checksum mismatch (torn or damaged)");
 	return 1;
 }
 
@@ -465,6 +472,7 @@ int lu_manifest_decode(const uint8_t *buf, size_t len, struct lu_manifest *m,
 	char reason[2][160];
 	int ok[2], best;
 	size_t size = len / 2, off;
+	const uint8_t *rec;
 
 	memset(m, 0, sizeof(*m));
 	if (len % 2 || size < LU_MF_HEADER_SIZE)
@@ -483,7 +491,7 @@ int lu_manifest_decode(const uint8_t *buf, size_t len, struct lu_manifest *m,
 			   (unsigned long long)h[0].generation);
 	best = !ok[0] || (ok[1] && h[1].generation > h[0].generation);
 
-	const uint8_t *rec = buf + best * size + h[best].header_size;
+	rec = buf + best * size + h[best].header_size;
 	for (off = 0; off < h[best].used;) {
 		struct lu_mf_item item;
 		size_t rlen;

@@ -267,7 +267,8 @@ enum liveupdate_session_direction {
  * @sessionp: where to store the new session.
  *
  * Opens the device first if needed; it then stays open with the context,
- * also when the kernel refuses the request.
+ * also when the kernel refuses the request. The session gets a manifest of
+ * 256 KiB (see "Manifest" below and liveupdate_session_create_opts()).
  * Returns: 0, or -EINVAL (NULL/empty/too long @name, NULL pointer),
  * -EEXIST (an outgoing session of that name is open), -EMFILE, -ENOMEM,
  * or an error of liveupdate_ctx_open_device().
@@ -653,10 +654,10 @@ struct liveupdate_entry {
  * @backing and @page_size are not recorded anywhere.
  *
  * Returns: 0, the errors of liveupdate_session_preserve_fd(), or -EINVAL
- * (bad @opts, a label or metadata out of limits, duplicate keys, a label
- * or metadata in a session without manifest, the token
- * LIVEUPDATE_MANIFEST_TOKEN), -EEXIST (the label is already used in this
- * session), -ENOSPC (the manifest is full: create the session with a
+ * (bad @opts, an unknown @kind, a label or metadata out of limits,
+ * duplicate keys, a label or metadata in a session without manifest, the
+ * token LIVEUPDATE_MANIFEST_TOKEN), -EEXIST (the label is already used in
+ * this session), -ENOSPC (the manifest is full: create the session with a
  * larger manifest_size).
  * Since: 1.0
  */

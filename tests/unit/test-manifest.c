@@ -180,6 +180,9 @@ START_TEST(test_refused)
 	o.flags = 0x80;
 	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &o, NULL), -EINVAL);
 	o.flags = 0;
+	o.kind = (enum liveupdate_entry_kind)4;
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &o, NULL), -EINVAL);
+	o.kind = LIVEUPDATE_ENTRY_AUTO;
 	o.sz = 3;
 	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &o, NULL), -EINVAL);
 	o.sz = sizeof(o);
