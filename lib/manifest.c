@@ -295,6 +295,11 @@ int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
 			       "is outgoing and was not created with a manifest by this "
 			       "process", call, s->name);
 	ret = lu_backend_ioctl(ctx, s->fd, LU_UAPI_SESSION_RETRIEVE_FD, &req);
+	if (ret == -ENOENT && s->finished)
+		return lu_fail(ctx, LU_OP_MANIFEST, -ENODATA, "%s(\"%s\"): the session "
+			       "is finished, and the kernel hands out no file after "
+			       "that, the manifest included: read the manifest before "
+			       "liveupdate_session_finish()", call, s->name);
 	if (ret == -ENOENT)
 		return lu_fail(ctx, LU_OP_MANIFEST, -ENODATA, "%s(\"%s\"): no file at "
 			       "token %#" PRIx64, call, s->name, LIVEUPDATE_MANIFEST_TOKEN);

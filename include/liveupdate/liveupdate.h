@@ -685,7 +685,9 @@ int liveupdate_session_set_meta(struct liveupdate_session *session,
  * @valuep: where to store the value, valid while @session lives.
  *
  * On an incoming session the manifest is read (once) by the first manifest
- * call.
+ * call, which must come before liveupdate_session_finish(): after it the
+ * kernel hands out no file, the manifest included (-ENODATA). Reading it
+ * takes nothing away: the token can still be retrieved.
  * Returns: 0, or -ENOENT (no such key), -ENODATA (the session has no
  * manifest), -EBADMSG (the manifest is damaged or of an unknown format
  * version: liveupdate_last_error() says why; tokens still work), -EINVAL

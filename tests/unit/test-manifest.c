@@ -97,9 +97,30 @@ START_TEST(test_labels_across_kexec)
 	check_pattern(fd, 10, 3);
 	close(fd);
 	ck_assert_int_eq(liveupdate_session_finish(in), 0);
+	/* read before finishing, the manifest stays */
+	ck_assert_int_eq(liveupdate_session_find_entry(in, "vcpu-state", &e), 0);
 	liveupdate_session_unref(in);
 	liveupdate_ctx_unref(ctx);
 	ck_assert_int_eq(count_fds(), fds);
+}
+END_TEST
+
+/* Finished before its manifest was read: the kernel gives nothing more. */
+START_TEST(test_finished_first)
+{
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct liveupdate_session *s, *in;
+	const struct liveupdate_entry *e;
+
+	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	ck_assert_int_eq(liveupdate_session_create(ctx, "f", &s), 0);
+	ctx = reboot(ctx, s);
+	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "f", &in), 0);
+	ck_assert_int_eq(liveupdate_session_finish(in), 0);
+	ck_assert_int_eq(liveupdate_session_find_entry(in, "x", &e), -ENODATA);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "before liveupdate_session_finish"));
+	liveupdate_session_unref(in);
+	liveupdate_ctx_unref(ctx);
 }
 END_TEST
 
@@ -437,6 +458,7 @@ int main(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_labels_across_kexec);
+	tcase_add_test(tc, test_finished_first);
 	tcase_add_test(tc, test_print);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_full);
