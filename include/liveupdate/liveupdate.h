@@ -389,11 +389,15 @@ int liveupdate_session_finish(struct liveupdate_session *session);
  * are carried over. There is no way to unpreserve one file: close the
  * session to abort them all.
  *
- * Returns: 0, or -EINVAL (@fd negative, incoming session), -EEXIST
- * (@token already used in this session), -EBADF (@fd not open), -ENOENT
- * (the kernel cannot preserve this kind of file), -EBUSY (the file is
- * already preserved in some session), -EOPNOTSUPP (the memfd has a seal
- * the kernel cannot carry), -EFBIG, -ENOMEM.
+ * In a session with a manifest, the file is recorded there (without a
+ * label; see liveupdate_session_preserve_fd_opts()).
+ *
+ * Returns: 0, or -EINVAL (@fd negative, incoming session, @token is
+ * LIVEUPDATE_MANIFEST_TOKEN), -EEXIST (@token already used in this
+ * session), -EBADF (@fd not open), -ENOENT (the kernel cannot preserve
+ * this kind of file), -EBUSY (the file is already preserved in some
+ * session), -EOPNOTSUPP (the memfd has a seal the kernel cannot carry),
+ * -EFBIG, -ENOMEM, -ENOSPC (the session's manifest is full).
  * Since: 1.0
  */
 int liveupdate_session_preserve_fd(struct liveupdate_session *session, int fd,
