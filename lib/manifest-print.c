@@ -10,64 +10,30 @@
 #include "liveupdate-private.h"
 #include "manifest-format.h"
 
-/* A growing text buffer, written out once at the end. */
-struct text {
-	char *buf;
-	size_t len, cap;
-	bool oom;
-};
-
-static void add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(struct text *t, const char *fmt, ...)
-{
-	va_list args;
-	int n;
-
-	if (t->oom)
-		return;
-	for (;;) {
-		va_start(args, fmt);
-		n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, args);
-		va_end(args);
-		if (n >= 0 && (size_t)n < t->cap - t->len) {
-			t->len += (size_t)n;
-			return;
-		}
-		char *p = realloc(t->buf, t->cap ? 2 * t->cap + (size_t)n : 4096);
-
-		if (!p || n < 0) {
-			t->oom = true;
-			return;
-		}
-		t->cap = t->cap ? 2 * t->cap + (size_t)n : 4096;
-		t->buf = p;
-	}
-}
-
 /* A label, key or value in double quotes, with ", \ and control bytes escaped. */
-static void add_quoted(struct text *t, const char *s)
+static void put_quoted(FILE *f, const char *s)
 {
-	add(t, "\"");
+	fputc('"', f);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '"' || c == '\\')
-			add(t, "\\%c", c);
+			fprintf(f, "\\%c", c);
 		else if (c < 0x20 || c == 0x7f)
-			add(t, "\\x%02x", c);
+			fprintf(f, "\\x%02x", c);
 		else
-			add(t, "%c", c);
+			fputc(c, f);
 	}
-	add(t, "\"");
+	fputc('"', f);
 }
 
-static void add_meta(struct text *t, const struct liveupdate_meta *meta, size_t n)
+static void put_meta(FILE *f, const struct liveupdate_meta *meta, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		add(t, " ");
-		add_quoted(t, meta[i].key);
-		add(t, "=");
-		add_quoted(t, meta[i].value);
+		fputc(' ', f);
+		put_quoted(f, meta[i].key);
+		fputc('=', f);
+		put_quoted(f, meta[i].value);
 	}
 }
 
@@ -99,40 +65,46 @@ LU_EXPORT int liveupdate_session_print_manifest(struct liveupdate_session *sessi
 						int fd)
 {
 	static const char call[] = "liveupdate_session_print_manifest";
-	struct text t = { 0 };
 	struct lu_manifest *m;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
 	int ret = lu_session_manifest_get(session, call, &m);
 
 	if (ret)
 		return ret;
-	add(&t, "session ");
-	add_quoted(&t, session->name);
-	add(&t, " %s, manifest generation %" PRIu64 ", %zu file%s\n",
-	    session->direction == LIVEUPDATE_SESSION_OUTGOING ? "outgoing" : "incoming",
-	    m->generation, m->count, m->count == 1 ? "" : "s");
+	/* the whole text first: a failure writes nothing */
+	f = open_memstream(&text, &len);
+	if (!f)
+		return lu_oom(session->ctx, "%s(\"%s\")", call, session->name);
+	fputs("session ", f);
+	put_quoted(f, session->name);
+	fprintf(f, " %s, manifest generation %" PRIu64 ", %zu file%s\n",
+		session->direction == LIVEUPDATE_SESSION_OUTGOING ? "outgoing" : "incoming",
+		m->generation, m->count, m->count == 1 ? "" : "s");
 	if (m->n_session_meta) {
-		add(&t, "meta");
-		add_meta(&t, m->session_meta, m->n_session_meta);
-		add(&t, "\n");
+		fputs("meta", f);
+		put_meta(f, m->session_meta, m->n_session_meta);
+		fputc('\n', f);
 	}
 	for (size_t i = 0; i < m->count; i++) {
 		const struct liveupdate_entry *e = &m->entries[i]->pub;
 
-		add(&t, "file token=%" PRIu64 " label=", e->token);
-		add_quoted(&t, e->label);
-		add(&t, " kind=%s size=%" PRIu64, kind_name(e->kind), e->size);
+		fprintf(f, "file token=%" PRIu64 " label=", e->token);
+		put_quoted(f, e->label);
+		fprintf(f, " kind=%s size=%" PRIu64, kind_name(e->kind), e->size);
 		if (e->kind == LIVEUPDATE_ENTRY_MEMORY)
-			add(&t, " backing=%" PRIu32 " page-size=%" PRIu64, e->backing,
-			    e->page_size);
-		add_meta(&t, e->meta, e->n_meta);
-		add(&t, "\n");
+			fprintf(f, " backing=%" PRIu32 " page-size=%" PRIu64, e->backing,
+				e->page_size);
+		put_meta(f, e->meta, e->n_meta);
+		fputc('\n', f);
 	}
-	if (t.oom) {
-		free(t.buf);
+	if (fclose(f) || !text) {
+		free(text);
 		return lu_oom(session->ctx, "%s(\"%s\")", call, session->name);
 	}
-	ret = write_all(fd, t.buf, t.len);
-	free(t.buf);
+	ret = write_all(fd, text, len);
+	free(text);
 	if (ret)
 		return lu_fail(session->ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): writing "
 			       "to fd %d", call, session->name, fd);
