@@ -83,6 +83,8 @@ void lu_manifest_init_image(struct lu_manifest *m, uint8_t *map, size_t copy_siz
 /* A FILE record; the caller frees *recp. 0, -ENOMEM or -EINVAL (limits). */
 int lu_mf_encode_file(const struct liveupdate_entry *e, uint8_t **recp,
 		      size_t *lenp);
+/* Change the token of an encoded FILE record. */
+void lu_mf_set_token(uint8_t *rec, uint64_t token);
 /* A SESSION_META record for one key. */
 int lu_mf_encode_session_meta(const char *key, const char *value,
 			      uint8_t **recp, size_t *lenp);
@@ -109,6 +111,8 @@ int lu_manifest_prepare(struct lu_manifest *m, const uint8_t *rec, size_t avail,
 			size_t *lenp, struct lu_mf_item *item, char *why,
 			size_t why_len);
 void lu_mf_item_free(struct lu_mf_item *item);
+/* Link a prepared item into m (room was made by lu_manifest_prepare()). */
+void lu_manifest_link(struct lu_manifest *m, struct lu_mf_item *item);
 
 /*
  * Write a prepared record into the image and link its item: cannot fail

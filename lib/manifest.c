@@ -196,8 +196,7 @@ void lu_session_manifest_set_token(struct lu_manifest_pending *p, uint64_t token
 {
 	struct lu_mf_item *item = p->item;
 
-	for (int i = 0; i < 8; i++)
-		p->rec[8 + i] = (uint8_t)(token >> (8 * i));
+	lu_mf_set_token(p->rec, token);
 	item->entry->pub.token = token;
 }
 

@@ -16,6 +16,7 @@ cc=${CLANG:-$(command -v clang clang-14 clang-15 clang-16 2>/dev/null | head -n 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/lu-mf-fuzz.XXXXXX") || exit 99
 trap 'rm -rf "$dir"' EXIT
 set -- "$top_srcdir/tests/manifest/fuzz-manifest.c" "$top_srcdir/lib/manifest-format.c" \
+	"$top_srcdir/lib/manifest-write.c" \
 	-I"$top_srcdir/include" -I"$top_srcdir/lib"
 fuzzer="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return d && n; }' >"$dir/probe.c"
