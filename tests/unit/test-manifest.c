@@ -153,6 +153,41 @@ START_TEST(test_print)
 }
 END_TEST
 
+/* What a tool (liveupdate-ctl) does with a session fd it is given. */
+START_TEST(test_print_adopted)
+{
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct liveupdate_session *s, *in, *adopted;
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, o, .label = "ram");
+	int m = pattern_memfd(4096, 1), out[2], fd;
+	char a[512] = { 0 }, b[512] = { 0 };
+
+	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	ck_assert_int_eq(liveupdate_session_create(ctx, "vm", &s), 0);
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m, &o, NULL), 0);
+	close(m);
+	ctx = reboot(ctx, s);
+	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "vm", &in), 0);
+	ck_assert_int_eq(liveupdate_session_adopt(ctx, fcntl(liveupdate_session_get_fd(in),
+							     F_DUPFD_CLOEXEC, 0), &adopted), 0);
+	for (int i = 0; i < 2; i++) {
+		out[i] = memfd_create("out", MFD_CLOEXEC);
+		ck_assert_int_eq(liveupdate_session_print_manifest(i ? in : adopted, out[i]), 0);
+		ck_assert_int_gt(pread(out[i], i ? b : a, 511, 0), 0);
+		close(out[i]);
+	}
+	ck_assert_str_eq(a, b);
+	ck_assert_ptr_nonnull(strstr(a, "label=\"ram\" kind=memfd size=4096"));
+	liveupdate_session_unref(adopted);
+	/* reading the manifest took nothing away from the owner */
+	ck_assert_int_eq(liveupdate_session_retrieve_fd_label(in, "ram", &fd, NULL), 0);
+	check_pattern(fd, 4096, 1);
+	close(fd);
+	liveupdate_session_unref(in);
+	liveupdate_ctx_unref(ctx);
+}
+END_TEST
+
 /* What the library refuses, before the kernel sees anything. */
 START_TEST(test_refused)
 {
@@ -460,6 +495,7 @@ int main(void)
 	tcase_add_test(tc, test_labels_across_kexec);
 	tcase_add_test(tc, test_finished_first);
 	tcase_add_test(tc, test_print);
+	tcase_add_test(tc, test_print_adopted);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_full);
 	tcase_add_test(tc, test_auto_tokens);
