@@ -103,6 +103,11 @@ static void describe_fd(int fd, struct liveupdate_entry *e)
 	if (e->kind == LIVEUPDATE_ENTRY_AUTO)
 		e->kind = fcntl(fd, F_GET_SEALS) >= 0 ? LIVEUPDATE_ENTRY_MEMFD
 						      : LIVEUPDATE_ENTRY_OTHER;
+	if (e->kind != LIVEUPDATE_ENTRY_MEMORY) {
+		/* the format promises 0 there */
+		e->backing = 0;
+		e->page_size = 0;
+	}
 }
 
 static int check_meta(struct liveupdate_ctx *ctx, const char *call,
