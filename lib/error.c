@@ -38,6 +38,11 @@ static const struct lu_advice generic[] = {
 	{ EFAULT, "bad address passed to the kernel" },
 	{ ENOEXEC, "the kernel image cannot be booted by kexec" },
 	{ ECONNREFUSED, "the backend is not running" },
+	{ ENODATA, "the session has no manifest: it was created without one, by "
+		   "another program, or is an outgoing session this process did "
+		   "not create; use tokens" },
+	{ ENOSPC, "the session manifest is full: create the session with a larger "
+		  "manifest_size" },
 	{ 0, NULL },
 };
 
@@ -109,6 +114,15 @@ static const struct lu_advice kexec_reboot[] = {
 	{ 0, NULL },
 };
 
+static const struct lu_advice manifest[] = {
+	{ EBADMSG, "the session manifest is damaged or of a format version this "
+		   "library cannot read; files can still be retrieved by token" },
+	{ EEXIST, "the label is already used in this session: labels are unique" },
+	{ ENOENT, "no file has that label, or no such metadata key, in the "
+		  "session manifest" },
+	{ 0, NULL },
+};
+
 static const struct lu_advice netdev[] = {
 	{ EPERM, "changing network devices needs CAP_NET_ADMIN in their network "
 		 "namespace" },
@@ -176,6 +190,7 @@ static const struct lu_advice *const by_op[] = {
 	[LU_OP_FINISH] = finish,
 	[LU_OP_KEXEC_LOAD] = kexec_load,
 	[LU_OP_KEXEC_REBOOT] = kexec_reboot,
+	[LU_OP_MANIFEST] = manifest,
 	[LU_OP_NETDEV] = netdev,
 	[LU_OP_STATE] = state,
 	[LU_OP_FDSTORE] = fdstore,

@@ -87,6 +87,10 @@ struct liveupdate_session {
 	enum liveupdate_session_direction direction;
 	bool finished;
 	char name[LU_UAPI_NAME_LEN];
+	/* lib/manifest.c: NULL when there is none or it is not read yet;
+	 * writable (manifest->map set) for sessions this process created */
+	struct lu_manifest *manifest;
+	uint64_t next_token;          /* where the library's next token search starts */
 };
 
 /* Replace the backend of a context; for tests, before any session exists. */
@@ -190,6 +194,7 @@ enum lu_op {
 	LU_OP_STATE,       /* liveupdate_state_query() */
 	LU_OP_FDSTORE,     /* lib/systemd.c: a message to systemd's notify socket */
 	LU_OP_FDSTORE_GET, /* lib/systemd.c: an fd from LISTEN_FDS */
+	LU_OP_MANIFEST,    /* the session manifest (lib/manifest.c) */
 };
 
 /*
@@ -212,6 +217,40 @@ int lu_fail(const struct liveupdate_ctx *ctx, enum lu_op op, int err,
 void lu_last_error_append(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 const char *lu_errno_name(int err);
+
+/* ---- the session manifest (lib/manifest.c) ---- */
+
+/* Give a new outgoing session its manifest: 0 or a negative errno (logged). */
+int lu_session_manifest_start(struct liveupdate_session *s, size_t size);
+/* Whether s has a manifest this process writes (it created s). */
+bool lu_session_manifest_writable(const struct liveupdate_session *s);
+/* Unmap and free the session's manifest, if any. */
+void lu_session_manifest_free(struct liveupdate_session *s);
+
+/* A file record staged for a preserve: built and allocated before the
+ * kernel is asked, committed after it said yes. */
+struct lu_manifest_pending {
+	uint8_t *rec;
+	size_t len;
+	void *item;                   /* struct lu_mf_item */
+};
+
+/* Stage the record of fd (0 or a negative errno, logged), set its token,
+ * commit it (cannot fail) or drop it. */
+int lu_session_manifest_stage(struct liveupdate_session *s, int fd,
+			      const struct liveupdate_preserve_opts *opts,
+			      struct lu_manifest_pending *p);
+void lu_session_manifest_set_token(struct lu_manifest_pending *p, uint64_t token);
+void lu_session_manifest_commit(struct liveupdate_session *s,
+				struct lu_manifest_pending *p);
+void lu_session_manifest_drop(struct lu_manifest_pending *p);
+/* The session's manifest, read from an incoming session on first use:
+ * 0 with *mp set, or a negative errno (logged, naming call). */
+int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
+			    struct lu_manifest **mp);
+/* The first token from "from" on that the library may pick in s: not the
+ * manifest's, not one the manifest lists. */
+uint64_t lu_session_free_token(const struct liveupdate_session *s, uint64_t from);
 
 /* ---- option structs ---- */
 

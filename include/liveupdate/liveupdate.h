@@ -267,7 +267,8 @@ enum liveupdate_session_direction {
  * @sessionp: where to store the new session.
  *
  * Opens the device first if needed; it then stays open with the context,
- * also when the kernel refuses the request.
+ * also when the kernel refuses the request. The session gets a manifest of
+ * 256 KiB (see "Manifest" below and liveupdate_session_create_opts()).
  * Returns: 0, or -EINVAL (NULL/empty/too long @name, NULL pointer),
  * -EEXIST (an outgoing session of that name is open), -EMFILE, -ENOMEM,
  * or an error of liveupdate_ctx_open_device().
@@ -388,11 +389,15 @@ int liveupdate_session_finish(struct liveupdate_session *session);
  * are carried over. There is no way to unpreserve one file: close the
  * session to abort them all.
  *
- * Returns: 0, or -EINVAL (@fd negative, incoming session), -EEXIST
- * (@token already used in this session), -EBADF (@fd not open), -ENOENT
- * (the kernel cannot preserve this kind of file), -EBUSY (the file is
- * already preserved in some session), -EOPNOTSUPP (the memfd has a seal
- * the kernel cannot carry), -EFBIG, -ENOMEM.
+ * In a session with a manifest, the file is recorded there (without a
+ * label; see liveupdate_session_preserve_fd_opts()).
+ *
+ * Returns: 0, or -EINVAL (@fd negative, incoming session, @token is
+ * LIVEUPDATE_MANIFEST_TOKEN), -EEXIST (@token already used in this
+ * session), -EBADF (@fd not open), -ENOENT (the kernel cannot preserve
+ * this kind of file), -EBUSY (the file is already preserved in some
+ * session), -EOPNOTSUPP (the memfd has a seal the kernel cannot carry),
+ * -EFBIG, -ENOMEM, -ENOSPC (the session's manifest is full).
  * Since: 1.0
  */
 int liveupdate_session_preserve_fd(struct liveupdate_session *session, int fd,
@@ -1164,6 +1169,319 @@ int liveupdate_fdstore_get(struct liveupdate_ctx *ctx, const char *name,
 int liveupdate_fdstore_adopt_session(struct liveupdate_ctx *ctx,
 				     const char *name,
 				     struct liveupdate_session **sessionp);
+
+/* ------------------------------------------------------------------------ */
+/* Manifest                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The kernel cannot list what a session holds. Sessions created with
+ * liveupdate_session_create() therefore carry a manifest: a small memfd,
+ * preserved under the reserved token LIVEUPDATE_MANIFEST_TOKEN, that lists
+ * every file preserved through this library with its label, token, kind,
+ * size and key/value metadata, plus key/value metadata of the session. It
+ * is rewritten in place after each preserve, in two copies with a
+ * generation number, so that a crash or a kexec in the middle of an update
+ * leaves the previous state readable. After the update, files are found by
+ * label. The byte format is documented in doc/manifest.md.
+ *
+ * Sessions created with LIVEUPDATE_SESSION_NO_MANIFEST, by other programs
+ * or by earlier versions work by token alone: the manifest calls then fail
+ * with -ENODATA and the token calls are unaffected.
+ */
+
+/**
+ * LIVEUPDATE_MANIFEST_TOKEN - the token of the manifest memfd in a session
+ * ("MANIFEST" in ASCII, big-endian). Preserving a file of your own under it
+ * fails with -EINVAL, in every session.
+ */
+#define LIVEUPDATE_MANIFEST_TOKEN UINT64_C(0x4d414e4946455354)
+
+/** Longest label, metadata key and metadata value, in bytes (no NUL). */
+#define LIVEUPDATE_LABEL_MAX 127
+#define LIVEUPDATE_META_KEY_MAX 63
+#define LIVEUPDATE_META_VALUE_MAX 1023
+/** Most metadata pairs per file, and per session. */
+#define LIVEUPDATE_META_MAX 32
+
+/**
+ * enum liveupdate_session_flags - flags of struct liveupdate_session_opts.
+ * @LIVEUPDATE_SESSION_NO_MANIFEST: create the session without a manifest:
+ *      files are then found by token only.
+ */
+enum liveupdate_session_flags {
+	LIVEUPDATE_SESSION_NO_MANIFEST = 1u << 0,
+	_LIVEUPDATE_SESSION_FLAGS_PIN = 0x7fffffff /* keeps it 32-bit */
+};
+
+/**
+ * struct liveupdate_session_opts - options for liveupdate_session_create_opts().
+ * @sz: sizeof(struct liveupdate_session_opts), set by LIVEUPDATE_OPTS().
+ * @flags: enum liveupdate_session_flags, or 0.
+ * @manifest_size: bytes of the manifest memfd, which holds two copies of
+ *      the manifest; 0 means 256 KiB: room for 500 files with 200 bytes of
+ *      label and metadata each, about 2,000 with labels of up to 16 bytes
+ *      and no metadata (5,000 of those need 1 MiB), or 2,729 preserved
+ *      without label (48 bytes each). A multiple of 8 KiB, up to 64 MiB.
+ *      The kernel pins it like any preserved memfd, and its size cannot
+ *      change after creation.
+ *
+ * Since: 1.0
+ */
+struct liveupdate_session_opts {
+	size_t sz;
+	uint32_t flags;
+	size_t manifest_size;
+	size_t :0;
+};
+
+/**
+ * liveupdate_session_create_opts - create an outgoing session, with options.
+ * @name: as for liveupdate_session_create().
+ * @opts: options, or NULL for the defaults (a manifest of 256 KiB).
+ * @sessionp: where to store the new session.
+ *
+ * liveupdate_session_create() is this call with NULL @opts. With a
+ * manifest, the manifest memfd is created and preserved at once; if that
+ * fails, the session is closed again and nothing is left behind.
+ *
+ * Returns: 0, the errors of liveupdate_session_create(), or -EINVAL (bad
+ * @opts: size, unknown flags or fields, @manifest_size out of range), or an
+ * error preserving the manifest memfd (-ENOMEM, -EMFILE).
+ * Since: 1.0
+ */
+int liveupdate_session_create_opts(struct liveupdate_ctx *ctx, const char *name,
+				   const struct liveupdate_session_opts *opts,
+				   struct liveupdate_session **sessionp);
+
+/**
+ * enum liveupdate_entry_kind - what a manifest entry is.
+ * @LIVEUPDATE_ENTRY_AUTO: (preserve option only) let the library look:
+ *      MEMFD for a memfd or other shmem file, OTHER otherwise.
+ * @LIVEUPDATE_ENTRY_MEMFD: a memfd.
+ * @LIVEUPDATE_ENTRY_MEMORY: a memory object (guest RAM and the like),
+ *      described by a backing (a value of the memory helpers' enum, stored
+ *      as given) and a page size.
+ * @LIVEUPDATE_ENTRY_OTHER: any other file.
+ *
+ * A manifest written by a later version may hold values not listed here:
+ * treat them as OTHER.
+ */
+enum liveupdate_entry_kind {
+	LIVEUPDATE_ENTRY_AUTO = 0,
+	LIVEUPDATE_ENTRY_MEMFD = 1,
+	LIVEUPDATE_ENTRY_MEMORY = 2,
+	LIVEUPDATE_ENTRY_OTHER = 3,
+	_LIVEUPDATE_ENTRY_KIND_PIN = 0x7fffffff /* keeps it 32-bit */
+};
+
+/**
+ * struct liveupdate_meta - one metadata pair: NUL-terminated key (1 to
+ * LIVEUPDATE_META_KEY_MAX bytes) and value (0 to LIVEUPDATE_META_VALUE_MAX).
+ */
+struct liveupdate_meta {
+	const char *key;
+	const char *value;
+};
+
+/**
+ * enum liveupdate_preserve_flags - flags of struct liveupdate_preserve_opts.
+ * @LIVEUPDATE_PRESERVE_TOKEN: use the token in the options instead of
+ *      letting the library choose one.
+ */
+enum liveupdate_preserve_flags {
+	LIVEUPDATE_PRESERVE_TOKEN = 1u << 0,
+	_LIVEUPDATE_PRESERVE_FLAGS_PIN = 0x7fffffff /* keeps it 32-bit */
+};
+
+/**
+ * struct liveupdate_preserve_opts - options for
+ * liveupdate_session_preserve_fd_opts().
+ * @sz: sizeof(struct liveupdate_preserve_opts), set by LIVEUPDATE_OPTS().
+ * @label: the file's name in the manifest, unique in the session, 1 to
+ *      LIVEUPDATE_LABEL_MAX bytes; NULL for none (found by token only).
+ * @flags: enum liveupdate_preserve_flags, or 0.
+ * @token: the token, when @flags has LIVEUPDATE_PRESERVE_TOKEN; otherwise
+ *      the library picks one not used in the session.
+ * @kind: what to record; 0 (AUTO) lets the library look at the file.
+ * @backing: for LIVEUPDATE_ENTRY_MEMORY, the memory object's backing.
+ * @page_size: for LIVEUPDATE_ENTRY_MEMORY, its page size in bytes.
+ * @meta: @n_meta metadata pairs with distinct keys (at most
+ *      LIVEUPDATE_META_MAX), or NULL.
+ * @n_meta: the number of pairs in @meta.
+ *
+ * Since: 1.0
+ */
+struct liveupdate_preserve_opts {
+	size_t sz;
+	const char *label;
+	uint32_t flags;
+	uint64_t token;
+	enum liveupdate_entry_kind kind;
+	uint32_t backing;
+	uint64_t page_size;
+	const struct liveupdate_meta *meta;
+	size_t n_meta;
+	size_t :0;
+};
+
+/**
+ * struct liveupdate_entry - one file of a manifest, owned by the library.
+ * @label: its label; "" for a file preserved without one.
+ * @token: its token.
+ * @kind: MEMFD, MEMORY or OTHER (never AUTO).
+ * @backing: for MEMORY, the backing given when it was preserved; else 0.
+ * @page_size: for MEMORY, the page size given; else 0.
+ * @size: the file's size in bytes when it was preserved.
+ * @meta: its @n_meta metadata pairs, or NULL.
+ * @n_meta: the number of pairs.
+ *
+ * Entries are returned as const pointers valid while the session lives.
+ * Later versions may append fields: never allocate or copy this struct.
+ */
+struct liveupdate_entry {
+	const char *label;
+	uint64_t token;
+	enum liveupdate_entry_kind kind;
+	uint32_t backing;
+	uint64_t page_size;
+	uint64_t size;
+	const struct liveupdate_meta *meta;
+	size_t n_meta;
+};
+
+/**
+ * liveupdate_session_preserve_fd_opts - preserve a file with a label and
+ * metadata, recorded in the session's manifest.
+ * @fd: the file, as for liveupdate_session_preserve_fd().
+ * @opts: options, or NULL (no label, a token chosen by the library).
+ * @tokenp: where to store the token used, or NULL.
+ *
+ * Everything is checked before the kernel is asked: a refused call changes
+ * nothing. Once the kernel has preserved the file, recording it cannot fail.
+ * liveupdate_session_preserve_fd() records its files too (without label).
+ * In a session without manifest, @label and @meta are refused, and @kind,
+ * @backing and @page_size are not recorded anywhere.
+ *
+ * Returns: 0, the errors of liveupdate_session_preserve_fd(), or -EINVAL
+ * (bad @opts, an unknown @kind, a label or metadata out of limits,
+ * duplicate keys, a label or metadata in a session without manifest, the
+ * token LIVEUPDATE_MANIFEST_TOKEN), -EEXIST (the label is already used in
+ * this session), -ENOSPC (the manifest is full: create the session with a
+ * larger manifest_size).
+ * Since: 1.0
+ */
+int liveupdate_session_preserve_fd_opts(struct liveupdate_session *session, int fd,
+					const struct liveupdate_preserve_opts *opts,
+					uint64_t *tokenp);
+
+/**
+ * liveupdate_session_set_meta - set a metadata pair of an outgoing session
+ * in its manifest (replacing the value of an existing key).
+ * @key: 1 to LIVEUPDATE_META_KEY_MAX bytes.
+ * @value: 0 to LIVEUPDATE_META_VALUE_MAX bytes.
+ *
+ * Each call takes room in the manifest, also when it replaces a value.
+ * Returns: 0, or -EINVAL (NULL or out-of-limit argument, incoming session,
+ * a new key beyond LIVEUPDATE_META_MAX), -ENODATA (no manifest), -ENOSPC
+ * (the manifest is full), -ENOMEM.
+ * Since: 1.0
+ */
+int liveupdate_session_set_meta(struct liveupdate_session *session,
+				const char *key, const char *value);
+
+/**
+ * liveupdate_session_get_meta - a metadata value of the session.
+ * @valuep: where to store the value, valid while @session lives.
+ *
+ * On an incoming session the manifest is read (once) by the first manifest
+ * call, which must come before liveupdate_session_finish(): after it the
+ * kernel hands out no file, the manifest included (-ENODATA). Reading it
+ * takes nothing away: the token can still be retrieved.
+ * Returns: 0, or -ENOENT (no such key), -ENODATA (the session has no
+ * manifest), -EBADMSG (the manifest is damaged or of an unknown format
+ * version: liveupdate_last_error() says why; tokens still work), -EINVAL
+ * (NULL argument), -ENOMEM, or an error retrieving the manifest memfd.
+ * Since: 1.0
+ */
+int liveupdate_session_get_meta(struct liveupdate_session *session,
+				const char *key, const char **valuep);
+
+/**
+ * liveupdate_session_get_meta_at - the session's metadata pair number
+ * @index (0-based, in the order keys were first set), to list them all.
+ * @keyp: where to store the key; @valuep: where to store the value.
+ * Returns: 0, or -ENOENT (@index is past the last pair), or the errors of
+ * liveupdate_session_get_meta().
+ * Since: 1.0
+ */
+int liveupdate_session_get_meta_at(struct liveupdate_session *session,
+				   size_t index, const char **keyp,
+				   const char **valuep);
+
+/**
+ * liveupdate_session_count_entries - how many files the manifest lists.
+ * Returns: the count (>= 0), or the errors of liveupdate_session_get_meta()
+ * but -ENOENT.
+ * Since: 1.0
+ */
+long liveupdate_session_count_entries(struct liveupdate_session *session);
+
+/**
+ * liveupdate_session_get_entry - the manifest's entry number @index
+ * (0-based, in preserve order), to iterate over the files.
+ * @entryp: where to store the entry, valid while @session lives.
+ * Returns: 0, or -ENOENT (@index is past the last entry), or the errors of
+ * liveupdate_session_get_meta().
+ * Since: 1.0
+ */
+int liveupdate_session_get_entry(struct liveupdate_session *session, size_t index,
+				 const struct liveupdate_entry **entryp);
+
+/**
+ * liveupdate_session_find_entry - the manifest entry with this label, in
+ * constant time (a hash index built when the manifest is read).
+ * @entryp: where to store the entry, valid while @session lives.
+ * Returns: 0, or -ENOENT (no file has this label), or the errors of
+ * liveupdate_session_get_meta().
+ * Since: 1.0
+ */
+int liveupdate_session_find_entry(struct liveupdate_session *session,
+				  const char *label,
+				  const struct liveupdate_entry **entryp);
+
+/**
+ * liveupdate_session_retrieve_fd_label - get back a file of an incoming
+ * session by label: liveupdate_session_find_entry() then
+ * liveupdate_session_retrieve_fd() of its token.
+ * @fdp: where to store the new fd (O_CLOEXEC), owned by the caller.
+ * @entryp: where to store the entry, or NULL.
+ * Returns: 0, or the errors of both calls.
+ * Since: 1.0
+ */
+int liveupdate_session_retrieve_fd_label(struct liveupdate_session *session,
+					 const char *label, int *fdp,
+					 const struct liveupdate_entry **entryp);
+
+/**
+ * liveupdate_entry_get_meta - the value of a metadata key of an entry.
+ * Returns: the value, or NULL when @entry has no such key or an argument
+ * is NULL.
+ * Since: 1.0
+ */
+const char *liveupdate_entry_get_meta(const struct liveupdate_entry *entry,
+				      const char *key);
+
+/**
+ * liveupdate_session_print_manifest - write the manifest as text to @fd:
+ * the session's name and metadata, then one line per file (token, label,
+ * kind, size, metadata). For tools such as `liveupdate-ctl manifest`: adopt
+ * a session fd with liveupdate_session_adopt() and print it.
+ * Returns: 0, or the errors of liveupdate_session_get_meta() but -ENOENT,
+ * or a negative errno of write(2).
+ * Since: 1.0
+ */
+int liveupdate_session_print_manifest(struct liveupdate_session *session, int fd);
 
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                   */

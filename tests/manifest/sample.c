@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * sample: manifests written by the library, for the independent reader
+ * (reader.py). Under liveupdate-sim, it fills a few sessions (one plain,
+ * one whose newest copy it then damages, one of an unknown major version,
+ * one damaged beyond reading), does a simulated kexec, and writes for each
+ * session DIR/NAME.img (the manifest memfd's bytes, retrieved by token) and
+ * DIR/NAME.expected (what liveupdate_session_print_manifest() prints, or
+ * "error EBADMSG").
+ *
+ * Usage: sample DIR   (with LIBLIVEUPDATE_SIM_SOCKET set)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "liveupdate-private.h"
+#include "manifest-format.h"
+
+#define CHECK(expr)                                                             \
+	do {                                                                    \
+		int r_ = (expr);                                                \
+		if (r_ < 0) {                                                   \
+			fprintf(stderr, "sample: %s: %s\n", #expr,              \
+				liveupdate_last_error());                       \
+			exit(1);                                                \
+		}                                                               \
+	} while (0)
+
+static const char *const names[] = { "plain", "torn", "future", "broken" };
+#define N_SESSIONS (sizeof(names) / sizeof(names[0]))
+
+static struct liveupdate_ctx *sim_ctx(void)
+{
+	LIVEUPDATE_OPTS(liveupdate_ctx_opts, o, .backend = LIVEUPDATE_BACKEND_SIM);
+	struct liveupdate_ctx *ctx;
+
+	CHECK(liveupdate_ctx_new(&o, &ctx));
+	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	return ctx;
+}
+
+static void preserve(struct liveupdate_session *s, const char *label, size_t size,
+		     const struct liveupdate_preserve_opts *base)
+{
+	struct liveupdate_preserve_opts o = *base;
+	int fd = memfd_create("sample", MFD_CLOEXEC);
+
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0)
+		exit(1);
+	o.label = label;
+	CHECK(liveupdate_session_preserve_fd_opts(s, fd, &o, NULL));
+	close(fd);
+}
+
+/* The same contents in every session: every field and escape in use. */
+static void fill(struct liveupdate_session *s)
+{
+	struct liveupdate_meta ram_meta[] = { { "node", "0" }, { "dirty", "" } };
+	struct liveupdate_meta odd_meta[] = { { "quote", "say \"hi\"\\" },
+					      { "line", "a\nb\tc" }, { "utf8", "\xc3\xa9t\xc3\xa9" } };
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, ram, .kind = LIVEUPDATE_ENTRY_MEMORY,
+			.backing = 2, .page_size = 2u << 20, .meta = ram_meta, .n_meta = 2);
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, odd, .meta = odd_meta, .n_meta = 3,
+			.flags = LIVEUPDATE_PRESERVE_TOKEN, .token = UINT64_MAX);
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, plain);
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, other, .kind = LIVEUPDATE_ENTRY_OTHER,
+			.flags = LIVEUPDATE_PRESERVE_TOKEN, .token = 0);
+	char label[LIVEUPDATE_LABEL_MAX + 1];
+
+	CHECK(liveupdate_session_set_meta(s, "vmm", "sample"));
+	preserve(s, "guest-ram-0", 1u << 20, &ram);
+	preserve(s, "vcpu-state", 8192, &plain);
+	CHECK(liveupdate_session_set_meta(s, "version", "1"));
+	preserve(s, "odd \"label\"", 3, &odd);
+	preserve(s, NULL, 4096, &plain); /* no label */
+	memset(label, 'L', LIVEUPDATE_LABEL_MAX);
+	label[LIVEUPDATE_LABEL_MAX] = '\0';
+	preserve(s, label, 1, &other);
+	CHECK(liveupdate_session_set_meta(s, "version", "2"));
+	preserve(s, "last", 12288, &plain);
+}
+
+/* Damage one session's image in place before the kexec. */
+static void damage(struct liveupdate_session *s, const char *name)
+{
+	struct lu_manifest *m = s->manifest;
+	uint8_t *newest = m->map + m->active * m->copy_size;
+
+	if (!strcmp(name, "torn")) {
+		newest[LU_MF_HEADER_SIZE + 8] ^= 0x01; /* a record byte */
+	} else if (!strcmp(name, "future")) {
+		uint32_t crc;
+
+		newest[8] = 2; /* major 2, checksum made right again */
+		crc = lu_crc32(0, newest, 60);
+		for (int i = 0; i < 4; i++)
+			newest[60 + i] = (uint8_t)(crc >> (8 * i));
+	} else if (!strcmp(name, "broken")) {
+		m->map[20] ^= 0xff;
+		m->map[m->copy_size + 20] ^= 0xff;
+	}
+}
+
+static void save(const char *dir, const char *name, const char *suffix,
+		 const void *buf, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.%s", dir, name, suffix);
+	f = fopen(path, "w");
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f))
+		exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	struct liveupdate_session *out[N_SESSIONS], *in;
+	struct liveupdate_ctx *ctx;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: sample DIR\n");
+		return 2;
+	}
+	ctx = sim_ctx();
+	for (size_t i = 0; i < N_SESSIONS; i++) {
+		CHECK(liveupdate_session_create(ctx, names[i], &out[i]));
+		fill(out[i]);
+		damage(out[i], names[i]);
+	}
+	CHECK(liveupdate_kexec_load(ctx, "/proc/self/exe", NULL));
+	CHECK(liveupdate_kexec_reboot(ctx));
+	for (size_t i = 0; i < N_SESSIONS; i++)
+		liveupdate_session_unref(out[i]);
+	liveupdate_ctx_unref(ctx);
+	ctx = sim_ctx();
+
+	for (size_t i = 0; i < N_SESSIONS; i++) {
+		int fd, text = memfd_create("text", MFD_CLOEXEC), ret;
+		char buf[65536];
+		ssize_t n;
+		off_t size;
+		void *img;
+
+		CHECK(liveupdate_session_retrieve(ctx, names[i], &in));
+		CHECK(liveupdate_session_retrieve_fd(in, LIVEUPDATE_MANIFEST_TOKEN, &fd));
+		size = lseek(fd, 0, SEEK_END);
+		img = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+		if (img == MAP_FAILED)
+			return 1;
+		save(argv[1], names[i], "img", img, (size_t)size);
+		munmap(img, (size_t)size);
+		close(fd);
+		ret = liveupdate_session_print_manifest(in, text);
+		if (ret == -EBADMSG) {
+			save(argv[1], names[i], "expected", "error EBADMSG\n", 14);
+		} else {
+			CHECK(ret);
+			n = pread(text, buf, sizeof(buf), 0);
+			if (n <= 0)
+				return 1;
+			save(argv[1], names[i], "expected", buf, (size_t)n);
+		}
+		close(text);
+		liveupdate_session_unref(in);
+	}
+	liveupdate_ctx_unref(ctx);
+	return 0;
+}

@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The session manifest: labels, metadata, limits, damage, opting out. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include "unit.h"
+#include "liveupdate-private.h"
+#include "manifest-format.h"
+
+/* Simulate the kexec: drop the old boot's objects, give a fresh context. */
+static struct liveupdate_ctx *reboot(struct liveupdate_ctx *ctx,
+				     struct liveupdate_session *out)
+{
+	seam_kexec();
+	liveupdate_session_unref(out);
+	liveupdate_ctx_unref(ctx);
+	ck_assert_int_eq(liveupdate_ctx_new(NULL, &ctx), 0);
+	seam_attach(ctx);
+	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	return ctx;
+}
+
+/* Everything a program writes, back by label after the update. */
+START_TEST(test_labels_across_kexec)
+{
+	struct log_capture cap;
+	struct liveupdate_ctx *ctx = seam_ctx(&cap);
+	struct liveupdate_session *s, *in;
+	const struct liveupdate_entry *e, *e2;
+	struct liveupdate_meta ram_meta[] = { { "node", "0" }, { "dirty-log", "" } };
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, ram, .label = "guest-ram-0",
+			.kind = LIVEUPDATE_ENTRY_MEMORY, .backing = 2,
+			.page_size = 2u << 20, .meta = ram_meta, .n_meta = 2);
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, vcpu, .label = "vcpu-state");
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, fixed, .label = "fixed",
+			.flags = LIVEUPDATE_PRESERVE_TOKEN, .token = 77);
+	int fds = count_fds(), m1 = pattern_memfd(8192, 1), m2 = pattern_memfd(100, 2);
+	int m3 = pattern_memfd(10, 3), m4 = pattern_memfd(20, 4), fd;
+	uint64_t t1 = 0, t2 = 0, t3 = 0;
+	const char *k, *v;
+
+	ck_assert_int_eq(liveupdate_session_create(ctx, "vm", &s), 0);
+	ck_assert_int_eq(liveupdate_session_count_entries(s), 0);
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m1, &ram, &t1), 0);
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &vcpu, &t2), 0);
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m3, &fixed, &t3), 0);
+	ck_assert_int_eq(liveupdate_session_preserve_fd(s, m4, 5), 0); /* no label */
+	ck_assert_uint_ne(t1, t2);
+	ck_assert_uint_eq(t3, 77);
+	ck_assert_int_eq(liveupdate_session_set_meta(s, "vmm", "qemu"), 0);
+	ck_assert_int_eq(liveupdate_session_set_meta(s, "version", "1"), 0);
+	ck_assert_int_eq(liveupdate_session_set_meta(s, "version", "2"), 0);
+	/* the writer sees what it wrote */
+	ck_assert_int_eq(liveupdate_session_count_entries(s), 4);
+	ck_assert_int_eq(liveupdate_session_find_entry(s, "vcpu-state", &e), 0);
+	ck_assert_uint_eq(e->token, t2);
+	close(m1); close(m2); close(m3); close(m4);
+
+	ctx = reboot(ctx, s);
+	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "vm", &in), 0);
+	ck_assert_int_eq(liveupdate_session_count_entries(in), 4);
+	ck_assert_int_eq(liveupdate_session_retrieve_fd_label(in, "guest-ram-0", &fd, &e), 0);
+	check_pattern(fd, 8192, 1);
+	close(fd);
+	ck_assert_str_eq(e->label, "guest-ram-0");
+	ck_assert_uint_eq(e->token, t1);
+	ck_assert_int_eq(e->kind, LIVEUPDATE_ENTRY_MEMORY);
+	ck_assert_uint_eq(e->backing, 2);
+	ck_assert_uint_eq(e->page_size, 2u << 20);
+	ck_assert_uint_eq(e->size, 8192);
+	ck_assert_uint_eq(e->n_meta, 2);
+	ck_assert_str_eq(liveupdate_entry_get_meta(e, "node"), "0");
+	ck_assert_str_eq(liveupdate_entry_get_meta(e, "dirty-log"), "");
+	ck_assert_ptr_null(liveupdate_entry_get_meta(e, "nope"));
+	ck_assert_int_eq(liveupdate_session_find_entry(in, "vcpu-state", &e2), 0);
+	ck_assert_int_eq(e2->kind, LIVEUPDATE_ENTRY_MEMFD); /* detected */
+	ck_assert_uint_eq(e2->size, 100);
+	ck_assert_uint_eq(e2->page_size, 0);
+	/* iteration in preserve order, the unlabelled file included */
+	ck_assert_int_eq(liveupdate_session_get_entry(in, 3, &e), 0);
+	ck_assert_str_eq(e->label, "");
+	ck_assert_uint_eq(e->token, 5);
+	ck_assert_int_eq(liveupdate_session_get_entry(in, 4, &e), -ENOENT);
+	/* session metadata: the last value, keys in first-set order */
+	ck_assert_int_eq(liveupdate_session_get_meta(in, "version", &v), 0);
+	ck_assert_str_eq(v, "2");
+	ck_assert_int_eq(liveupdate_session_get_meta_at(in, 0, &k, &v), 0);
+	ck_assert_str_eq(k, "vmm");
+	ck_assert_int_eq(liveupdate_session_get_meta_at(in, 2, &k, &v), -ENOENT);
+	ck_assert_int_eq(liveupdate_session_get_meta(in, "nope", &v), -ENOENT);
+	ck_assert_int_eq(liveupdate_session_find_entry(in, "nope", &e), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "no file has that label"));
+	fd = -5;
+	ck_assert_int_eq(liveupdate_session_retrieve_fd_label(in, "nope", &fd, NULL), -ENOENT);
+	ck_assert_int_eq(fd, -5);
+	/* tokens still work */
+	ck_assert_int_eq(liveupdate_session_retrieve_fd(in, 77, &fd), 0);
+	check_pattern(fd, 10, 3);
+	close(fd);
+	ck_assert_int_eq(liveupdate_session_finish(in), 0);
+	/* read before finishing, the manifest stays */
+	ck_assert_int_eq(liveupdate_session_find_entry(in, "vcpu-state", &e), 0);
+	liveupdate_session_unref(in);
+	liveupdate_ctx_unref(ctx);
+	ck_assert_int_eq(count_fds(), fds);
+}
+END_TEST
+
+/* Finished before its manifest was read: the kernel gives nothing more. */
+START_TEST(test_finished_first)
+{
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct liveupdate_session *s, *in;
+	const struct liveupdate_entry *e;
+
+	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	ck_assert_int_eq(liveupdate_session_create(ctx, "f", &s), 0);
+	ctx = reboot(ctx, s);
+	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "f", &in), 0);
+	ck_assert_int_eq(liveupdate_session_finish(in), 0);
+	ck_assert_int_eq(liveupdate_session_find_entry(in, "x", &e), -ENODATA);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "before liveupdate_session_finish"));
+	liveupdate_session_unref(in);
+	liveupdate_ctx_unref(ctx);
+}
+END_TEST
+
+/* The text form, for tools. */
+START_TEST(test_print)
+{
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct liveupdate_session *s;
+	struct liveupdate_meta meta[] = { { "say", "a \"b\"\n" } };
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, o, .label = "disk", .meta = meta,
+			.n_meta = 1, .flags = LIVEUPDATE_PRESERVE_TOKEN, .token = 9);
+	int m = pattern_memfd(4096, 1), out = memfd_create("out", MFD_CLOEXEC);
+	char buf[1024] = { 0 };
+
+	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	ck_assert_int_eq(liveupdate_session_create(ctx, "p", &s), 0);
+	ck_assert_int_eq(liveupdate_session_set_meta(s, "vmm", "x"), 0);
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m, &o, NULL), 0);
+	ck_assert_int_eq(liveupdate_session_print_manifest(s, out), 0);
+	ck_assert_int_gt(pread(out, buf, sizeof(buf) - 1, 0), 0);
+	ck_assert_str_eq(buf, "session \"p\" outgoing, manifest generation 3, 1 file\n"
+			 "meta \"vmm\"=\"x\"\n"
+			 "file token=9 label=\"disk\" kind=memfd size=4096 "
+			 "\"say\"=\"a \\\"b\\\"\\x0a\"\n");
+	ck_assert_int_eq(liveupdate_session_print_manifest(s, -1), -EBADF);
+	close(out);
+	close(m);
+	liveupdate_session_unref(s);
+	liveupdate_ctx_unref(ctx);
+}
+END_TEST
+
+/* What a tool (liveupdate-ctl) does with a session fd it is given. */
+START_TEST(test_print_adopted)
+{
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct liveupdate_session *s, *in, *adopted;
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, o, .label = "ram");
+	int m = pattern_memfd(4096, 1), out[2], fd;
+	char a[512] = { 0 }, b[512] = { 0 };
+
+	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	ck_assert_int_eq(liveupdate_session_create(ctx, "vm", &s), 0);
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m, &o, NULL), 0);
+	close(m);
+	ctx = reboot(ctx, s);
+	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "vm", &in), 0);
+	ck_assert_int_eq(liveupdate_session_adopt(ctx, fcntl(liveupdate_session_get_fd(in),
+							     F_DUPFD_CLOEXEC, 0), &adopted), 0);
+	for (int i = 0; i < 2; i++) {
+		out[i] = memfd_create("out", MFD_CLOEXEC);
+		ck_assert_int_eq(liveupdate_session_print_manifest(i ? in : adopted, out[i]), 0);
+		ck_assert_int_gt(pread(out[i], i ? b : a, 511, 0), 0);
+		close(out[i]);
+	}
+	ck_assert_str_eq(a, b);
+	ck_assert_ptr_nonnull(strstr(a, "label=\"ram\" kind=memfd size=4096"));
+	liveupdate_session_unref(adopted);
+	/* reading the manifest took nothing away from the owner */
+	ck_assert_int_eq(liveupdate_session_retrieve_fd_label(in, "ram", &fd, NULL), 0);
+	check_pattern(fd, 4096, 1);
+	close(fd);
+	liveupdate_session_unref(in);
+	liveupdate_ctx_unref(ctx);
+}
+END_TEST
+
+/* What the library refuses, before the kernel sees anything. */
+START_TEST(test_refused)
+{
+	struct log_capture cap;
+	struct liveupdate_ctx *ctx = seam_ctx(&cap);
+	struct liveupdate_session *s, *bare;
+	struct liveupdate_meta dup[] = { { "k", "1" }, { "k", "2" } };
+	struct liveupdate_meta nul[] = { { NULL, "1" } };
+	char long_label[LIVEUPDATE_LABEL_MAX + 2];
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, a, .label = "a");
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, o);
+	LIVEUPDATE_OPTS(liveupdate_session_opts, none, .flags = LIVEUPDATE_SESSION_NO_MANIFEST);
+	int m = pattern_memfd(64, 1), m2 = pattern_memfd(64, 2);
+	const struct liveupdate_entry *e;
+	unsigned calls;
+
+	ck_assert_int_eq(liveupdate_session_create(ctx, "s", &s), 0);
+	ck_assert_int_eq(liveupdate_session_create_opts(ctx, "bare", &none, &bare), 0);
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m, &a, NULL), 0);
+	seam_count_reset();
+	/* the reserved token, with or without a manifest */
+	ck_assert_int_eq(liveupdate_session_preserve_fd(s, m2, LIVEUPDATE_MANIFEST_TOKEN), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "reserved for the session manifest"));
+	ck_assert_int_eq(liveupdate_session_preserve_fd(bare, m2, LIVEUPDATE_MANIFEST_TOKEN), -EINVAL);
+	/* a label taken */
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &a, NULL), -EEXIST);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "label \"a\""));
+	/* labels, keys and values out of limits */
+	memset(long_label, 'x', sizeof(long_label) - 1);
+	long_label[sizeof(long_label) - 1] = '\0';
+	o.label = long_label;
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &o, NULL), -EINVAL);
+	o.label = "";
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &o, NULL), -EINVAL);
+	o.label = "b";
+	o.meta = dup;
+	o.n_meta = 2;
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &o, NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "given twice"));
+	o.meta = nul;
+	o.n_meta = 1;
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &o, NULL), -EINVAL);
+	o.meta = NULL;
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &o, NULL), -EINVAL);
+	o.n_meta = 0;
+	o.flags = 0x80;
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &o, NULL), -EINVAL);
+	o.flags = 0;
+	o.kind = (enum liveupdate_entry_kind)4;
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &o, NULL), -EINVAL);
+	o.kind = LIVEUPDATE_ENTRY_AUTO;
+	o.sz = 3;
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &o, NULL), -EINVAL);
+	o.sz = sizeof(o);
+	/* labels need a manifest */
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(bare, m2, &o, NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "LIVEUPDATE_SESSION_NO_MANIFEST"));
+	ck_assert_int_eq(liveupdate_session_set_meta(bare, "k", "v"), -ENODATA);
+	ck_assert_int_eq(liveupdate_session_count_entries(bare), -ENODATA);
+	ck_assert_int_eq(liveupdate_session_set_meta(s, "", "v"), -EINVAL);
+	calls = seam_calls();
+	ck_assert_uint_eq(calls, 0); /* none reached the kernel */
+	/* nothing changed: m2 was not preserved, the manifest holds one file */
+	ck_assert_int_eq(liveupdate_session_count_entries(s), 1);
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &o, NULL), 0);
+	ck_assert_int_eq(liveupdate_session_find_entry(s, "b", &e), 0);
+	/* bad session options */
+	none.flags = 0x10;
+	ck_assert_int_eq(liveupdate_session_create_opts(ctx, "x", &none, &bare), -EINVAL);
+	none.flags = 0;
+	none.manifest_size = 12345;
+	ck_assert_int_eq(liveupdate_session_create_opts(ctx, "x", &none, &bare), -EINVAL);
+	none.manifest_size = 128u << 20;
+	ck_assert_int_eq(liveupdate_session_create_opts(ctx, "x", &none, &bare), -EINVAL);
+	ck_assert_int_eq(seam_outgoing_sessions(), 2);
+	close(m);
+	close(m2);
+	liveupdate_session_unref(bare);
+	liveupdate_session_unref(s);
+	liveupdate_ctx_unref(ctx);
+}
+END_TEST
+
+/* A full manifest refuses cleanly: nothing preserved, nothing recorded. */
+START_TEST(test_full)
+{
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct liveupdate_session *s, *in;
+	LIVEUPDATE_OPTS(liveupdate_session_opts, small, .manifest_size = 8192);
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, o);
+	char label[32];
+	int n = 0, ret, m, fd;
+
+	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	ck_assert_int_eq(liveupdate_session_create_opts(ctx, "small", &small, &s), 0);
+	o.label = label;
+	for (;; n++) {
+		snprintf(label, sizeof(label), "file-%d", n);
+		m = pattern_memfd(16, (unsigned)n);
+		ret = liveupdate_session_preserve_fd_opts(s, m, &o, NULL);
+		if (ret)
+			break;
+		close(m);
+	}
+	ck_assert_int_eq(ret, -ENOSPC);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "manifest_size"));
+	/* 4 KiB a copy less its header, 56 bytes a record */
+	ck_assert_int_eq(n, (4096 - 64) / 56);
+	ck_assert_int_eq(liveupdate_session_count_entries(s), n);
+	ck_assert_int_eq(liveupdate_session_set_meta(s, "k", "v"), -ENOSPC);
+	/* the refused file is not preserved: another session takes it */
+	LIVEUPDATE_OPTS(liveupdate_session_opts, none, .flags = LIVEUPDATE_SESSION_NO_MANIFEST);
+	struct liveupdate_session *other;
+
+	ck_assert_int_eq(liveupdate_session_create_opts(ctx, "other", &none, &other), 0);
+	ck_assert_int_eq(liveupdate_session_preserve_fd(other, m, 1), 0);
+	close(m);
+	liveupdate_session_unref(other);
+
+	ctx = reboot(ctx, s);
+	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "small", &in), 0);
+	ck_assert_int_eq(liveupdate_session_count_entries(in), n);
+	ck_assert_int_eq(liveupdate_session_retrieve_fd_label(in, "file-62", &fd, NULL), 0);
+	close(fd);
+	liveupdate_session_unref(in);
+	liveupdate_ctx_unref(ctx);
+}
+END_TEST
+
+/* Tokens the library picks skip those taken, by it or by someone else. */
+START_TEST(test_auto_tokens)
+{
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct liveupdate_session *s, *adopted;
+	uint64_t t = 0;
+	int m[4], dup;
+
+	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	for (int i = 0; i < 4; i++)
+		m[i] = pattern_memfd(16, (unsigned)i);
+	ck_assert_int_eq(liveupdate_session_create(ctx, "auto", &s), 0);
+	ck_assert_int_eq(liveupdate_session_preserve_fd(s, m[0], 2), 0);
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m[1], NULL, &t), 0);
+	ck_assert_uint_eq(t, 1);
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m[2], NULL, &t), 0);
+	ck_assert_uint_eq(t, 3); /* 2 is in the manifest */
+	/* an adopted outgoing session has no manifest here: the kernel's
+	 * EEXIST steers the choice past 1, 2 and 3 */
+	dup = fcntl(liveupdate_session_get_fd(s), F_DUPFD_CLOEXEC, 0);
+	ck_assert_int_eq(liveupdate_session_adopt(ctx, dup, &adopted), 0);
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(adopted, m[3], NULL, &t), 0);
+	ck_assert_uint_eq(t, 4);
+	ck_assert_int_eq(liveupdate_session_count_entries(adopted), -ENODATA);
+	for (int i = 0; i < 4; i++)
+		close(m[i]);
+	liveupdate_session_unref(adopted);
+	liveupdate_session_unref(s);
+	liveupdate_ctx_unref(ctx);
+}
+END_TEST
+
+/* Write bytes into the session's manifest image, as damage would. */
+static void scribble(struct liveupdate_session *s, unsigned copy, size_t off,
+		     const void *bytes, size_t len)
+{
+	struct lu_manifest *m = s->manifest;
+
+	memcpy(m->map + copy * m->copy_size + off, bytes, len);
+}
+
+/* A damaged newest copy: the previous state. Both damaged: EBADMSG, and
+ * tokens still work. */
+START_TEST(test_damage)
+{
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct liveupdate_session *s, *in;
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, o, .label = "one",
+			.flags = LIVEUPDATE_PRESERVE_TOKEN, .token = 1);
+	int m1 = pattern_memfd(16, 1), m2 = pattern_memfd(16, 2), fd;
+	const struct liveupdate_entry *e;
+	uint8_t junk = 0xa5;
+	unsigned newest;
+
+	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	ck_assert_int_eq(liveupdate_session_create(ctx, "d", &s), 0);
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m1, &o, NULL), 0);
+	o.label = "two";
+	o.token = 2;
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &o, NULL), 0);
+	newest = s->manifest->active;
+	/* a flipped byte in the newest copy's records */
+	scribble(s, newest, LU_MF_HEADER_SIZE + 100, &junk, 1);
+	ctx = reboot(ctx, s);
+	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "d", &in), 0);
+	ck_assert_int_eq(liveupdate_session_count_entries(in), 1);
+	ck_assert_int_eq(liveupdate_session_find_entry(in, "one", &e), 0);
+	ck_assert_int_eq(liveupdate_session_find_entry(in, "two", &e), -ENOENT);
+	liveupdate_session_unref(in);
+
+	/* both copies damaged */
+	ck_assert_int_eq(liveupdate_session_create(ctx, "d2", &s), 0);
+	o.label = "one";
+	o.token = 1;
+	close(m1);
+	m1 = pattern_memfd(16, 1);
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m1, &o, NULL), 0);
+	scribble(s, 0, 20, &junk, 1);
+	scribble(s, 1, 20, &junk, 1);
+	ctx = reboot(ctx, s);
+	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "d2", &in), 0);
+	ck_assert_int_eq(liveupdate_session_find_entry(in, "one", &e), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "header checksum mismatch"));
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "retrieved by token"));
+	ck_assert_int_eq(liveupdate_session_retrieve_fd(in, 1, &fd), 0);
+	check_pattern(fd, 16, 1);
+	close(fd);
+	liveupdate_session_unref(in);
+	close(m1);
+	close(m2);
+	liveupdate_ctx_unref(ctx);
+}
+END_TEST
+
+/* A manifest of a format this library does not know: refused by name. */
+START_TEST(test_unknown_version)
+{
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct liveupdate_session *s, *in;
+	uint8_t h[LU_MF_HEADER_SIZE];
+	uint32_t crc;
+	long n;
+
+	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	ck_assert_int_eq(liveupdate_session_create(ctx, "v", &s), 0);
+	memcpy(h, s->manifest->map, sizeof(h));
+	h[8] = 2; /* major 2 */
+	crc = lu_crc32(0, h, 60);
+	memcpy(h + 60, &crc, 4); /* little-endian host */
+	scribble(s, 0, 0, h, sizeof(h));
+	ctx = reboot(ctx, s);
+	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "v", &in), 0);
+	n = liveupdate_session_count_entries(in);
+	ck_assert_int_eq(n, -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "format version 2.0"));
+	liveupdate_session_unref(in);
+	liveupdate_ctx_unref(ctx);
+}
+END_TEST
+
+/* Sessions without a manifest: opted out, or someone else's. */
+START_TEST(test_no_manifest)
+{
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct liveupdate_session *s, *in;
+	LIVEUPDATE_OPTS(liveupdate_session_opts, none, .flags = LIVEUPDATE_SESSION_NO_MANIFEST);
+	int m = pattern_memfd(16, 1), fd, fds = count_fds();
+	const struct liveupdate_entry *e;
+
+	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	ck_assert_int_eq(liveupdate_session_create_opts(ctx, "raw", &none, &s), 0);
+	ck_assert_int_eq(liveupdate_session_preserve_fd(s, m, 0), 0);
+	ck_assert_int_eq(liveupdate_session_count_entries(s), -ENODATA);
+	ctx = reboot(ctx, s);
+	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "raw", &in), 0);
+	ck_assert_int_eq(liveupdate_session_find_entry(in, "x", &e), -ENODATA);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "no file at token"));
+	ck_assert_int_eq(liveupdate_session_retrieve_fd(in, 0, &fd), 0);
+	check_pattern(fd, 16, 1);
+	close(fd);
+	close(m);
+	liveupdate_session_unref(in);
+	liveupdate_ctx_unref(ctx);
+	ck_assert_int_eq(count_fds(), fds - 1);
+}
+END_TEST
+
+/* A failure while making the manifest leaves no session and no fd. */
+START_TEST(test_create_fails_cleanly)
+{
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct liveupdate_session *s = NULL;
+	int fds;
+
+	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	ck_assert_int_eq(liveupdate_ctx_open_device(ctx), 0);
+	fds = count_fds();
+	seam_fail_call(2, ENOMEM); /* 1: create, 2: the manifest's preserve */
+	ck_assert_int_eq(liveupdate_session_create(ctx, "f", &s), -ENOMEM);
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "manifest"));
+	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_int_eq(seam_outgoing_sessions(), 0);
+	ck_assert_int_eq(liveupdate_session_create(ctx, "f", &s), 0);
+	liveupdate_session_unref(s);
+	liveupdate_ctx_unref(ctx);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("manifest");
+	TCase *tc = tcase_create("manifest");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_labels_across_kexec);
+	tcase_add_test(tc, test_finished_first);
+	tcase_add_test(tc, test_print);
+	tcase_add_test(tc, test_print_adopted);
+	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_full);
+	tcase_add_test(tc, test_auto_tokens);
+	tcase_add_test(tc, test_damage);
+	tcase_add_test(tc, test_unknown_version);
+	tcase_add_test(tc, test_no_manifest);
+	tcase_add_test(tc, test_create_fails_cleanly);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
