@@ -109,6 +109,16 @@ static const struct lu_advice kexec_reboot[] = {
 	{ 0, NULL },
 };
 
+static const struct lu_advice memory[] = {
+	{ ENOMEM, "not enough memory, or not enough pages in the HugeTLB pool: "
+		  "free memory, raise the pool, or ask for a smaller size" },
+	{ ENOSPC, "the tmpfs is full: raise its size= mount option" },
+	{ EOPNOTSUPP, "this kind of memory is not available on this host: use "
+		      "LIVEUPDATE_MEMORY_AUTO, which says what it chose and why" },
+	{ ECANCELED, "the progress function asked to stop" },
+	{ 0, NULL },
+};
+
 static const struct lu_advice *const by_op[] = {
 	[LU_OP_ARGUMENT] = NULL,
 	[LU_OP_ALLOC] = NULL,
@@ -121,6 +131,7 @@ static const struct lu_advice *const by_op[] = {
 	[LU_OP_FINISH] = finish,
 	[LU_OP_KEXEC_LOAD] = kexec_load,
 	[LU_OP_KEXEC_REBOOT] = kexec_reboot,
+	[LU_OP_MEMORY] = memory,
 };
 
 static const char *lookup(const struct lu_advice *list, int err)
@@ -143,6 +154,7 @@ static const struct {
 	{ EFBIG, "EFBIG" }, { EOPNOTSUPP, "EOPNOTSUPP" },
 	{ ECONNREFUSED, "ECONNREFUSED" }, { EPROTO, "EPROTO" },
 	{ EOVERFLOW, "EOVERFLOW" }, { EAGAIN, "EAGAIN" }, { EINTR, "EINTR" },
+	{ ENOSPC, "ENOSPC" }, { ECANCELED, "ECANCELED" }, { EHWPOISON, "EHWPOISON" },
 };
 
 const char *lu_errno_name(int err)

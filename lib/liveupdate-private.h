@@ -77,6 +77,8 @@ struct liveupdate_ctx {
 	int log_priority;
 	const struct lu_backend_ops *ops;
 	void *ops_data;
+	pthread_mutex_t memory_lock;  /* guards memory_probes */
+	struct lu_memory_probe *memory_probes; /* lib/memory-probe.c's cache */
 };
 
 struct liveupdate_session {
@@ -179,6 +181,7 @@ enum lu_op {
 	LU_OP_FINISH,
 	LU_OP_KEXEC_LOAD,
 	LU_OP_KEXEC_REBOOT,
+	LU_OP_MEMORY,      /* guest memory helpers (lib/memory*.c) */
 };
 
 /*

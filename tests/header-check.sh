@@ -13,6 +13,11 @@ _Static_assert(sizeof(enum liveupdate_session_direction) == 4, "enum is 32-bit")
 _Static_assert(sizeof(enum liveupdate_backend) == 4, "enum is 32-bit");
 _Static_assert(offsetof(struct liveupdate_ctx_opts, sz) == 0, "size first");
 _Static_assert(offsetof(struct liveupdate_kexec_opts, sz) == 0, "size first");
+_Static_assert(sizeof(enum liveupdate_memory_backing) == 4, "enum is 32-bit");
+_Static_assert(sizeof(enum liveupdate_thp_policy) == 4, "enum is 32-bit");
+_Static_assert(offsetof(struct liveupdate_memory_opts, sz) == 0, "size first");
+_Static_assert(offsetof(struct liveupdate_memory_move_opts, sz) == 0, "size first");
+_Static_assert(offsetof(struct liveupdate_hugetlb_pool, sz) == 0, "size first");
 int main(void)
 {
 	LIVEUPDATE_OPTS(liveupdate_ctx_opts, o, .device_path = "/dev/null");
