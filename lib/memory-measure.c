@@ -4,7 +4,8 @@
  * read-only at an aligned address, read one byte of each resident block
  * (which maps a huge page with a single PMD entry), then ask
  * /proc/self/smaps what that mapping holds. Only resident blocks are
- * touched, so nothing is allocated.
+ * touched, so nothing is allocated. HugeTLB is simpler: every page of it is
+ * huge, and hugetlbfs counts the pages a file holds in its block count.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -12,12 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "memory-private.h"
 
-/* The fields of addr's smaps entry that count huge pages, in bytes. */
-static int smaps_huge(uintptr_t addr, bool hugetlb, uint64_t *bytes)
+/* ShmemPmdMapped of addr's smaps entry, in bytes. */
+static int smaps_huge(uintptr_t addr, uint64_t *bytes)
 {
 	FILE *f = fopen("/proc/self/smaps", "re");
 	char *line = NULL;
@@ -41,9 +43,7 @@ static int smaps_huge(uintptr_t addr, bool hugetlb, uint64_t *bytes)
 		}
 		if (!inside)
 			continue;
-		if (hugetlb ? (sscanf(line, "Shared_Hugetlb: %llu kB", &kb) == 1 ||
-			       sscanf(line, "Private_Hugetlb: %llu kB", &kb) == 1)
-			    : sscanf(line, "ShmemPmdMapped: %llu kB", &kb) == 1)
+		if (sscanf(line, "ShmemPmdMapped: %llu kB", &kb) == 1)
 			sum += (uint64_t)kb * 1024;
 	}
 	free(line);
@@ -54,8 +54,10 @@ static int smaps_huge(uintptr_t addr, bool hugetlb, uint64_t *bytes)
 	return 0;
 }
 
-/* Read one byte of each block whose first page is resident. */
-static int touch_resident(const volatile unsigned char *p, uint64_t len, uint64_t block)
+/* Read one byte of each of the first max_blocks blocks (0: all) whose
+ * first page is resident. */
+static int touch_resident(const volatile unsigned char *p, uint64_t len, uint64_t block,
+			  uint64_t max_blocks)
 {
 	const size_t window = 1u << 30; /* mincore's vector: 256 KiB per GiB */
 	long page = sysconf(_SC_PAGESIZE);
@@ -64,6 +66,8 @@ static int touch_resident(const volatile unsigned char *p, uint64_t len, uint64_
 
 	if (!vec)
 		return -ENOMEM;
+	if (max_blocks && len > max_blocks * block)
+		len = max_blocks * block;
 	for (uint64_t off = 0; off < len; off += window) {
 		size_t n = len - off < window ? (size_t)(len - off) : window;
 
@@ -83,20 +87,27 @@ static int touch_resident(const volatile unsigned char *p, uint64_t len, uint64_
 }
 
 int lu_memory_measure_huge(int fd, uint64_t len, uint64_t block, bool hugetlb,
-			   uint64_t *bytes)
+			   uint64_t max_blocks, uint64_t *bytes)
 {
 	void *base;
 	size_t base_len;
 	unsigned char *p;
+	struct stat st;
 	int ret;
 
+	if (hugetlb) {
+		if (fstat(fd, &st) < 0)
+			return -errno;
+		*bytes = (uint64_t)st.st_blocks * 512;
+		return 0;
+	}
 	p = lu_memory_map_aligned(fd, len, block, PROT_READ, LIVEUPDATE_MEMORY_AUTO,
 				  &base, &base_len);
 	if (p == MAP_FAILED)
 		return -errno;
-	ret = touch_resident(p, len, block);
+	ret = touch_resident(p, len, block, max_blocks);
 	if (!ret)
-		ret = smaps_huge((uintptr_t)p, hugetlb, bytes);
+		ret = smaps_huge((uintptr_t)p, bytes);
 	munmap(base, base_len);
 	return ret;
 }

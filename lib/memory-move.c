@@ -3,7 +3,7 @@
  * Move memory off HugeTLB (which Linux 7.3 cannot preserve) into new
  * memory that the kernel can preserve, THP when the host allows it. The
  * copy runs in chunks on several threads; each destination chunk is
- * populated first (a clean -ENOMEM instead of a SIGBUS), holes of the
+ * populated first (a clean -ENOMEM instead of a SIGBUS), holes of a shmem
  * source stay holes, and with release_source each copied source chunk goes
  * back to the pool at once, so the move needs little extra memory.
  */
@@ -26,11 +26,18 @@ struct move_arg {
 	bool release;
 };
 
-/* Whether the page at p is in memory (reading a HugeTLB hole would allocate it). */
-static bool resident(const unsigned char *p)
+/*
+ * Whether the page at p holds data, so that holes of a shmem source stay
+ * holes. mincore() sees the page cache of shmem, but only the page tables
+ * of HugeTLB: a HugeTLB source is copied whole (reading a hole of it takes
+ * a page from the pool for a moment; release_source gives it back).
+ */
+static bool resident(const struct move_arg *a, const unsigned char *p)
 {
 	unsigned char v = 0;
 
+	if (a->src->backing == LIVEUPDATE_MEMORY_HUGETLB)
+		return true;
 	return mincore((void *)p, 1, &v) == 0 ? v & 1 : true;
 }
 
@@ -43,7 +50,7 @@ static int copy_fn(void *arg, uint64_t off, uint64_t len)
 	for (uint64_t o = off; o < off + len; o += step) {
 		uint64_t n = off + len - o < step ? off + len - o : step;
 
-		if (!resident(a->from + o))
+		if (!resident(a, a->from + o))
 			continue; /* a hole stays a hole */
 		ret = lu_memory_populate_chunk(a->dst, a->to, o, n);
 		if (ret)

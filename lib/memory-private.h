@@ -95,9 +95,10 @@ void lu_memory_append_reason(struct liveupdate_memory *mem, const char *fmt, ...
 
 /* ---- lib/memory-measure.c ---- */
 
-/* Huge bytes of fd (len bytes): see liveupdate_memory_huge_bytes(). */
+/* Huge bytes of fd (len bytes): see liveupdate_memory_huge_bytes(); shmem
+ * only in the first max_blocks blocks when max_blocks is not 0. */
 int lu_memory_measure_huge(int fd, uint64_t len, uint64_t block, bool hugetlb,
-			   uint64_t *bytes);
+			   uint64_t max_blocks, uint64_t *bytes);
 
 /* ---- lib/memory-probe.c ---- */
 

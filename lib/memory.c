@@ -248,6 +248,12 @@ LU_EXPORT int liveupdate_memory_new(struct liveupdate_ctx *ctx,
 	return 0;
 }
 
+/*
+ * Detection looks at the first blocks only: it runs in the guest's pause
+ * (right after the retrieve), so its cost must not grow with the size.
+ */
+#define DETECT_BLOCKS 16
+
 /* What a shared-memory fd is: HUGETLB with its page size, or shmem. */
 static int detect(struct liveupdate_memory *mem)
 {
@@ -271,20 +277,23 @@ static int detect(struct liveupdate_memory *mem)
 	if (sfs.f_type != TMPFS_MAGIC)
 		return -EINVAL;
 	if (liveupdate_memory_host_thp_size(mem->host_root, &thp) == 0 && thp &&
-	    mem->size && lu_memory_measure_huge(mem->fd, mem->size, thp, false, &huge) == 0 &&
-	    huge) {
+	    mem->size && lu_memory_measure_huge(mem->fd, mem->size, thp, false, DETECT_BLOCKS,
+						&huge) == 0 && huge) {
 		mem->backing = LIVEUPDATE_MEMORY_THP;
 		mem->page_size = thp;
-		snprintf(mem->reason, sizeof(mem->reason), "detected THP: shmem with %s of "
-			 "%s in %s huge pages (measured)", lu_fmt_size(a, sizeof(a), huge),
-			 lu_fmt_size(b, sizeof(b), mem->size),
-			 lu_fmt_size((char[32]){ 0 }, 32, thp));
+		snprintf(mem->reason, sizeof(mem->reason), "detected THP: shmem with %s in "
+			 "%s huge pages among its first %s (measured; "
+			 "liveupdate_memory_huge_bytes() counts the whole %s)",
+			 lu_fmt_size(a, sizeof(a), huge), lu_fmt_size((char[32]){ 0 }, 32, thp),
+			 lu_fmt_size((char[32]){ 0 }, 32, DETECT_BLOCKS * thp),
+			 lu_fmt_size(b, sizeof(b), mem->size));
 		return 0;
 	}
 	mem->backing = LIVEUPDATE_MEMORY_SHMEM;
 	mem->page_size = LU_SMALL_PAGE;
 	snprintf(mem->reason, sizeof(mem->reason), "detected SHMEM: shmem with no huge "
-		 "page (measured)");
+		 "page among its first %s (measured)",
+		 lu_fmt_size(a, sizeof(a), DETECT_BLOCKS * (thp ? thp : 2 << 20)));
 	return 0;
 }
 
@@ -434,7 +443,7 @@ LU_EXPORT int liveupdate_memory_huge_bytes(struct liveupdate_memory *mem, uint64
 		return 0;
 	}
 	ret = lu_memory_measure_huge(mem->fd, mem->size, block,
-				     mem->backing == LIVEUPDATE_MEMORY_HUGETLB, bytes);
+				     mem->backing == LIVEUPDATE_MEMORY_HUGETLB, 0, bytes);
 	if (ret)
 		return lu_fail(mem->ctx, LU_OP_MEMORY, ret, "liveupdate_memory_huge_bytes: "
 			       "measuring %" PRIu64 " bytes", mem->size);

@@ -613,8 +613,9 @@ int liveupdate_memory_new(struct liveupdate_ctx *ctx,
  * @memp: where to store the object.
  *
  * The backing is detected: hugetlbfs gives HUGETLB with its page size;
- * shmem gives THP when huge pages back part of it (measured as with
- * liveupdate_memory_huge_bytes()), SHMEM otherwise. On success the object
+ * shmem gives THP when huge pages back part of its first 16 huge-page-sized
+ * blocks (measured as with liveupdate_memory_huge_bytes(), but bounded, as
+ * this runs in the guest's pause after a retrieve), SHMEM otherwise. On success the object
  * owns @fd and closes it with its last reference; on failure @fd is left
  * open and untouched.
  *
@@ -731,12 +732,12 @@ int liveupdate_memory_populate(struct liveupdate_memory *mem,
 
 /**
  * liveupdate_memory_huge_bytes - how many bytes are backed by huge pages,
- * measured: the memory is mapped read-only at an aligned address, each
- * resident huge-page-sized block (mincore(2)) is read once, which maps a
- * huge page with one PMD entry, and /proc/self/smaps is read for that
- * mapping (ShmemPmdMapped for shmem, Shared_Hugetlb + Private_Hugetlb for
- * HugeTLB). Nothing is allocated. Smaller multi-size THP folios are not
- * counted.
+ * measured. Shmem: the memory is mapped read-only at an aligned address,
+ * each resident huge-page-sized block (mincore(2)) is read once, which
+ * maps a huge page with one PMD entry, and ShmemPmdMapped of that mapping
+ * is read from /proc/self/smaps; nothing is allocated, and smaller
+ * multi-size THP folios are not counted. HugeTLB: the pages the file holds
+ * (its block count in fstat(2)), all of them huge.
  * @bytes: where to store the count.
  * Returns: 0, or -EINVAL, or an error of mmap(2), mincore(2) or reading
  * /proc/self/smaps.
@@ -800,7 +801,8 @@ int liveupdate_memory_probe(struct liveupdate_ctx *ctx,
  *      the HugeTLB pool at once (fallocate PUNCH_HOLE), so the move needs
  *      one chunk of extra memory instead of a second copy of the whole
  *      memory; the source is then destroyed as the copy goes, also if the
- *      copy fails.
+ *      copy fails. Holes of a shmem source stay holes; a HugeTLB source is
+ *      copied whole.
  * @progress: called from the calling thread; NULL for none.
  * @progress_data: first argument of @progress.
  *
