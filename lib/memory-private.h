@@ -89,6 +89,9 @@ int lu_memory_create_file(const struct lu_memory_plan *plan, const char *name,
 void *lu_memory_map_aligned(int fd, uint64_t len, uint64_t align, int prot,
 			    enum liveupdate_memory_backing backing,
 			    void **basep, size_t *base_lenp);
+/* A wrapped shmem fd has backing AUTO until its pages are first looked at:
+ * measure them now (the getters, map, populate, ... call this). */
+void lu_memory_settle(const struct liveupdate_memory *mem);
 void lu_memory_prepend_reason(struct liveupdate_memory *mem, const char *prefix);
 void lu_memory_append_reason(struct liveupdate_memory *mem, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

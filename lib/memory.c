@@ -249,18 +249,47 @@ LU_EXPORT int liveupdate_memory_new(struct liveupdate_ctx *ctx,
 }
 
 /*
- * Detection looks at the first blocks only: it runs in the guest's pause
- * (right after the retrieve), so its cost must not grow with the size.
+ * Shmem detection looks at the first blocks only, and only when the
+ * backing is first asked for: right after a retrieve the guest is paused,
+ * and the retrieve must not pay for it.
  */
 #define DETECT_BLOCKS 16
 
-/* What a shared-memory fd is: HUGETLB with its page size, or shmem. */
+void lu_memory_settle(const struct liveupdate_memory *cmem)
+{
+	struct liveupdate_memory *mem = (struct liveupdate_memory *)cmem;
+	uint64_t huge = 0, thp = 0;
+	char a[32], b[32], c[32], d[32];
+
+	if (mem->backing != LIVEUPDATE_MEMORY_AUTO)
+		return;
+	if (liveupdate_memory_host_thp_size(mem->host_root, &thp) == 0 && thp &&
+	    mem->size && lu_memory_measure_huge(mem->fd, mem->size, thp, false, DETECT_BLOCKS,
+						&huge) == 0 && huge) {
+		mem->backing = LIVEUPDATE_MEMORY_THP;
+		mem->page_size = thp;
+		snprintf(mem->reason, sizeof(mem->reason), "detected THP: shmem with %s in "
+			 "%s huge pages among its first %s (measured; "
+			 "liveupdate_memory_huge_bytes() counts the whole %s)",
+			 lu_fmt_size(a, sizeof(a), huge), lu_fmt_size(b, sizeof(b), thp),
+			 lu_fmt_size(c, sizeof(c), DETECT_BLOCKS * thp),
+			 lu_fmt_size(d, sizeof(d), mem->size));
+		return;
+	}
+	mem->backing = LIVEUPDATE_MEMORY_SHMEM;
+	mem->page_size = LU_SMALL_PAGE;
+	snprintf(mem->reason, sizeof(mem->reason), "detected SHMEM: shmem with no huge "
+		 "page among its first %s (measured)",
+		 lu_fmt_size(a, sizeof(a), DETECT_BLOCKS * (thp ? thp : 2 << 20)));
+}
+
+/* What a shared-memory fd is: HUGETLB with its page size now, or shmem,
+ * whose kind of pages lu_memory_settle() finds out later. */
 static int detect(struct liveupdate_memory *mem)
 {
 	struct statfs sfs;
 	struct stat st;
-	uint64_t huge = 0, thp = 0;
-	char a[32], b[32];
+	char a[32];
 
 	if (fstat(mem->fd, &st) < 0 || fstatfs(mem->fd, &sfs) < 0)
 		return -errno;
@@ -276,24 +305,7 @@ static int detect(struct liveupdate_memory *mem)
 	}
 	if (sfs.f_type != TMPFS_MAGIC)
 		return -EINVAL;
-	if (liveupdate_memory_host_thp_size(mem->host_root, &thp) == 0 && thp &&
-	    mem->size && lu_memory_measure_huge(mem->fd, mem->size, thp, false, DETECT_BLOCKS,
-						&huge) == 0 && huge) {
-		mem->backing = LIVEUPDATE_MEMORY_THP;
-		mem->page_size = thp;
-		snprintf(mem->reason, sizeof(mem->reason), "detected THP: shmem with %s in "
-			 "%s huge pages among its first %s (measured; "
-			 "liveupdate_memory_huge_bytes() counts the whole %s)",
-			 lu_fmt_size(a, sizeof(a), huge), lu_fmt_size((char[32]){ 0 }, 32, thp),
-			 lu_fmt_size((char[32]){ 0 }, 32, DETECT_BLOCKS * thp),
-			 lu_fmt_size(b, sizeof(b), mem->size));
-		return 0;
-	}
-	mem->backing = LIVEUPDATE_MEMORY_SHMEM;
-	mem->page_size = LU_SMALL_PAGE;
-	snprintf(mem->reason, sizeof(mem->reason), "detected SHMEM: shmem with no huge "
-		 "page among its first %s (measured)",
-		 lu_fmt_size(a, sizeof(a), DETECT_BLOCKS * (thp ? thp : 2 << 20)));
+	mem->backing = LIVEUPDATE_MEMORY_AUTO; /* not measured yet */
 	return 0;
 }
 
@@ -363,12 +375,18 @@ LU_EXPORT uint64_t liveupdate_memory_get_size(const struct liveupdate_memory *me
 LU_EXPORT enum liveupdate_memory_backing
 liveupdate_memory_get_backing(const struct liveupdate_memory *mem)
 {
-	return mem ? mem->backing : LIVEUPDATE_MEMORY_AUTO;
+	if (!mem)
+		return LIVEUPDATE_MEMORY_AUTO;
+	lu_memory_settle(mem);
+	return mem->backing;
 }
 
 LU_EXPORT uint64_t liveupdate_memory_get_page_size(const struct liveupdate_memory *mem)
 {
-	return mem ? mem->page_size : 0;
+	if (!mem)
+		return 0;
+	lu_memory_settle(mem);
+	return mem->page_size;
 }
 
 LU_EXPORT int liveupdate_memory_get_seals(const struct liveupdate_memory *mem)
@@ -383,7 +401,10 @@ LU_EXPORT int liveupdate_memory_get_seals(const struct liveupdate_memory *mem)
 
 LU_EXPORT const char *liveupdate_memory_get_reason(const struct liveupdate_memory *mem)
 {
-	return mem ? mem->reason : NULL;
+	if (!mem)
+		return NULL;
+	lu_memory_settle(mem);
+	return mem->reason;
 }
 
 LU_EXPORT int liveupdate_memory_map(struct liveupdate_memory *mem, void **addrp)
@@ -393,6 +414,7 @@ LU_EXPORT int liveupdate_memory_map(struct liveupdate_memory *mem, void **addrp)
 	if (!mem || !addrp)
 		return lu_bad_arg(mem ? mem->ctx : NULL, "liveupdate_memory_map: %s is NULL",
 				  mem ? "addrp" : "mem");
+	lu_memory_settle(mem);
 	if (!mem->addr) {
 		if (!mem->size)
 			return lu_bad_arg(mem->ctx, "liveupdate_memory_map: the memory is "
@@ -432,6 +454,7 @@ LU_EXPORT int liveupdate_memory_huge_bytes(struct liveupdate_memory *mem, uint64
 	if (!mem || !bytes)
 		return lu_bad_arg(mem ? mem->ctx : NULL, "liveupdate_memory_huge_bytes: %s is "
 				  "NULL", mem ? "bytes" : "mem");
+	lu_memory_settle(mem);
 	if (mem->backing == LIVEUPDATE_MEMORY_HUGETLB)
 		block = mem->page_size;
 	else if (liveupdate_memory_host_thp_size(mem->host_root, &block)) {

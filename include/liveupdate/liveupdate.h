@@ -614,8 +614,10 @@ int liveupdate_memory_new(struct liveupdate_ctx *ctx,
  *
  * The backing is detected: hugetlbfs gives HUGETLB with its page size;
  * shmem gives THP when huge pages back part of its first 16 huge-page-sized
- * blocks (measured as with liveupdate_memory_huge_bytes(), but bounded, as
- * this runs in the guest's pause after a retrieve), SHMEM otherwise. On success the object
+ * blocks (measured as with liveupdate_memory_huge_bytes(), but bounded),
+ * SHMEM otherwise. For shmem this is measured when first needed (a getter,
+ * map, populate...), not here, so that a retrieve in the guest's pause
+ * costs no more than liveupdate_session_retrieve_fd(). On success the object
  * owns @fd and closes it with its last reference; on failure @fd is left
  * open and untouched.
  *

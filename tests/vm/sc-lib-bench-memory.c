@@ -308,12 +308,13 @@ static int raw_session(int dev, unsigned long req, const char *name)
 /*
  * One round of NOPS calls on each side, interleaved call by call (which side
  * goes first alternates with each call and each round), each call timed
- * alone: us per call for the library and for the raw ioctl.
+ * alone: the median us per call of the round for the library and for the
+ * raw ioctl (a median, as TCG and the shared host add rare huge stalls).
  */
+static double call_ns[2][NOPS];
 static void preserve_round(struct liveupdate_session *lib, int raw, int r, double *l, double *w)
 {
 	static int fds[2][NOPS];
-	uint64_t ns[2] = { 0, 0 };
 	for (int i = 0; i < NOPS; i++)
 		for (int side = 0; side < 2; side++)
 			fds[side][i] = lt_memfd("bench-op", 4096, i);
@@ -323,44 +324,43 @@ static void preserve_round(struct liveupdate_session *lib, int raw, int r, doubl
 			uint64_t token = (uint64_t)r * NOPS + i, t0 = lt_now_ns();
 			if (use_lib) {
 				int ret = liveupdate_session_preserve_fd(lib, fds[0][i], token);
-				ns[0] += lt_now_ns() - t0;
+				call_ns[0][i] = lt_now_ns() - t0;
 				LT_OK(ret);
 			} else {
 				struct liveupdate_session_preserve_fd pf = { .size = sizeof(pf), .fd = fds[1][i], .token = token };
 				int ret = ioctl(raw, LIVEUPDATE_SESSION_PRESERVE_FD, &pf);
-				ns[1] += lt_now_ns() - t0;
+				call_ns[1][i] = lt_now_ns() - t0;
 				LT_CHECK(ret == 0, "raw preserve: %s", lt_errname(errno));
 			}
 		}
 	for (int i = 0; i < NOPS; i++)
 		for (int side = 0; side < 2; side++)
 			close(fds[side][i]);
-	*l = ns[0] / 1e3 / NOPS;
-	*w = ns[1] / 1e3 / NOPS;
+	*l = median(call_ns[0], NOPS) / 1e3;
+	*w = median(call_ns[1], NOPS) / 1e3;
 }
 
 static void retrieve_round(struct liveupdate_session *lib, int raw, int r, double *l, double *w)
 {
-	uint64_t ns[2] = { 0, 0 };
 	for (int i = 0; i < NOPS; i++)
 		for (int k = 0; k < 2; k++) {
 			int use_lib = (i + r + k) % 2 == 0, fd = -1;
 			uint64_t token = (uint64_t)r * NOPS + i, t0 = lt_now_ns();
 			if (use_lib) {
 				int ret = liveupdate_session_retrieve_fd(lib, token, &fd);
-				ns[0] += lt_now_ns() - t0;
+				call_ns[0][i] = lt_now_ns() - t0;
 				LT_OK(ret);
 			} else {
 				struct liveupdate_session_retrieve_fd rf = { .size = sizeof(rf), .token = token };
 				int ret = ioctl(raw, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf);
-				ns[1] += lt_now_ns() - t0;
+				call_ns[1][i] = lt_now_ns() - t0;
 				LT_CHECK(ret == 0, "raw retrieve: %s", lt_errname(errno));
 				fd = rf.fd;
 			}
 			close(fd);
 		}
-	*l = ns[0] / 1e3 / NOPS;
-	*w = ns[1] / 1e3 / NOPS;
+	*l = median(call_ns[0], NOPS) / 1e3;
+	*w = median(call_ns[1], NOPS) / 1e3;
 }
 
 static void report_ops(const char *what, double lib[ROUNDS], double raw[ROUNDS])
@@ -369,7 +369,7 @@ static void report_ops(const char *what, double lib[ROUNDS], double raw[ROUNDS])
 	char s1[80], s2[80], s3[80];
 	for (int r = 0; r < ROUNDS; r++)
 		ratio[r] = lib[r] / raw[r];
-	row("%s x%d, %d rounds, calls interleaved | us per call: library %s, raw ioctl %s | "
+	row("%s x%d, %d rounds, calls interleaved | us per call (median of each round): library %s, raw ioctl %s | "
 	    "library/raw %s", what, NOPS, ROUNDS, spread(s1, sizeof(s1), lib, ROUNDS, "%.1f"),
 	    spread(s2, sizeof(s2), raw, ROUNDS, "%.1f"), spread(s3, sizeof(s3), ratio, ROUNDS, "%.3f"));
 }
@@ -481,6 +481,7 @@ static void sizes_stage_n(struct liveupdate_ctx *ctx, int stage)
 		int dup_fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 0);
 		t0 = lt_now_ns();
 		LT_OK(liveupdate_memory_from_fd(ctx, dup_fd, &m));
+		liveupdate_memory_get_backing(m); /* measured here, at first use */
 		lt_log("%s: retrieve_fd %.2f ms, backing detection %.2f ms: %s", sized[i].name, ms,
 		       (lt_now_ns() - t0) / 1e6, liveupdate_memory_get_reason(m));
 		unsigned char *p;

@@ -161,7 +161,10 @@ static int stage1(void)
 	LT_OK(liveupdate_session_create(ctx, SESSION, &s));
 	h = hugetlb_cases(ctx, s);
 
-	/* policy never, no huge tmpfs: AUTO is 4 KiB and says how to do better */
+	/* policy never, no huge tmpfs: AUTO is 4 KiB and says how to do better
+	 * (another scenario of this boot may have mounted one: unmount it) */
+	while (umount2(LIVEUPDATE_MEMORY_TMPFS_PATH, MNT_DETACH) == 0)
+		;
 	mem[0] = new_mem(ctx, LIVEUPDATE_MEMORY_AUTO, 4 * MiB);
 	LT_CHECK(liveupdate_memory_get_backing(mem[0]) == LIVEUPDATE_MEMORY_SHMEM &&
 		 strstr(liveupdate_memory_get_reason(mem[0]), "mount -t tmpfs"),
