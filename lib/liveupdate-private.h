@@ -182,6 +182,7 @@ enum lu_op {
 	LU_OP_KEXEC_LOAD,
 	LU_OP_KEXEC_REBOOT,
 	LU_OP_MEMORY,      /* guest memory helpers (lib/memory*.c) */
+	LU_OP_NETDEV,      /* network devices: snapshot, record, restore */
 };
 
 /*

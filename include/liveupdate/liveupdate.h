@@ -461,6 +461,229 @@ int liveupdate_kexec_load(struct liveupdate_ctx *ctx, const char *kernel_path,
 int liveupdate_kexec_reboot(struct liveupdate_ctx *ctx);
 
 /* ------------------------------------------------------------------------ */
+/* Network devices                                                          */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * struct liveupdate_netdevs - the network devices of a VMM (opaque): taps
+ * and macvtaps, and the bridges they are ports of, as a snapshot taken
+ * before the update and recreated after it.
+ *
+ * Before the update: liveupdate_netdevs_new(), then
+ * liveupdate_netdevs_add() for each device name (or
+ * liveupdate_netdevs_add_tap_fd() for each tap fd the VMM holds), then
+ * liveupdate_netdevs_preserve() into an outgoing session. After it:
+ * liveupdate_netdevs_retrieve(), liveupdate_netdevs_restore(), and
+ * liveupdate_netdevs_take_queue_fd() for each queue of each tap.
+ *
+ * What is recorded: for every device its name, MAC address, MTU and
+ * administrative up state; for a tap its flags (IFF_VNET_HDR,
+ * IFF_MULTI_QUEUE, IFF_NO_PI), owner, group, persistence and number of
+ * queues; for a macvtap its lower device and mode; for a port its bridge
+ * and the port's STP state, priority, cost and flags; for a bridge the
+ * VMM owns (%LIVEUPDATE_NETDEV_OWN_BRIDGE), its IPv4 and IPv6 addresses
+ * (IPv6 link-local ones excepted: the kernel makes them again). A
+ * snapshot needs no privilege; a restore needs CAP_NET_ADMIN in the
+ * network namespace. At most 64 devices, 256 queues per tap, 16 addresses
+ * per bridge.
+ *
+ * Since: 1.0
+ */
+struct liveupdate_netdevs;
+
+/**
+ * enum liveupdate_netdev_flags - flags of struct liveupdate_netdev_opts.
+ * @LIVEUPDATE_NETDEV_OWN_BRIDGE: the VMM owns the bridge of this device:
+ *      its addresses are recorded and restored too. Without it, the bridge
+ *      is recreated if missing but its addresses are left to whoever
+ *      manages them. Once a bridge of the set is owned, it stays owned.
+ */
+enum liveupdate_netdev_flags {
+	LIVEUPDATE_NETDEV_OWN_BRIDGE = 1u << 0,
+	_LIVEUPDATE_NETDEV_FLAGS_PIN = 0x7fffffff /* keeps it 32-bit */
+};
+
+/**
+ * struct liveupdate_netdev_opts - options for liveupdate_netdevs_add().
+ * @sz: sizeof(struct liveupdate_netdev_opts), set by LIVEUPDATE_OPTS().
+ * @flags: LIVEUPDATE_NETDEV_* flags, 0 for none.
+ *
+ * Since: 1.0
+ */
+struct liveupdate_netdev_opts {
+	size_t sz;
+	unsigned int flags;
+	size_t :0;
+};
+
+/**
+ * liveupdate_netdevs_new - an empty set of network devices.
+ * @setp: where to store the new set (reference count 1).
+ * Returns: 0, or -EINVAL (NULL argument), -ENOMEM.
+ * Since: 1.0
+ */
+int liveupdate_netdevs_new(struct liveupdate_ctx *ctx,
+			   struct liveupdate_netdevs **setp);
+
+/**
+ * liveupdate_netdevs_ref - take a reference on @set.
+ * Returns: @set.
+ * Since: 1.0
+ */
+struct liveupdate_netdevs *liveupdate_netdevs_ref(struct liveupdate_netdevs *set);
+
+/**
+ * liveupdate_netdevs_unref - drop a reference; the last one closes the
+ * queue fds not taken and frees the set. Devices are left as they are.
+ * Returns: NULL once freed or when @set is NULL, @set otherwise.
+ * Since: 1.0
+ */
+struct liveupdate_netdevs *liveupdate_netdevs_unref(struct liveupdate_netdevs *set);
+
+/**
+ * liveupdate_netdevs_add - snapshot the device @name now, and its bridge
+ * if it is a bridge port.
+ * @name: a tap, macvtap or bridge of the caller's network namespace.
+ * @opts: options, or NULL.
+ *
+ * Adding a device already in the set snapshots it again. The number of
+ * queues of a tap is the number of fds attached to it (at least one). For
+ * a macvtap added by name the queues are assumed to use IFF_VNET_HDR, as
+ * QEMU does: add its fds to record what they use.
+ * Returns: 0, or -EINVAL (bad argument, bad @opts), -ENODEV (no such
+ * device), -EOPNOTSUPP (a device of another kind, a tun (layer 3) device,
+ * a port of something that is not a bridge), -E2BIG (over 64 devices, or
+ * over 16 addresses on an owned bridge), -ENOMEM, or a netlink error.
+ * Since: 1.0
+ */
+int liveupdate_netdevs_add(struct liveupdate_netdevs *set, const char *name,
+			   const struct liveupdate_netdev_opts *opts);
+
+/**
+ * liveupdate_netdevs_add_tap_fd - snapshot the tap or macvtap that @fd is
+ * attached to (TUNGETIFF), as liveupdate_netdevs_add() does.
+ * @fd: a queue fd of a tap (from /dev/net/tun) or a macvtap (/dev/tapN).
+ * @opts: options, or NULL.
+ *
+ * Give every queue fd of a device: the device then gets at least as many
+ * queues on restore, with the flags of these fds.
+ * Returns: 0, or the errors of liveupdate_netdevs_add(), and -EBADF (@fd
+ * not open), -ENOTTY or -EBADFD (@fd is not an attached tap queue).
+ * Since: 1.0
+ */
+int liveupdate_netdevs_add_tap_fd(struct liveupdate_netdevs *set, int fd,
+				  const struct liveupdate_netdev_opts *opts);
+
+/**
+ * liveupdate_netdevs_get_count - how many devices the set holds (bridges
+ * included).
+ * Returns: the count, or -EINVAL if @set is NULL.
+ * Since: 1.0
+ */
+int liveupdate_netdevs_get_count(const struct liveupdate_netdevs *set);
+
+/**
+ * liveupdate_netdevs_get_name - the name of device @index (0 to count - 1).
+ * Returns: a string valid while @set lives, or NULL (NULL @set, @index out
+ * of range).
+ * Since: 1.0
+ */
+const char *liveupdate_netdevs_get_name(const struct liveupdate_netdevs *set,
+					unsigned int index);
+
+/**
+ * liveupdate_netdevs_encode - the set as a record of bytes (versioned,
+ * checksummed), for callers that carry it themselves.
+ * @bufp: where to store a malloc()ed buffer, which the caller free()s.
+ * @sizep: where to store its size.
+ * Returns: 0, or -EINVAL (NULL argument), -ENOMEM.
+ * Since: 1.0
+ */
+int liveupdate_netdevs_encode(const struct liveupdate_netdevs *set, void **bufp,
+			      size_t *sizep);
+
+/**
+ * liveupdate_netdevs_decode - a set from a record made by
+ * liveupdate_netdevs_encode(), checked field by field: untrusted bytes are
+ * safe to give.
+ * @setp: where to store the new set.
+ * Returns: 0, or -EINVAL (NULL argument), -EBADMSG (not a record, corrupted,
+ * truncated, or a field out of range: liveupdate_last_error() says which),
+ * -EPROTONOSUPPORT (a record version this library does not read), -ENOMEM.
+ * Since: 1.0
+ */
+int liveupdate_netdevs_decode(struct liveupdate_ctx *ctx, const void *buf,
+			      size_t size, struct liveupdate_netdevs **setp);
+
+/**
+ * liveupdate_netdevs_preserve - preserve the set's record in an outgoing
+ * session, as a sealed memfd labelled "liveupdate-netdevs", under @token.
+ * Returns: 0, or -EINVAL (NULL argument), the errors of memfd_create(2)
+ * and of liveupdate_session_preserve_fd().
+ * Since: 1.0
+ */
+int liveupdate_netdevs_preserve(const struct liveupdate_netdevs *set,
+				struct liveupdate_session *session,
+				uint64_t token);
+
+/**
+ * liveupdate_netdevs_retrieve - get back a set preserved under @token in
+ * an incoming session.
+ * @setp: where to store the new set (of the session's context).
+ * Returns: 0, or -EINVAL (NULL argument), the errors of
+ * liveupdate_session_retrieve_fd() and of liveupdate_netdevs_decode().
+ * Since: 1.0
+ */
+int liveupdate_netdevs_retrieve(struct liveupdate_session *session,
+				uint64_t token, struct liveupdate_netdevs **setp);
+
+/**
+ * liveupdate_netdevs_restore - recreate the set's devices with their
+ * recorded configuration, and open their queues.
+ *
+ * Devices that exist with the right kind and flags are reused (their MAC,
+ * MTU, bridge, port settings and up state are set as recorded); missing
+ * ones are created: bridges with rtnetlink, taps with TUNSETIFF (then
+ * owner, group and persistence), macvtaps with rtnetlink on their lower
+ * device. Everything is checked before anything is changed: a conflict
+ * (a name taken by another kind of device, a tap with other flags, a tap
+ * in use by another process, a macvtap on another lower device, a missing
+ * lower device) changes nothing and names the device in
+ * liveupdate_last_error(). A failure midway deletes the devices and
+ * addresses this call created and closes its fds; settings changed on
+ * reused devices stay. Calling it again closes the queue fds not taken.
+ * Returns: 0, or -EINVAL (NULL @set), -EEXIST (a conflict), -EBUSY (a tap
+ * in use by another process), -ENODEV (a macvtap's lower device is
+ * missing), -EPERM (no CAP_NET_ADMIN), -EACCES (/dev/net/tun or /dev/tapN
+ * not open to this user), -ENOENT (no /dev/net/tun, or no
+ * /dev/tapN node for a macvtap), -ENOMEM, or another netlink or ioctl error.
+ * Since: 1.0
+ */
+int liveupdate_netdevs_restore(struct liveupdate_netdevs *set);
+
+/**
+ * liveupdate_netdevs_get_queues - how many queue fds a restored tap or
+ * macvtap has (0 for a bridge, or before liveupdate_netdevs_restore()).
+ * Returns: the count, or -EINVAL (NULL argument), -ENODEV (no device
+ * @name in the set).
+ * Since: 1.0
+ */
+int liveupdate_netdevs_get_queues(const struct liveupdate_netdevs *set,
+				  const char *name);
+
+/**
+ * liveupdate_netdevs_take_queue_fd - take queue @queue's fd of the restored
+ * tap or macvtap @name; the caller owns it (O_CLOEXEC).
+ * @fdp: where to store the fd.
+ * Returns: 0, or -EINVAL (NULL argument), -ENODEV (no device @name in the
+ * set), -ENOENT (no such queue, not restored yet, or already taken).
+ * Since: 1.0
+ */
+int liveupdate_netdevs_take_queue_fd(struct liveupdate_netdevs *set,
+				     const char *name, unsigned int queue,
+				     int *fdp);
+
+/* ------------------------------------------------------------------------ */
 /* Guest memory                                                             */
 /* ------------------------------------------------------------------------ */
 

@@ -816,6 +816,7 @@ START_TEST(test_move)
 	liveupdate_memory_unref(dst);
 
 	o.release_source = 1;
+	memset(&p, 0, sizeof(p));
 	ck_assert_int_eq(liveupdate_memory_move_to_thp(src, &o, &dst), 0);
 	check_mem_pattern(dst);
 	ck_assert_int_eq(liveupdate_memory_map(src, (void **)&addr), 0);

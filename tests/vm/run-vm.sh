@@ -117,7 +117,8 @@ fi
 
 sources=("$here/init.c")
 # raw-ioctl scenarios, and the conformance cases shared with liveupdate-sim
-for f in "$here"/sc-raw-*.c "$here"/sc-conformance.c; do
+# (their own compilation unit, as in make check)
+for f in "$here"/sc-raw-*.c "$here"/sc-conformance.c "$srcdir/tests/conformance/conformance.c"; do
 	[ -e "$f" ] && sources+=("$f")
 done
 
@@ -146,6 +147,11 @@ libs=()
 if [ ${#lib_sources[@]} -gt 0 ] && [ -n "$lib_a" ] && [ -r "$srcdir/include/liveupdate/liveupdate.h" ]; then
 	cflags+=(-I"$srcdir/include" -DLUTEST_WITH_LIB)
 	libs+=("$lib_a")
+	# what a scenario links beyond the library: "LUTEST_LDFLAGS: ..." in its source
+	for f in "${lib_sources[@]}"; do
+		read -ra extra <<<"$(sed -n 's/.*LUTEST_LDFLAGS: *//p' "$f")"
+		libs+=("${extra[@]}")
+	done
 fi
 log "compiling the guest /init (${#sources[@]} source files)"
 if ! timeout 300 $CC "${cflags[@]}" -o "$out/init" "${sources[@]}" "${libs[@]}" >>"$out/vm-build.log" 2>&1; then
