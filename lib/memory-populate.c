@@ -122,9 +122,7 @@ LU_EXPORT int liveupdate_memory_populate(struct liveupdate_memory *mem,
 						 PROT_READ | PROT_WRITE, mem->backing,
 						 &base, &base_len);
 		if (arg.addr == MAP_FAILED)
-			return lu_fail(mem->ctx, LU_OP_MEMORY, -errno,
-				       "liveupdate_memory_populate: mmap of %" PRIu64
-				       " bytes", mem->size);
+			return lu_memory_map_failed(mem, "liveupdate_memory_populate", -errno);
 	}
 	c.total = mem->size;
 	c.chunk = CHUNK < mem->page_size ? mem->page_size : CHUNK / mem->page_size * mem->page_size;

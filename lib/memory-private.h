@@ -93,6 +93,8 @@ void *lu_memory_map_aligned(int fd, uint64_t len, uint64_t align, int prot,
  * measure them now (the getters, map, populate, ... call this). */
 void lu_memory_settle(const struct liveupdate_memory *mem);
 void lu_memory_prepend_reason(struct liveupdate_memory *mem, const char *prefix);
+/* A failed mmap of the whole memory, explained (HugeTLB reservations). */
+int lu_memory_map_failed(struct liveupdate_memory *mem, const char *call, int err);
 void lu_memory_append_reason(struct liveupdate_memory *mem, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -407,6 +407,22 @@ LU_EXPORT const char *liveupdate_memory_get_reason(const struct liveupdate_memor
 	return mem->reason;
 }
 
+int lu_memory_map_failed(struct liveupdate_memory *mem, const char *call, int err)
+{
+	char s[32], ps[32];
+
+	lu_fmt_size(s, sizeof(s), mem->size);
+	lu_fmt_size(ps, sizeof(ps), mem->page_size);
+	/* a shared HugeTLB mapping reserves its pages at mmap time */
+	if (err == -ENOMEM && mem->backing == LIVEUPDATE_MEMORY_HUGETLB)
+		return lu_fail(mem->ctx, LU_OP_MEMORY, err, "%s: mapping %s of HugeTLB: the "
+			       "pool cannot reserve its %" PRIu64 " pages of %s; raise "
+			       "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages",
+			       call, s, mem->size / mem->page_size, ps, mem->page_size / 1024);
+	return lu_fail(mem->ctx, LU_OP_MEMORY, err, "%s: mmap of %s (%s)", call, s,
+		       lu_backing_name(mem->backing));
+}
+
 LU_EXPORT int liveupdate_memory_map(struct liveupdate_memory *mem, void **addrp)
 {
 	void *addr;
@@ -423,9 +439,7 @@ LU_EXPORT int liveupdate_memory_map(struct liveupdate_memory *mem, void **addrp)
 					     PROT_READ | PROT_WRITE, mem->backing,
 					     &mem->reserved, &mem->reserved_len);
 		if (addr == MAP_FAILED)
-			return lu_fail(mem->ctx, LU_OP_MEMORY, -errno, "liveupdate_memory_map: "
-				       "mmap of %" PRIu64 " bytes (%s)", mem->size,
-				       lu_backing_name(mem->backing));
+			return lu_memory_map_failed(mem, "liveupdate_memory_map", -errno);
 		mem->addr = addr;
 	}
 	*addrp = mem->addr;

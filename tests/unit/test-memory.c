@@ -670,6 +670,46 @@ START_TEST(test_populate_enomem)
 }
 END_TEST
 
+/* HugeTLB whose pool the fixture says is big enough, on a host whose real
+ * pool is empty: mapping and populating fail with the pool named. */
+START_TEST(test_hugetlb_reservation_fails)
+{
+	struct log_capture cap;
+	struct liveupdate_ctx *ctx = memory_ctx(&cap, 0);
+	struct liveupdate_hugetlb_pool real = { .sz = sizeof(real) };
+	char *root = fixture_new();
+	struct liveupdate_memory *mem;
+	LIVEUPDATE_OPTS(liveupdate_memory_opts, o, .host_root = root, .size = 4 * MiB,
+			.backing = LIVEUPDATE_MEMORY_HUGETLB);
+	void *addr = (void *)0x1;
+	int fd = memfd_create("probe", MFD_HUGETLB);
+
+	if (fd >= 0)
+		close(fd);
+	if (fd < 0 || liveupdate_memory_host_hugetlb_pool(NULL, 2 * MiB, &real) ||
+	    real.free + real.overcommit > 0) {
+		fprintf(stderr, "test_hugetlb_reservation_fails: this host has HugeTLB "
+			"pages (or none at all): not run\n");
+		fixture_free(root);
+		liveupdate_ctx_unref(ctx);
+		return;
+	}
+	fixture_pool(root, 2048, 4, 4, 0, 0, 0);
+	ck_assert_int_eq(liveupdate_memory_new(ctx, &o, &mem), 0);
+	ck_assert_int_eq(liveupdate_memory_map(mem, &addr), -ENOMEM);
+	ck_assert_ptr_eq(addr, (void *)0x1);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "cannot reserve its 2 pages of 2 MiB"));
+	ck_assert_int_eq(liveupdate_memory_populate(mem, 2), -ENOMEM);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "hugepages-2048kB/nr_hugepages"));
+	liveupdate_memory_unref(mem);
+	/* populate from liveupdate_memory_new: the object is not made */
+	o.populate = 1;
+	ck_assert_int_eq(new_err(ctx, &o), -ENOMEM);
+	fixture_free(root);
+	liveupdate_ctx_unref(ctx);
+}
+END_TEST
+
 /* ---- from_fd, probe, preserve and retrieve, move ---- */
 
 START_TEST(test_from_fd)
@@ -854,6 +894,7 @@ int main(void)
 	tcase_add_test(tc, test_seals_and_getters);
 	tcase_add_test(tc, test_map_populate);
 	tcase_add_test(tc, test_populate_enomem);
+	tcase_add_test(tc, test_hugetlb_reservation_fails);
 	tcase_add_test(tc, test_from_fd);
 	tcase_add_test(tc, test_probe_cache);
 	tcase_add_test(tc, test_preserve_retrieve);
