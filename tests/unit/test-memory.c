@@ -333,6 +333,25 @@ START_TEST(test_auto_hugetlb_refused_by_kernel)
 				     fd >= 0 ? "cannot preserve" : "HugeTLB"));
 	ck_assert_int_eq(seam_open_sessions(), 0); /* the probe's session is gone */
 	liveupdate_memory_unref(mem);
+	liveupdate_ctx_unref(ctx);
+
+	/* the kernel cannot be asked (here: no fd left for the session): AUTO
+	 * goes on without HugeTLB, says so, and asks again next time */
+	ctx = memory_ctx(&cap, -1);
+	if (fd >= 0) {
+		seam_count_reset();
+		seam_fail_call(2, EMFILE); /* the probe session's creation */
+		mem = auto_new(ctx, root, 8 * MiB, "/nonexistent");
+		ck_assert(seam_fault_fired());
+		ck_assert_int_eq(liveupdate_memory_get_backing(mem), LIVEUPDATE_MEMORY_SHMEM);
+		ck_assert_ptr_nonnull(strstr(liveupdate_memory_get_reason(mem), "probe failed"));
+		liveupdate_memory_unref(mem);
+		seam_count_reset();
+		mem = auto_new(ctx, root, 8 * MiB, "/nonexistent");
+		ck_assert_uint_gt(seam_calls(), 0); /* not cached */
+		ck_assert_ptr_nonnull(strstr(liveupdate_memory_get_reason(mem), "cannot preserve"));
+		liveupdate_memory_unref(mem);
+	}
 	fixture_free(root);
 	liveupdate_ctx_unref(ctx);
 }
@@ -647,7 +666,8 @@ START_TEST(test_populate_enomem)
 		o.host_root = root;
 		ck_assert_int_eq(liveupdate_memory_new(ctx, &o, &mem), 0);
 		ret = liveupdate_memory_populate(mem, 2);
-		if (ret != -ENOMEM || !strstr(liveupdate_last_error(), "could be allocated at offset"))
+		if (ret != -ENOMEM || !strstr(liveupdate_last_error(), "could be allocated at offset") ||
+		    !strstr(liveupdate_last_error(), "the tmpfs is full"))
 			_exit(1);
 		liveupdate_memory_unref(mem);
 		o.populate = 1; /* the same, from liveupdate_memory_new */
