@@ -521,6 +521,55 @@ START_TEST(test_seals_and_getters)
 }
 END_TEST
 
+START_TEST(test_explicit_thp)
+{
+	struct log_capture cap;
+	struct liveupdate_ctx *ctx = memory_ctx(&cap, 0);
+	char *root = fixture_new(), *dir;
+	struct liveupdate_memory *mem;
+	LIVEUPDATE_OPTS(liveupdate_memory_opts, o, .host_root = root, .size = 4 * MiB,
+			.backing = LIVEUPDATE_MEMORY_THP);
+
+	/* a kernel without THP: refused, and AUTO says it has none */
+	fixture_write(root, "/proc/self/mountinfo", "");
+	ck_assert_int_eq(new_err(ctx, &o), -EOPNOTSUPP);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "no transparent huge pages"));
+	mem = auto_new(ctx, root, 4 * MiB, NULL);
+	ck_assert_ptr_nonnull(strstr(liveupdate_memory_get_reason(mem), "THP: this kernel has none"));
+	liveupdate_memory_unref(mem);
+
+	/* policy advise: a THP memfd, as asked */
+	fixture_thp(root, "advise", NULL);
+	ck_assert_int_eq(liveupdate_memory_new(ctx, &o, &mem), 0);
+	ck_assert_int_eq(liveupdate_memory_get_backing(mem), LIVEUPDATE_MEMORY_THP);
+	ck_assert_ptr_nonnull(strstr(liveupdate_memory_get_reason(mem), "THP as asked: a memfd"));
+	ck_assert_int_eq(liveupdate_memory_get_seals(mem), F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+	liveupdate_memory_unref(mem);
+	o.page_size = 4 * MiB;
+	ck_assert_int_eq(new_err(ctx, &o), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "not the THP size"));
+	o.page_size = 2 * MiB; /* its own size is fine */
+	ck_assert_int_eq(liveupdate_memory_new(ctx, &o, &mem), 0);
+	liveupdate_memory_unref(mem);
+
+	/* policy never: the huge tmpfs, as asked; but not with seals */
+	fixture_thp(root, "never", NULL);
+	dir = huge_dir(root, "within_size");
+	o.tmpfs_path = dir;
+	ck_assert_int_eq(liveupdate_memory_new(ctx, &o, &mem), 0);
+	ck_assert_int_eq(liveupdate_memory_get_backing(mem), LIVEUPDATE_MEMORY_THP);
+	ck_assert_ptr_nonnull(strstr(liveupdate_memory_get_reason(mem), "huge=within_size"));
+	liveupdate_memory_unref(mem);
+	o.seals = F_SEAL_SHRINK;
+	ck_assert_int_eq(new_err(ctx, &o), -EOPNOTSUPP);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "seals were asked for"));
+	rmdir(dir);
+	free(dir);
+	fixture_free(root);
+	liveupdate_ctx_unref(ctx);
+}
+END_TEST
+
 /* ---- map, populate ---- */
 
 struct progress_log {
@@ -769,6 +818,12 @@ START_TEST(test_from_fd)
 		ck_assert_int_eq(liveupdate_memory_get_backing(mem), LIVEUPDATE_MEMORY_HUGETLB);
 		ck_assert_uint_eq(liveupdate_memory_get_page_size(mem), 2 * MiB);
 		ck_assert_ptr_nonnull(strstr(liveupdate_memory_get_reason(mem), "hugetlbfs"));
+		{
+			uint64_t bytes = 1;
+
+			ck_assert_int_eq(liveupdate_memory_huge_bytes(mem, &bytes), 0);
+			ck_assert_uint_eq(bytes, 0); /* no page allocated yet */
+		}
 		liveupdate_memory_unref(mem);
 	}
 	liveupdate_ctx_unref(ctx);
@@ -890,6 +945,17 @@ START_TEST(test_move)
 	ck_assert_int_eq(liveupdate_memory_move_to_thp(src, &o, &dst), -ECANCELED);
 	ck_assert_ptr_eq(dst, (void *)0x1);
 	ck_assert_int_eq(liveupdate_memory_move_to_thp(NULL, &o, &dst), -EINVAL);
+	o.sz = 3; /* not an options struct */
+	ck_assert_int_eq(liveupdate_memory_move_to_thp(src, &o, &dst), -EINVAL);
+	{
+		struct liveupdate_memory *empty;
+		int fd = memfd_create("empty", MFD_CLOEXEC);
+
+		ck_assert_int_eq(liveupdate_memory_from_fd(ctx, fd, &empty), 0);
+		ck_assert_int_eq(liveupdate_memory_move_to_thp(empty, NULL, &dst), -EINVAL);
+		ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "empty"));
+		liveupdate_memory_unref(empty);
+	}
 	liveupdate_memory_unref(src);
 	liveupdate_ctx_unref(ctx);
 }
@@ -912,6 +978,7 @@ int main(void)
 	tcase_add_test(tc, test_hugetlb_pool_too_small);
 	tcase_add_test(tc, test_bad_options);
 	tcase_add_test(tc, test_seals_and_getters);
+	tcase_add_test(tc, test_explicit_thp);
 	tcase_add_test(tc, test_map_populate);
 	tcase_add_test(tc, test_populate_enomem);
 	tcase_add_test(tc, test_hugetlb_reservation_fails);
