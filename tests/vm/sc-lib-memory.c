@@ -132,6 +132,8 @@ static struct liveupdate_memory *hugetlb_cases(struct liveupdate_ctx *ctx,
 	LT_OK(liveupdate_memory_populate(h, 2));
 	check_huge(h, "HugeTLB 16 MiB");
 	LT_ERR(liveupdate_memory_preserve(h, s, 99), ENOENT);
+	LT_CHECK(strstr(liveupdate_last_error(), "liveupdate_memory_move_to_thp"),
+		 "the refusal does not point to the move: %s", liveupdate_last_error());
 
 	/* AUTO with a pool that would do: passed over, and said why */
 	mem = new_mem(ctx, LIVEUPDATE_MEMORY_AUTO, 4 * MiB);
