@@ -295,6 +295,15 @@ START_TEST(test_auto_hugetlb)
 	ck_assert_uint_eq(liveupdate_memory_get_page_size(mem), 2 * MiB);
 	ck_assert_ptr_nonnull(strstr(liveupdate_memory_get_reason(mem), "AUTO chose HUGETLB"));
 	ck_assert_int_eq(liveupdate_memory_get_seals(mem), F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+	{
+		/* the simulator, like Linux 7.3, refuses it: the error says what to do */
+		struct liveupdate_session *s;
+
+		ck_assert_int_eq(liveupdate_session_create(ctx, "h", &s), 0);
+		ck_assert_int_eq(liveupdate_memory_preserve(mem, s, 1), -ENOENT);
+		ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "liveupdate_memory_move_to_thp"));
+		liveupdate_session_unref(s);
+	}
 	liveupdate_memory_unref(mem);
 
 	/* the pool lacks pages (free minus reserved, plus overcommit): THP */
