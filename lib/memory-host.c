@@ -175,8 +175,8 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-LU_EXPORT int liveupdate_memory_host_hugetlb_sizes(const char *root, uint64_t *sizes,
-						   size_t max)
+/* The sizes of the hugepages-<N>kB directories of path, smallest first. */
+static int list_sizes(const char *root, const char *path, uint64_t *sizes, size_t max)
 {
 	uint64_t found[64];
 	char dir[4096];
@@ -186,7 +186,7 @@ LU_EXPORT int liveupdate_memory_host_hugetlb_sizes(const char *root, uint64_t *s
 
 	if (!sizes && max)
 		return -EINVAL;
-	if (lu_host_path(dir, sizeof(dir), root, HUGETLB_DIR))
+	if (lu_host_path(dir, sizeof(dir), root, path))
 		return -ENAMETOOLONG;
 	d = opendir(dir);
 	if (!d)
@@ -203,6 +203,17 @@ LU_EXPORT int liveupdate_memory_host_hugetlb_sizes(const char *root, uint64_t *s
 	for (size_t i = 0; i < n && i < max; i++)
 		sizes[i] = found[i];
 	return (int)n;
+}
+
+LU_EXPORT int liveupdate_memory_host_hugetlb_sizes(const char *root, uint64_t *sizes,
+						   size_t max)
+{
+	return list_sizes(root, HUGETLB_DIR, sizes, max);
+}
+
+LU_EXPORT int liveupdate_memory_host_thp_sizes(const char *root, uint64_t *sizes, size_t max)
+{
+	return list_sizes(root, THP_DIR, sizes, max);
 }
 
 uint64_t lu_host_default_hugetlb_size(const char *root)

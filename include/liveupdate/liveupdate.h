@@ -1106,6 +1106,20 @@ int liveupdate_memory_host_shmem_thp(const char *root, uint64_t page_size,
 int liveupdate_memory_host_thp_size(const char *root, uint64_t *bytes);
 
 /**
+ * liveupdate_memory_host_thp_sizes - the transparent huge page sizes that
+ * have their own policy files (multi-size THP, Linux 6.8+: the directories
+ * hugepages-<N>kB of /sys/kernel/mm/transparent_hugepage), smallest first;
+ * pass each to liveupdate_memory_host_shmem_thp().
+ * @root: where /sys is read; NULL means "/".
+ * @sizes: array of @max entries filled with sizes in bytes (may be NULL
+ *      when @max is 0).
+ * Returns: how many sizes exist (also when more than @max), 0 on kernels
+ * without per-size policies, or -EINVAL.
+ * Since: 1.0
+ */
+int liveupdate_memory_host_thp_sizes(const char *root, uint64_t *sizes, size_t max);
+
+/**
  * liveupdate_memory_host_hugetlb_sizes - the HugeTLB page sizes of this
  * kernel (directories of /sys/kernel/mm/hugepages), smallest first.
  * @root: where /sys is read; NULL means "/".

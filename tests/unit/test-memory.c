@@ -35,10 +35,23 @@ START_TEST(test_host_thp_policies)
 		ck_assert_int_eq(liveupdate_memory_host_shmem_thp(root, 2 * MiB, &pol), 0);
 		ck_assert_int_eq(pol, LIVEUPDATE_THP_INHERIT);
 	}
+	ck_assert_int_eq(liveupdate_memory_host_thp_sizes(root, NULL, 0), 1);
+	fixture_policy(root, THP "/hugepages-64kB/shmem_enabled",
+		       "always inherit within_size advise never", "always");
+	{
+		uint64_t sizes[2] = { 0, 0 };
+
+		ck_assert_int_eq(liveupdate_memory_host_thp_sizes(root, sizes, 2), 2);
+		ck_assert_uint_eq(sizes[0], 64 * 1024);
+		ck_assert_uint_eq(sizes[1], 2 * MiB);
+		ck_assert_int_eq(liveupdate_memory_host_thp_sizes(root, NULL, 1), -EINVAL);
+	}
+	ck_assert_int_eq(liveupdate_memory_host_shmem_thp(root, 64 * 1024, &pol), 0);
+	ck_assert_int_eq(pol, LIVEUPDATE_THP_ALWAYS);
 	fixture_thp(root, "never", "advise");
 	ck_assert_int_eq(liveupdate_memory_host_shmem_thp(root, 2 * MiB, &pol), 0);
 	ck_assert_int_eq(pol, LIVEUPDATE_THP_ADVISE);
-	ck_assert_int_eq(liveupdate_memory_host_shmem_thp(root, 64 * 1024, &pol), -ENOENT);
+	ck_assert_int_eq(liveupdate_memory_host_shmem_thp(root, 128 * 1024, &pol), -ENOENT);
 	ck_assert_int_eq(liveupdate_memory_host_thp_size(root, &size), 0);
 	ck_assert_uint_eq(size, 2 * MiB);
 	fixture_write(root, THP "/shmem_enabled", "always never\n"); /* no brackets */
