@@ -142,6 +142,13 @@ static const struct lu_advice memory[] = {
 	{ 0, NULL },
 };
 
+static const struct lu_advice state[] = {
+	{ ENOENT, "the root directory given to the state query does not exist" },
+	{ ENOTDIR, "the root given to the state query is not a directory" },
+	{ EACCES, "the root directory given to the state query cannot be read" },
+	{ 0, NULL },
+};
+
 static const struct lu_advice *const by_op[] = {
 	[LU_OP_ARGUMENT] = NULL,
 	[LU_OP_ALLOC] = NULL,
@@ -156,6 +163,7 @@ static const struct lu_advice *const by_op[] = {
 	[LU_OP_KEXEC_REBOOT] = kexec_reboot,
 	[LU_OP_NETDEV] = netdev,
 	[LU_OP_MEMORY] = memory,
+	[LU_OP_STATE] = state,
 };
 
 static const char *lookup(const struct lu_advice *list, int err)

@@ -684,6 +684,361 @@ int liveupdate_netdevs_take_queue_fd(struct liveupdate_netdevs *set,
 				     int *fdp);
 
 /* ------------------------------------------------------------------------ */
+/* State queries                                                            */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * struct liveupdate_state - what this host says about live update (opaque):
+ * whether a live update is possible and why not, whether this boot came
+ * from one, what the previous kernel handed over (Kexec HandOver, read from
+ * debugfs) and the host's kernel.
+ *
+ * It is a snapshot taken by liveupdate_state_query() and read with the
+ * getters below; it never changes afterwards. Opaque rather than a struct
+ * the caller allocates, because it holds strings and lists whose sizes the
+ * caller cannot know, and so that later versions can add facts (the host's
+ * memory, for a start) as new getters without changing anything a program
+ * already uses.
+ *
+ * Every fact comes with the file it was read from or, when it is unknown,
+ * a sentence saying why (liveupdate_state_get_source(),
+ * liveupdate_state_get_missing()).
+ */
+struct liveupdate_state;
+
+/**
+ * struct liveupdate_state_opts - options for liveupdate_state_query().
+ * @sz: sizeof(struct liveupdate_state_opts), set by LIVEUPDATE_OPTS().
+ * @root: the directory that stands for "/" when reading /proc, /sys and
+ *      /boot; NULL means "/". Tests and post-mortem analysis point it at a
+ *      copy of those files. The device is always the context's.
+ *
+ * Since: 1.0
+ */
+struct liveupdate_state_opts {
+	size_t sz;
+	const char *root;
+	size_t :0;
+};
+
+/**
+ * enum liveupdate_avail - whether a live update is possible here, and if
+ * not, the first reason found (liveupdate_state_get_avail_text() gives
+ * every reason found, with the fix).
+ * @LIVEUPDATE_AVAIL_YES: the device opened: sessions can be created.
+ * @LIVEUPDATE_AVAIL_SIMULATED: the context uses liveupdate-sim(1) and it
+ *      answered: sessions work, nothing survives a real reboot.
+ * @LIVEUPDATE_AVAIL_KERNEL_TOO_OLD: the kernel is older than 6.19.
+ * @LIVEUPDATE_AVAIL_NO_CONFIG: the kernel was built without
+ *      CONFIG_LIVEUPDATE (read from /proc/config.gz or /boot/config-RELEASE).
+ * @LIVEUPDATE_AVAIL_KHO_DISABLED: Kexec HandOver is off (kho=off, or built
+ *      without CONFIG_KEXEC_HANDOVER or with it disabled by default).
+ * @LIVEUPDATE_AVAIL_NO_CMDLINE: the kernel was not booted with
+ *      liveupdate=on.
+ * @LIVEUPDATE_AVAIL_BUSY: another process holds the device (see
+ *      liveupdate_state_get_holder_pid()).
+ * @LIVEUPDATE_AVAIL_PERMISSION: the device node's mode forbids opening it.
+ * @LIVEUPDATE_AVAIL_NO_DEVICE: there is no device, for a reason the library
+ *      could not tell.
+ * @LIVEUPDATE_AVAIL_DEVICE_ERROR: the device exists but opening it failed
+ *      otherwise (-EIO: the previous kernel's state could not be read).
+ */
+enum liveupdate_avail {
+	LIVEUPDATE_AVAIL_YES = 1,
+	LIVEUPDATE_AVAIL_SIMULATED = 2,
+	LIVEUPDATE_AVAIL_KERNEL_TOO_OLD = 3,
+	LIVEUPDATE_AVAIL_NO_CONFIG = 4,
+	LIVEUPDATE_AVAIL_KHO_DISABLED = 5,
+	LIVEUPDATE_AVAIL_NO_CMDLINE = 6,
+	LIVEUPDATE_AVAIL_BUSY = 7,
+	LIVEUPDATE_AVAIL_PERMISSION = 8,
+	LIVEUPDATE_AVAIL_NO_DEVICE = 9,
+	LIVEUPDATE_AVAIL_DEVICE_ERROR = 10,
+	_LIVEUPDATE_AVAIL_PIN = 0x7fffffff /* keeps it 32-bit */
+};
+
+/**
+ * enum liveupdate_boot - how this kernel was started.
+ * @LIVEUPDATE_BOOT_UNKNOWN: debugfs could not be read (see
+ *      liveupdate_state_get_missing()).
+ * @LIVEUPDATE_BOOT_COLD: a cold boot (or a kexec without handover).
+ * @LIVEUPDATE_BOOT_LIVE_UPDATE: a kexec in which the previous kernel handed
+ *      state over (debugfs shows /sys/kernel/debug/kho/in).
+ */
+enum liveupdate_boot {
+	LIVEUPDATE_BOOT_UNKNOWN = 0,
+	LIVEUPDATE_BOOT_COLD = 1,
+	LIVEUPDATE_BOOT_LIVE_UPDATE = 2,
+	_LIVEUPDATE_BOOT_PIN = 0x7fffffff /* keeps it 32-bit */
+};
+
+/**
+ * enum liveupdate_fact - a fact of a struct liveupdate_state, to ask where
+ * it came from or why it is missing.
+ * @LIVEUPDATE_FACT_AVAIL: availability.
+ * @LIVEUPDATE_FACT_KERNEL_RELEASE: the running kernel's release.
+ * @LIVEUPDATE_FACT_BOOT: cold boot or live update.
+ * @LIVEUPDATE_FACT_PREVIOUS_RELEASE: the previous kernel's release.
+ * @LIVEUPDATE_FACT_KEXEC_COUNT: kexecs since the last cold boot.
+ * @LIVEUPDATE_FACT_LIVEUPDATE_COUNT: live updates since the last cold boot.
+ * @LIVEUPDATE_FACT_LUO_ABI: the Live Update Orchestrator's ABI string.
+ * @LIVEUPDATE_FACT_KHO_IN: the handover tree this kernel received.
+ * @LIVEUPDATE_FACT_KHO_OUT: the handover tree this kernel will hand over.
+ */
+enum liveupdate_fact {
+	LIVEUPDATE_FACT_AVAIL = 0,
+	LIVEUPDATE_FACT_KERNEL_RELEASE = 1,
+	LIVEUPDATE_FACT_BOOT = 2,
+	LIVEUPDATE_FACT_PREVIOUS_RELEASE = 3,
+	LIVEUPDATE_FACT_KEXEC_COUNT = 4,
+	LIVEUPDATE_FACT_LIVEUPDATE_COUNT = 5,
+	LIVEUPDATE_FACT_LUO_ABI = 6,
+	LIVEUPDATE_FACT_KHO_IN = 7,
+	LIVEUPDATE_FACT_KHO_OUT = 8,
+	_LIVEUPDATE_FACT_PIN = 0x7fffffff /* keeps it 32-bit */
+};
+
+/**
+ * enum liveupdate_kho_side - which handover tree.
+ * @LIVEUPDATE_KHO_IN: what the previous kernel handed over
+ *      (/sys/kernel/debug/kho/in; only after a live update).
+ * @LIVEUPDATE_KHO_OUT: what this kernel will hand over
+ *      (/sys/kernel/debug/kho/out).
+ */
+enum liveupdate_kho_side {
+	LIVEUPDATE_KHO_IN = 1,
+	LIVEUPDATE_KHO_OUT = 2,
+	_LIVEUPDATE_KHO_SIDE_PIN = 0x7fffffff /* keeps it 32-bit */
+};
+
+/**
+ * liveupdate_state_query - take a snapshot of this host's live update state.
+ * @ctx: the context whose device (and backend) is tried.
+ * @opts: options, or NULL for the defaults.
+ * @statep: where to store the new state (reference count 1).
+ *
+ * Opens the context's device if it is not open yet and closes it again, so
+ * that the answer is the one a program would get (another process trying
+ * to open it in that instant gets -EBUSY). Reads /proc/cmdline,
+ * /proc/sys/kernel/osrelease, the kernel config when present, and
+ * /sys/kernel/debug/kho/ (debugfs, root only). Every blob there is
+ * identified by its compatible string or version before any other field is
+ * read; unknown, corrupt and stale ones (in/sub_fdts/LUO, which the kernel
+ * frees at boot) are reported by name and size only, with the reason.
+ * Missing files and unreadable blobs are not errors: they become "missing"
+ * facts that say why.
+ *
+ * Returns: 0, or -EINVAL (NULL @ctx or @statep, bad @opts), -ENOENT or
+ * -ENOTDIR (@root is not a directory), -ENOMEM.
+ * Since: 1.0
+ */
+int liveupdate_state_query(struct liveupdate_ctx *ctx,
+			   const struct liveupdate_state_opts *opts,
+			   struct liveupdate_state **statep);
+
+/**
+ * liveupdate_state_ref - take a reference on @state.
+ * Returns: @state (NULL if @state is NULL).
+ * Since: 1.0
+ */
+struct liveupdate_state *liveupdate_state_ref(struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_unref - drop a reference on @state; the last frees it.
+ * Returns: NULL once freed or when @state is NULL, @state otherwise.
+ * Since: 1.0
+ */
+struct liveupdate_state *liveupdate_state_unref(struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_avail - whether a live update is possible here.
+ * Returns: an enum liveupdate_avail value, or 0 if @state is NULL.
+ * Since: 1.0
+ */
+enum liveupdate_avail liveupdate_state_get_avail(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_avail_text - the availability as a sentence: what
+ * was found and, when a live update is not possible, how to fix it.
+ * Returns: a string valid while @state lives, or NULL if @state is NULL.
+ * Since: 1.0
+ */
+const char *liveupdate_state_get_avail_text(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_avail_name - a short stable name for @avail, as in
+ * liveupdate-ctl's JSON output: "available", "simulated",
+ * "kernel-too-old", "no-config", "kho-disabled", "no-cmdline", "busy",
+ * "permission-denied", "no-device", "device-error".
+ * Returns: a static string, or NULL for a value this library does not know.
+ * Since: 1.0
+ */
+const char *liveupdate_avail_name(enum liveupdate_avail avail);
+
+/**
+ * liveupdate_state_get_holder_pid - the process holding the device when
+ * the availability is LIVEUPDATE_AVAIL_BUSY (the first one found in /proc;
+ * other users' processes are visible to root only).
+ * Returns: the pid, or -ENOENT when no holder is known, -EINVAL if @state
+ * is NULL.
+ * Since: 1.0
+ */
+int liveupdate_state_get_holder_pid(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_holder_comm - the command name (/proc/PID/comm) of
+ * the process liveupdate_state_get_holder_pid() names.
+ * Returns: a string valid while @state lives, or NULL when no holder is
+ * known or @state is NULL.
+ * Since: 1.0
+ */
+const char *liveupdate_state_get_holder_comm(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_boot - cold boot or after a live update.
+ * Returns: an enum liveupdate_boot value (UNKNOWN when debugfs could not be
+ * read, or when @state is NULL).
+ * Since: 1.0
+ */
+enum liveupdate_boot liveupdate_state_get_boot(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_kernel_release - the running kernel's release, as
+ * uname -r prints it.
+ * Returns: a string valid while @state lives, or NULL when unknown.
+ * Since: 1.0
+ */
+const char *liveupdate_state_get_kernel_release(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_previous_release - after a live update, the release
+ * of the kernel that handed over (from kho/in/sub_fdts/kexec-metadata).
+ * Returns: a string valid while @state lives, or NULL when unknown (a cold
+ * boot, debugfs not readable, an unknown format).
+ * Since: 1.0
+ */
+const char *liveupdate_state_get_previous_release(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_kexec_count - kexecs with handover since the last
+ * cold boot (0 after a cold boot), from KHO's kexec-metadata.
+ * Returns: the count, or -ENODATA when unknown, -EINVAL if @state is NULL.
+ * Since: 1.0
+ */
+int64_t liveupdate_state_get_kexec_count(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_liveupdate_count - live updates since the last cold
+ * boot (0 after a cold boot): the live update number the Live Update
+ * Orchestrator will hand to the next kernel (kho/out/sub_fdts/LUO), minus
+ * one.
+ * Returns: the count, or -ENODATA when unknown, -EINVAL if @state is NULL.
+ * Since: 1.0
+ */
+int64_t liveupdate_state_get_liveupdate_count(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_luo_abi - the Live Update Orchestrator's ABI string
+ * of this kernel, such as "luo-v5" (Linux 7.3). A kernel only accepts a
+ * live update from a kernel with the same string.
+ * Returns: a string valid while @state lives, or NULL when unknown.
+ * Since: 1.0
+ */
+const char *liveupdate_state_get_luo_abi(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_source - where a fact was read from.
+ * Returns: a path as seen on the host ("/sys/kernel/debug/kho/in/fdt", not
+ * prefixed with the query's root) or a description ("uname(2)", "the
+ * device"), valid while @state lives; NULL when the fact is unknown, when
+ * @fact is unknown to this library or @state is NULL.
+ * Since: 1.0
+ */
+const char *liveupdate_state_get_source(const struct liveupdate_state *state,
+					enum liveupdate_fact fact);
+
+/**
+ * liveupdate_state_get_missing - why a fact is unknown, naming the file
+ * and what to do ("debugfs is not mounted: mount -t debugfs none
+ * /sys/kernel/debug", "reading debugfs needs root", "PATH: truncated ...").
+ * Returns: a sentence valid while @state lives, or NULL when the fact is
+ * known (or @state is NULL, or @fact unknown to this library).
+ * Since: 1.0
+ */
+const char *liveupdate_state_get_missing(const struct liveupdate_state *state,
+					 enum liveupdate_fact fact);
+
+/**
+ * liveupdate_state_kho_compatible - the compatible string of a handover
+ * tree's root FDT, such as "kho-v4".
+ * Returns: a string valid while @state lives, or NULL when that tree is
+ * absent or unreadable (liveupdate_state_get_missing() with
+ * LIVEUPDATE_FACT_KHO_IN or _OUT says why).
+ * Since: 1.0
+ */
+const char *liveupdate_state_kho_compatible(const struct liveupdate_state *state,
+					    enum liveupdate_kho_side side);
+
+/**
+ * liveupdate_state_kho_count - the number of subtrees (handed-over blobs)
+ * of a handover tree: the root FDT's subnodes or, when the root FDT cannot
+ * be read, the files of its sub_fdts directory.
+ * Returns: the count (0 when the tree is absent), or -EINVAL (NULL @state,
+ * unknown @side).
+ * Since: 1.0
+ */
+int liveupdate_state_kho_count(const struct liveupdate_state *state,
+			       enum liveupdate_kho_side side);
+
+/**
+ * liveupdate_state_kho_name - the name of subtree @index of a handover
+ * tree ("LUO", "kexec-metadata", "memblock", ...).
+ * Returns: a string valid while @state lives, or NULL (bad argument, @index
+ * out of range).
+ * Since: 1.0
+ */
+const char *liveupdate_state_kho_name(const struct liveupdate_state *state,
+				      enum liveupdate_kho_side side,
+				      unsigned int index);
+
+/**
+ * liveupdate_state_kho_size - the size in bytes of subtree @index: its
+ * "blob-size" in the root FDT, or the bytes its debugfs file holds when
+ * the root FDT cannot be read.
+ * Returns: the size, or -ENODATA when unknown, -EINVAL (bad argument,
+ * @index out of range).
+ * Since: 1.0
+ */
+int64_t liveupdate_state_kho_size(const struct liveupdate_state *state,
+				  enum liveupdate_kho_side side,
+				  unsigned int index);
+
+/**
+ * liveupdate_state_kho_format - the format subtree @index was verified to
+ * have by its compatible string or version: "luo-v5",
+ * "kexec-metadata-v1", "memblock-v1".
+ * Returns: a static string, or NULL when the blob is unknown, corrupt or
+ * stale (liveupdate_state_kho_note() says which) or on a bad argument.
+ * Since: 1.0
+ */
+const char *liveupdate_state_kho_format(const struct liveupdate_state *state,
+					enum liveupdate_kho_side side,
+					unsigned int index);
+
+/**
+ * liveupdate_state_kho_note - why subtree @index has no format, naming its
+ * file: an unknown compatible or version, a truncated or corrupt blob, or
+ * a stale one (in/sub_fdts/LUO: the kernel frees it at boot, debugfs still
+ * shows the memory; it is never read).
+ * Returns: a sentence valid while @state lives, or NULL when the format is
+ * known (or on a bad argument).
+ * Since: 1.0
+ */
+const char *liveupdate_state_kho_note(const struct liveupdate_state *state,
+				      enum liveupdate_kho_side side,
+				      unsigned int index);
+
+/* ------------------------------------------------------------------------ */
 /* Guest memory                                                             */
 /* ------------------------------------------------------------------------ */
 

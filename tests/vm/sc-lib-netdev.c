@@ -9,8 +9,6 @@
  * that it is the one preserved (same bytes), restores, checks the two queue
  * fds are attached to lutap0, then snapshots the devices again: the new
  * record must equal the old one byte for byte, i.e. field by field.
- *
- * LUTEST_LDFLAGS: -lnl-route-3 -lnl-3
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
