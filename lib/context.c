@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "liveupdate-private.h"
+#include "memory-private.h"
 
 static void log_to_stderr(void *data, int priority, const char *file, int line,
 			  const char *fn, const char *format, va_list args)
@@ -126,6 +127,7 @@ LU_EXPORT int liveupdate_ctx_new(const struct liveupdate_ctx_opts *opts,
 	ctx->refcount = 1;
 	ctx->device_fd = -1;
 	pthread_mutex_init(&ctx->device_lock, NULL);
+	pthread_mutex_init(&ctx->memory_lock, NULL);
 	ctx->log_fn = log_to_stderr;
 	ctx->log_priority = LOG_ERR;
 	ctx->ops = &lu_kernel_backend;
@@ -184,6 +186,8 @@ LU_EXPORT struct liveupdate_ctx *liveupdate_ctx_unref(struct liveupdate_ctx *ctx
 		return ctx;
 	liveupdate_ctx_close_device(ctx);
 	lu_backend_release(ctx);
+	lu_memory_probe_cache_free(ctx);
+	pthread_mutex_destroy(&ctx->memory_lock);
 	pthread_mutex_destroy(&ctx->device_lock);
 	free(ctx->device_path);
 	free(ctx);

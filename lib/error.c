@@ -146,6 +146,16 @@ static const struct lu_advice netdev[] = {
 	{ 0, NULL },
 };
 
+static const struct lu_advice memory[] = {
+	{ ENOMEM, "not enough memory, or not enough pages in the HugeTLB pool: "
+		  "free memory, raise the pool, or ask for a smaller size" },
+	{ ENOSPC, "the tmpfs is full: raise its size= mount option" },
+	{ EOPNOTSUPP, "this kind of memory is not available on this host: use "
+		      "LIVEUPDATE_MEMORY_AUTO, which says what it chose and why" },
+	{ ECANCELED, "the progress function asked to stop" },
+	{ 0, NULL },
+};
+
 static const struct lu_advice state[] = {
 	{ ENOENT, "the root directory given to the state query does not exist" },
 	{ ENOTDIR, "the root given to the state query is not a directory" },
@@ -192,6 +202,7 @@ static const struct lu_advice *const by_op[] = {
 	[LU_OP_KEXEC_REBOOT] = kexec_reboot,
 	[LU_OP_MANIFEST] = manifest,
 	[LU_OP_NETDEV] = netdev,
+	[LU_OP_MEMORY] = memory,
 	[LU_OP_STATE] = state,
 	[LU_OP_FDSTORE] = fdstore,
 	[LU_OP_FDSTORE_GET] = fdstore_get,

@@ -78,6 +78,8 @@ struct liveupdate_ctx {
 	int log_priority;
 	const struct lu_backend_ops *ops;
 	void *ops_data;
+	pthread_mutex_t memory_lock;  /* guards memory_probes */
+	struct lu_memory_probe *memory_probes; /* lib/memory-probe.c's cache */
 };
 
 struct liveupdate_session {
@@ -190,6 +192,7 @@ enum lu_op {
 	LU_OP_FINISH,
 	LU_OP_KEXEC_LOAD,
 	LU_OP_KEXEC_REBOOT,
+	LU_OP_MEMORY,      /* guest memory helpers (lib/memory*.c) */
 	LU_OP_NETDEV,      /* network devices: snapshot, record, restore */
 	LU_OP_STATE,       /* liveupdate_state_query() */
 	LU_OP_FDSTORE,     /* lib/systemd.c: a message to systemd's notify socket */

@@ -18,6 +18,11 @@ _Static_assert(sizeof(enum liveupdate_entry_kind) == 4, "enum is 32-bit");
 _Static_assert(sizeof(enum liveupdate_preserve_flags) == 4, "enum is 32-bit");
 _Static_assert(offsetof(struct liveupdate_session_opts, sz) == 0, "size first");
 _Static_assert(offsetof(struct liveupdate_preserve_opts, sz) == 0, "size first");
+_Static_assert(sizeof(enum liveupdate_memory_backing) == 4, "enum is 32-bit");
+_Static_assert(sizeof(enum liveupdate_thp_policy) == 4, "enum is 32-bit");
+_Static_assert(offsetof(struct liveupdate_memory_opts, sz) == 0, "size first");
+_Static_assert(offsetof(struct liveupdate_memory_move_opts, sz) == 0, "size first");
+_Static_assert(offsetof(struct liveupdate_hugetlb_pool, sz) == 0, "size first");
 int main(void)
 {
 	LIVEUPDATE_OPTS(liveupdate_ctx_opts, o, .device_path = "/dev/null");

@@ -1484,6 +1484,526 @@ const char *liveupdate_entry_get_meta(const struct liveupdate_entry *entry,
 int liveupdate_session_print_manifest(struct liveupdate_session *session, int fd);
 
 /* ------------------------------------------------------------------------ */
+/* Guest memory                                                             */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * struct liveupdate_memory - a shared-memory file (guest RAM) that can be
+ * preserved across a live update (opaque, reference counted).
+ *
+ * It owns one file descriptor: a memfd, an unlinked file on a tmpfs, or a
+ * HugeTLB memfd. It knows its size, the backing it actually got, its page
+ * size and why that backing was chosen; it can map itself, populate its
+ * pages on several threads, measure how much of it sits in huge pages, be
+ * preserved in a session under a token, and be retrieved as the same kind
+ * of object after the update.
+ *
+ * Threads: one object must be used by one thread at a time, except
+ * liveupdate_memory_populate(), which runs its own threads.
+ */
+struct liveupdate_memory;
+
+/**
+ * enum liveupdate_memory_backing - which pages back the memory.
+ * @LIVEUPDATE_MEMORY_AUTO: the largest pages this kernel can preserve, in
+ *      this order: HugeTLB if the kernel preserves it (asked with
+ *      liveupdate_memory_probe()) and the pool has enough free pages; shmem
+ *      transparent huge pages on a memfd with MADV_HUGEPAGE if the shmem THP
+ *      policy allows it; an unlinked file (O_TMPFILE) on a tmpfs mounted
+ *      huge=always or huge=within_size; 4 KiB shmem. Only in options: an
+ *      object always reports what it got.
+ * @LIVEUPDATE_MEMORY_SHMEM: a memfd in 4 KiB pages.
+ * @LIVEUPDATE_MEMORY_THP: shmem in transparent huge pages (PMD size, 2 MiB
+ *      on x86-64), from a memfd or a huge tmpfs. Preserved as one entry per
+ *      huge page: 512 times fewer entries than 4 KiB pages (measured at 1 GiB:
+ *      50 to 250 times faster to preserve, 55 to 100 times faster to
+ *      retrieve; see doc/performance.md).
+ *      Under the shmem policy 'advise', a memfd gets huge pages only where
+ *      they are faulted through a mapping with MADV_HUGEPAGE: populate with
+ *      liveupdate_memory_populate() or through liveupdate_memory_map(), or
+ *      madvise() your own mappings, and do so before preserving (pages the
+ *      kernel allocates itself at preserve time are 4 KiB).
+ * @LIVEUPDATE_MEMORY_HUGETLB: a HugeTLB memfd (MFD_HUGETLB) with a page
+ *      size of 2 MiB or 1 GiB. Linux 7.3 cannot preserve it.
+ */
+enum liveupdate_memory_backing {
+	LIVEUPDATE_MEMORY_AUTO = 0,
+	LIVEUPDATE_MEMORY_SHMEM = 1,
+	LIVEUPDATE_MEMORY_THP = 2,
+	LIVEUPDATE_MEMORY_HUGETLB = 3,
+	_LIVEUPDATE_MEMORY_BACKING_PIN = 0x7fffffff /* keeps it 32-bit */
+};
+
+/**
+ * LIVEUPDATE_MEMORY_TMPFS_PATH - where AUTO looks for a tmpfs mounted with
+ * huge pages when the options name none. The library never mounts it: the
+ * administrator does, for instance with
+ *   mount -t tmpfs -o huge=always,mode=0700 liveupdate-huge /run/liveupdate/huge
+ * or with the systemd unit doc/run-liveupdate-huge.mount.
+ */
+#define LIVEUPDATE_MEMORY_TMPFS_PATH "/run/liveupdate/huge"
+
+/**
+ * LIVEUPDATE_MEMORY_SEALS_NONE - a value of liveupdate_memory_opts.seals
+ * asking for no seal at all (0 means the default seals).
+ */
+#define LIVEUPDATE_MEMORY_SEALS_NONE 0x80000000u
+
+/**
+ * liveupdate_memory_progress_fn - called from the thread that called
+ * liveupdate_memory_populate() (or liveupdate_memory_move_to_thp()) as the
+ * work goes on: @done of @total bytes. Return 0 to go on, anything else to
+ * stop the work (the call then returns -ECANCELED).
+ */
+typedef int (*liveupdate_memory_progress_fn)(void *data, uint64_t done,
+					     uint64_t total);
+
+/**
+ * struct liveupdate_memory_opts - options for liveupdate_memory_new().
+ * @sz: sizeof(struct liveupdate_memory_opts), set by LIVEUPDATE_OPTS().
+ * @size: bytes; required. Must be a multiple of the page size of the
+ *      backing (4 KiB, the THP size, or the HugeTLB page size); it is never
+ *      rounded: a wrong size is rejected with the nearest valid sizes.
+ * @backing: AUTO (0) or a backing to insist on.
+ * @page_size: HugeTLB page size in bytes (2 MiB, 1 GiB...); 0 means the
+ *      kernel's default huge page size. For SHMEM and THP it must be 0 or
+ *      their page size.
+ * @name: the memfd's name (shown in /proc/PID/fd); NULL means
+ *      "liveupdate-memory". At most 249 bytes.
+ * @seals: F_SEAL_* bits added to the memfd; 0 means the seals of QEMU's
+ *      memory-backend-memfd (F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL),
+ *      LIVEUPDATE_MEMORY_SEALS_NONE means none. F_SEAL_WRITE and
+ *      F_SEAL_FUTURE_WRITE are refused (guest memory must stay writable).
+ *      A file on a tmpfs cannot be sealed: AUTO skips the tmpfs step when
+ *      seals are asked for explicitly, and with the default seals the file
+ *      simply has none (liveupdate_memory_get_seals() says so).
+ * @populate: non-zero: allocate every page before returning, as
+ *      liveupdate_memory_populate() does.
+ * @populate_threads: threads for populating; 0 means one per online CPU
+ *      (at most 16).
+ * @tmpfs_path: a directory on a tmpfs mounted huge=always (or
+ *      within_size), for the AUTO step after THP memfds and for THP when the
+ *      shmem policy does not allow huge memfds; NULL means
+ *      %LIVEUPDATE_MEMORY_TMPFS_PATH, used only if it is such a mount.
+ * @progress: called while populating (see liveupdate_memory_progress_fn);
+ *      NULL for none.
+ * @progress_data: first argument of @progress.
+ * @host_root: the directory where /proc and /sys are read for the policy,
+ *      the pools and the mounts; NULL means "/". For tests and containers.
+ *
+ * Since: 1.0
+ */
+struct liveupdate_memory_opts {
+	size_t sz;
+	uint64_t size;
+	enum liveupdate_memory_backing backing;
+	unsigned int seals;
+	uint64_t page_size;
+	const char *name;
+	int populate;
+	unsigned int populate_threads;
+	const char *tmpfs_path;
+	liveupdate_memory_progress_fn progress;
+	void *progress_data;
+	const char *host_root;
+	size_t :0;
+};
+
+/**
+ * liveupdate_memory_new - allocate guest memory that can survive a live
+ * update.
+ * @opts: options; required (at least @size).
+ * @memp: where to store the new object (reference count 1).
+ *
+ * For AUTO the choice and its reason are logged at LOG_INFO and kept for
+ * liveupdate_memory_get_reason(). A HugeTLB pool too small for @size fails
+ * before anything is allocated, naming the missing page count and the
+ * sysfs file to raise. Asking AUTO may open the device (for the HugeTLB
+ * probe); it then stays open with the context, as after
+ * liveupdate_session_create().
+ *
+ * Returns: 0, or -EINVAL (NULL argument, bad options, a size that is zero
+ * or not a multiple of the page size: the message gives the nearest valid
+ * sizes), -ENOMEM (HugeTLB pool too small, out of memory while populating:
+ * the message says which and what to do), -EOPNOTSUPP (the backing asked
+ * for is not available here: no THP for shmem, no such HugeTLB page size),
+ * -ECANCELED (the progress function stopped the populate), or an error of
+ * memfd_create(2), open(2), ftruncate(2) or fcntl(2).
+ * Since: 1.0
+ */
+int liveupdate_memory_new(struct liveupdate_ctx *ctx,
+			  const struct liveupdate_memory_opts *opts,
+			  struct liveupdate_memory **memp);
+
+/**
+ * liveupdate_memory_from_fd - wrap a shared-memory fd, for instance one
+ * retrieved with liveupdate_session_retrieve_fd().
+ * @fd: a memfd, a file on a tmpfs, or a file on hugetlbfs.
+ * @memp: where to store the object.
+ *
+ * The backing is detected: hugetlbfs gives HUGETLB with its page size;
+ * shmem gives THP when huge pages back part of its first 16 huge-page-sized
+ * blocks (measured as with liveupdate_memory_huge_bytes(), but bounded),
+ * SHMEM otherwise. For shmem this is measured when first needed (a getter,
+ * map, populate...), not here, so that a retrieve in the guest's pause
+ * costs no more than liveupdate_session_retrieve_fd(). On success the object
+ * owns @fd and closes it with its last reference; on failure @fd is left
+ * open and untouched.
+ *
+ * Returns: 0, or -EINVAL (NULL pointer, negative @fd, @fd not a shared
+ * memory file), -EBADF, -ENOMEM.
+ * Since: 1.0
+ */
+int liveupdate_memory_from_fd(struct liveupdate_ctx *ctx, int fd,
+			      struct liveupdate_memory **memp);
+
+/**
+ * liveupdate_memory_ref - take a reference on @mem.
+ * Returns: @mem.
+ * Since: 1.0
+ */
+struct liveupdate_memory *liveupdate_memory_ref(struct liveupdate_memory *mem);
+
+/**
+ * liveupdate_memory_unref - drop a reference; the last one unmaps the
+ * object's mapping and closes its fd (the memory itself lives on while a
+ * session preserves it or another mapping or fd uses it).
+ * Returns: NULL once freed or when @mem is NULL, @mem otherwise.
+ * Since: 1.0
+ */
+struct liveupdate_memory *liveupdate_memory_unref(struct liveupdate_memory *mem);
+
+/**
+ * liveupdate_memory_get_fd - the memory's file descriptor (O_CLOEXEC), still
+ * owned by the object: dup() it to keep it beyond the object.
+ * Returns: the fd, or -EINVAL if @mem is NULL.
+ * Since: 1.0
+ */
+int liveupdate_memory_get_fd(const struct liveupdate_memory *mem);
+
+/**
+ * liveupdate_memory_get_size - the size in bytes.
+ * Returns: the size, or 0 if @mem is NULL.
+ * Since: 1.0
+ */
+uint64_t liveupdate_memory_get_size(const struct liveupdate_memory *mem);
+
+/**
+ * liveupdate_memory_get_backing - the backing the object actually got
+ * (never AUTO).
+ * Returns: SHMEM, THP or HUGETLB, or AUTO (0) if @mem is NULL.
+ * Since: 1.0
+ */
+enum liveupdate_memory_backing
+liveupdate_memory_get_backing(const struct liveupdate_memory *mem);
+
+/**
+ * liveupdate_memory_get_page_size - the page size of the backing: 4096 for
+ * SHMEM, the THP size for THP, the HugeTLB page size for HUGETLB.
+ * Returns: bytes, or 0 if @mem is NULL.
+ * Since: 1.0
+ */
+uint64_t liveupdate_memory_get_page_size(const struct liveupdate_memory *mem);
+
+/**
+ * liveupdate_memory_get_seals - the seals the file has (F_GET_SEALS).
+ * Returns: the F_SEAL_* bits, or a negative errno.
+ * Since: 1.0
+ */
+int liveupdate_memory_get_seals(const struct liveupdate_memory *mem);
+
+/**
+ * liveupdate_memory_get_reason - why the object has its backing: for AUTO
+ * each step that was passed over and why, then what was taken; for
+ * liveupdate_memory_from_fd() what was detected and how.
+ * Returns: a sentence valid while @mem lives, or NULL if @mem is NULL.
+ * Since: 1.0
+ */
+const char *liveupdate_memory_get_reason(const struct liveupdate_memory *mem);
+
+/**
+ * liveupdate_memory_map - map the whole memory, shared and read-write, at
+ * an address aligned to its page size (so huge pages can be mapped as
+ * such), with MADV_HUGEPAGE for THP. A second call returns the same
+ * mapping.
+ * @addrp: where to store the address.
+ * Returns: 0, or -EINVAL, or an error of mmap(2) (-ENOMEM: for HugeTLB the
+ * pool cannot reserve the pages).
+ * Since: 1.0
+ */
+int liveupdate_memory_map(struct liveupdate_memory *mem, void **addrp);
+
+/**
+ * liveupdate_memory_unmap - remove the mapping made by
+ * liveupdate_memory_map(); the contents stay in the file.
+ * Returns: 0 (also when not mapped), or -EINVAL if @mem is NULL.
+ * Since: 1.0
+ */
+int liveupdate_memory_unmap(struct liveupdate_memory *mem);
+
+/**
+ * liveupdate_memory_populate - allocate every page now, on @threads threads.
+ * @threads: 0 means the object's populate_threads option, else one per
+ *      online CPU (at most 16).
+ *
+ * Uses MADV_POPULATE_WRITE (Linux 5.14) on the object's mapping (or a
+ * temporary one), split in chunks across the threads; on kernels without
+ * it, fallocate(2) then a read-and-rewrite of one byte per page. Contents
+ * are kept, but nothing else may write the memory meanwhile. Running out of
+ * memory gives -ENOMEM with the offset and the reason (pool exhausted,
+ * tmpfs full), never SIGBUS. The progress function of the options is
+ * called from this thread.
+ *
+ * Returns: 0, or -EINVAL, -ENOMEM, -ECANCELED (the progress function said
+ * stop), -EHWPOISON, or an error of mmap(2).
+ * Since: 1.0
+ */
+int liveupdate_memory_populate(struct liveupdate_memory *mem,
+			       unsigned int threads);
+
+/**
+ * liveupdate_memory_huge_bytes - how many bytes are backed by huge pages,
+ * measured. Shmem: the memory is mapped read-only at an aligned address,
+ * each resident huge-page-sized block (mincore(2)) is read once, which
+ * maps a huge page with one PMD entry, and ShmemPmdMapped of that mapping
+ * is read from /proc/self/smaps; nothing is allocated, and smaller
+ * multi-size THP folios are not counted. HugeTLB: the pages the file holds
+ * (its block count in fstat(2)), all of them huge.
+ * @bytes: where to store the count.
+ * Returns: 0, or -EINVAL, or an error of mmap(2), mincore(2) or reading
+ * /proc/self/smaps.
+ * Since: 1.0
+ */
+int liveupdate_memory_huge_bytes(struct liveupdate_memory *mem,
+				 uint64_t *bytes);
+
+/**
+ * liveupdate_memory_preserve - preserve the memory in an outgoing session.
+ * @token: the token to retrieve it with after the update.
+ *
+ * liveupdate_session_preserve_fd() of the object's fd: from then on its
+ * size is frozen, and every page not yet allocated is allocated now (in
+ * 4 KiB pages for a THP memfd under the policy 'advise': populate first).
+ * Returns: what liveupdate_session_preserve_fd() returns; -ENOENT for
+ * HugeTLB on kernels that cannot preserve it.
+ * Since: 1.0
+ */
+int liveupdate_memory_preserve(struct liveupdate_memory *mem,
+			       struct liveupdate_session *session,
+			       uint64_t token);
+
+/**
+ * liveupdate_memory_retrieve - get back memory of an incoming session as
+ * an object, its backing detected as by liveupdate_memory_from_fd().
+ * @token: the token it was preserved with.
+ * @memp: where to store the object.
+ * Returns: 0, or an error of liveupdate_session_retrieve_fd() or
+ * liveupdate_memory_from_fd().
+ * Since: 1.0
+ */
+int liveupdate_memory_retrieve(struct liveupdate_session *session,
+			       uint64_t token, struct liveupdate_memory **memp);
+
+/**
+ * liveupdate_memory_probe - ask the running kernel whether it can preserve
+ * memory of this backing.
+ * @backing: SHMEM, THP or HUGETLB.
+ * @page_size: for HUGETLB the page size (0: the default huge page size);
+ *      0 otherwise.
+ *
+ * Creates a throwaway session, preserves a file of one page of that
+ * backing (not populated) in it, then closes the session, which aborts it:
+ * nothing is left behind except the device fd, which stays open with the
+ * context. The answer is cached in the context; errors are not.
+ * Returns: 1 (preservable), 0 (not: the kernel has no handler for it, or
+ * such a file cannot be created here), or a negative errno (-EINVAL, or the
+ * device could not be opened or the session created).
+ * Since: 1.0
+ */
+int liveupdate_memory_probe(struct liveupdate_ctx *ctx,
+			    enum liveupdate_memory_backing backing,
+			    uint64_t page_size);
+
+/**
+ * struct liveupdate_memory_move_opts - options for
+ * liveupdate_memory_move_to_thp().
+ * @sz: sizeof(struct liveupdate_memory_move_opts), set by LIVEUPDATE_OPTS().
+ * @threads: copying threads; 0 means one per online CPU (at most 16).
+ * @release_source: non-zero: give each copied chunk of the source back to
+ *      the HugeTLB pool at once (fallocate PUNCH_HOLE), so the move needs
+ *      one chunk of extra memory instead of a second copy of the whole
+ *      memory; the source is then destroyed as the copy goes, also if the
+ *      copy fails. Holes of a shmem source stay holes; a HugeTLB source is
+ *      copied whole.
+ * @progress: called from the calling thread; NULL for none.
+ * @progress_data: first argument of @progress.
+ *
+ * Since: 1.0
+ */
+struct liveupdate_memory_move_opts {
+	size_t sz;
+	unsigned int threads;
+	int release_source;
+	liveupdate_memory_progress_fn progress;
+	void *progress_data;
+	size_t :0;
+};
+
+/**
+ * liveupdate_memory_move_to_thp - copy memory that the kernel cannot
+ * preserve (HugeTLB) into new memory that it can: THP if possible (a huge
+ * memfd or the object's huge tmpfs), else 4 KiB shmem, with the reason.
+ * @src: the memory to copy; nothing may write it during the move (pause the
+ *      guest).
+ * @opts: options, or NULL.
+ * @dstp: where to store the new object, with the same size and contents;
+ *      the VMM switches to it and preserves it.
+ * Returns: 0, or -EINVAL, -ENOMEM, -ECANCELED, or an error of
+ * liveupdate_memory_new() or of mmap(2).
+ * Since: 1.0
+ */
+int liveupdate_memory_move_to_thp(struct liveupdate_memory *src,
+				  const struct liveupdate_memory_move_opts *opts,
+				  struct liveupdate_memory **dstp);
+
+/**
+ * enum liveupdate_thp_policy - a shmem transparent huge page policy, as in
+ * /sys/kernel/mm/transparent_hugepage/shmem_enabled and its per-size
+ * hugepages-<N>kB/shmem_enabled files, or a tmpfs huge= mount option.
+ */
+enum liveupdate_thp_policy {
+	LIVEUPDATE_THP_NEVER = 0,
+	LIVEUPDATE_THP_ALWAYS = 1,
+	LIVEUPDATE_THP_WITHIN_SIZE = 2,
+	LIVEUPDATE_THP_ADVISE = 3,
+	LIVEUPDATE_THP_DENY = 4,
+	LIVEUPDATE_THP_FORCE = 5,
+	LIVEUPDATE_THP_INHERIT = 6,
+	_LIVEUPDATE_THP_POLICY_PIN = 0x7fffffff /* keeps it 32-bit */
+};
+
+/**
+ * liveupdate_memory_host_shmem_thp - the shmem THP policy.
+ * @root: where /sys is read; NULL means "/".
+ * @page_size: 0 for the global policy, or a THP size in bytes for that
+ *      size's own policy (which may be INHERIT: then the global one rules).
+ * @policyp: where to store the policy.
+ * Returns: 0, or -ENOENT (no such file: a kernel without THP, or no such
+ * size), -EINVAL (NULL @policyp), -EPROTO (unreadable content), or an error
+ * of open(2).
+ * Since: 1.0
+ */
+int liveupdate_memory_host_shmem_thp(const char *root, uint64_t page_size,
+				     enum liveupdate_thp_policy *policyp);
+
+/**
+ * liveupdate_memory_host_thp_size - the PMD-sized transparent huge page
+ * size (/sys/kernel/mm/transparent_hugepage/hpage_pmd_size).
+ * @root: where /sys is read; NULL means "/".
+ * Returns: 0 and *@bytes, or -ENOENT (no THP), -EINVAL, -EPROTO.
+ * Since: 1.0
+ */
+int liveupdate_memory_host_thp_size(const char *root, uint64_t *bytes);
+
+/**
+ * liveupdate_memory_host_thp_sizes - the transparent huge page sizes that
+ * have their own policy files (multi-size THP, Linux 6.8+: the directories
+ * hugepages-<N>kB of /sys/kernel/mm/transparent_hugepage), smallest first;
+ * pass each to liveupdate_memory_host_shmem_thp().
+ * @root: where /sys is read; NULL means "/".
+ * @sizes: array of @max entries filled with sizes in bytes (may be NULL
+ *      when @max is 0).
+ * Returns: how many sizes exist (also when more than @max), 0 on kernels
+ * without per-size policies, or -EINVAL.
+ * Since: 1.0
+ */
+int liveupdate_memory_host_thp_sizes(const char *root, uint64_t *sizes, size_t max);
+
+/**
+ * liveupdate_memory_host_hugetlb_sizes - the HugeTLB page sizes of this
+ * kernel (directories of /sys/kernel/mm/hugepages), smallest first.
+ * @root: where /sys is read; NULL means "/".
+ * @sizes: array of @max entries filled with sizes in bytes (may be NULL
+ *      when @max is 0).
+ * Returns: how many sizes exist (also when more than @max), 0 when HugeTLB
+ * is absent, or -EINVAL.
+ * Since: 1.0
+ */
+int liveupdate_memory_host_hugetlb_sizes(const char *root, uint64_t *sizes,
+					 size_t max);
+
+/**
+ * struct liveupdate_hugetlb_pool - one HugeTLB pool, as
+ * liveupdate_memory_host_hugetlb_pool() fills it. Counts are in pages.
+ * @sz: set by the caller to sizeof(struct liveupdate_hugetlb_pool); the
+ *      library fills only the fields that fit.
+ * @page_size: bytes per page.
+ * @total: nr_hugepages.
+ * @free: free_hugepages (reserved ones included).
+ * @reserved: resv_hugepages (promised to mappings, not yet faulted).
+ * @surplus: surplus_hugepages (allocated beyond nr_hugepages).
+ * @overcommit: nr_overcommit_hugepages (how many surplus pages may exist).
+ *
+ * Since: 1.0
+ */
+struct liveupdate_hugetlb_pool {
+	size_t sz;
+	uint64_t page_size;
+	uint64_t total;
+	uint64_t free;
+	uint64_t reserved;
+	uint64_t surplus;
+	uint64_t overcommit;
+	size_t :0;
+};
+
+/**
+ * liveupdate_memory_host_hugetlb_pool - the pool of one HugeTLB page size.
+ * @root: where /sys and /proc are read; NULL means "/".
+ * @page_size: bytes; 0 means the default huge page size (Hugepagesize in
+ *      /proc/meminfo).
+ * @pool: filled up to @pool->sz.
+ * Returns: 0, or -ENOENT (no pool of that size), -EINVAL, -EPROTO.
+ * Since: 1.0
+ */
+int liveupdate_memory_host_hugetlb_pool(const char *root, uint64_t page_size,
+					struct liveupdate_hugetlb_pool *pool);
+
+/**
+ * liveupdate_memory_mount_fn - called for each mount found; return 0 to go
+ * on, anything else to stop.
+ */
+typedef int (*liveupdate_memory_mount_fn)(void *data, const char *path,
+					  uint64_t page_size);
+
+/**
+ * liveupdate_memory_host_hugetlbfs_mounts - list the hugetlbfs mounts
+ * (/proc/self/mountinfo) with their page size.
+ * @root: where /proc is read; NULL means "/" (the mount points are given as
+ *      the mount table says, without @root).
+ * @fn: called for each mount.
+ * Returns: the number of mounts passed to @fn, or -EINVAL, or an error of
+ * open(2).
+ * Since: 1.0
+ */
+int liveupdate_memory_host_hugetlbfs_mounts(const char *root,
+					    liveupdate_memory_mount_fn fn,
+					    void *data);
+
+/**
+ * liveupdate_memory_host_tmpfs_huge - the huge= option of the tmpfs that
+ * holds @path.
+ * @root: where /proc is read; NULL means "/".
+ * @path: an absolute path.
+ * @policyp: NEVER when the mount has no huge= option.
+ * Returns: 0, or -ENOENT (@path is on no tmpfs), -EINVAL, or an error of
+ * open(2).
+ * Since: 1.0
+ */
+int liveupdate_memory_host_tmpfs_huge(const char *root, const char *path,
+				      enum liveupdate_thp_policy *policyp);
+
+/* ------------------------------------------------------------------------ */
 /* Errors                                                                   */
 /* ------------------------------------------------------------------------ */
 

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * How much of a shared-memory file sits in huge pages, measured: map it
+ * read-only at an aligned address, read one byte of each resident block
+ * (which maps a huge page with a single PMD entry), then ask
+ * /proc/self/smaps what that mapping holds. Only resident blocks are
+ * touched, so nothing is allocated. HugeTLB is simpler: every page of it is
+ * huge, and hugetlbfs counts the pages a file holds in its block count.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "memory-private.h"
+
+/* ShmemPmdMapped of addr's smaps entry, in bytes. */
+static int smaps_huge(uintptr_t addr, uint64_t *bytes)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	char *line = NULL;
+	size_t cap = 0;
+	bool inside = false, found = false;
+	uint64_t sum = 0;
+
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long long kb;
+		uintptr_t start, end;
+
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &start, &end) == 2 &&
+		    strchr(line, ' ') > strchr(line, '-')) {
+			if (inside)
+				break;
+			inside = start == addr;
+			found |= inside;
+			continue;
+		}
+		if (!inside)
+			continue;
+		if (sscanf(line, "ShmemPmdMapped: %llu kB", &kb) == 1)
+			sum += (uint64_t)kb * 1024;
+	}
+	free(line);
+	fclose(f);
+	if (!found)
+		return -ENOENT;
+	*bytes = sum;
+	return 0;
+}
+
+/* Read one byte of each of the first max_blocks blocks (0: all) whose
+ * first page is resident. */
+static int touch_resident(const volatile unsigned char *p, uint64_t len, uint64_t block,
+			  uint64_t max_blocks)
+{
+	const size_t window = 1u << 30; /* mincore's vector: 256 KiB per GiB */
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char *vec = malloc(window / (size_t)page);
+	uint64_t sink = 0;
+
+	if (!vec)
+		return -ENOMEM;
+	if (max_blocks && len > max_blocks * block)
+		len = max_blocks * block;
+	for (uint64_t off = 0; off < len; off += window) {
+		size_t n = len - off < window ? (size_t)(len - off) : window;
+
+		if (mincore((void *)(p + off), n, vec) < 0) {
+			int err = -errno;
+
+			free(vec);
+			return err;
+		}
+		for (size_t b = 0; b < n; b += block < window ? (size_t)block : window)
+			if (vec[b / (size_t)page] & 1)
+				sink += p[off + b];
+	}
+	free(vec);
+	__asm__ volatile("" : : "r"(sink));
+	return 0;
+}
+
+int lu_memory_measure_huge(int fd, uint64_t len, uint64_t block, bool hugetlb,
+			   uint64_t max_blocks, uint64_t *bytes)
+{
+	void *base;
+	size_t base_len;
+	unsigned char *p;
+	struct stat st;
+	int ret;
+
+	if (hugetlb) {
+		if (fstat(fd, &st) < 0)
+			return -errno;
+		*bytes = (uint64_t)st.st_blocks * 512;
+		return 0;
+	}
+	p = lu_memory_map_aligned(fd, len, block, PROT_READ, LIVEUPDATE_MEMORY_AUTO,
+				  &base, &base_len);
+	if (p == MAP_FAILED)
+		return -errno;
+	ret = touch_resident(p, len, block, max_blocks);
+	if (!ret)
+		ret = smaps_huge((uintptr_t)p, bytes);
+	munmap(base, base_len);
+	return ret;
+}
