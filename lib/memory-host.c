@@ -28,11 +28,32 @@ static const char *const policy_names[] = {
 	[LIVEUPDATE_THP_INHERIT] = "inherit",
 };
 
-const char *lu_thp_policy_name(enum liveupdate_thp_policy policy)
+LU_EXPORT const char *liveupdate_thp_policy_name(enum liveupdate_thp_policy policy)
 {
 	if ((unsigned)policy < sizeof(policy_names) / sizeof(policy_names[0]))
 		return policy_names[policy];
-	return "unknown";
+	return NULL;
+}
+
+const char *lu_thp_policy_name(enum liveupdate_thp_policy policy)
+{
+	const char *name = liveupdate_thp_policy_name(policy);
+
+	return name ? name : "unknown";
+}
+
+LU_EXPORT const char *liveupdate_memory_backing_name(enum liveupdate_memory_backing backing)
+{
+	static const char *const names[] = {
+		[LIVEUPDATE_MEMORY_AUTO] = "auto",
+		[LIVEUPDATE_MEMORY_SHMEM] = "shmem",
+		[LIVEUPDATE_MEMORY_THP] = "thp",
+		[LIVEUPDATE_MEMORY_HUGETLB] = "hugetlb",
+	};
+
+	if ((unsigned)backing < sizeof(names) / sizeof(names[0]))
+		return names[backing];
+	return NULL;
 }
 
 const char *lu_backing_name(enum liveupdate_memory_backing backing)

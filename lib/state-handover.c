@@ -256,7 +256,7 @@ int lu_state_handover(const struct lu_state_root *root, struct liveupdate_state 
 	err = lu_state_stat(root, LU_KHO_DEBUGFS, &sb);
 	if (err) {
 		debugfs_missing(root, err, why, sizeof(why));
-		for (int f = LIVEUPDATE_FACT_BOOT; f < LU_STATE_FACTS; f++)
+		for (int f = LIVEUPDATE_FACT_BOOT; f <= LIVEUPDATE_FACT_KHO_OUT; f++)
 			lu_state_set_missing(st, f, "%s", why);
 		return 0;
 	}

@@ -139,6 +139,7 @@ LU_EXPORT int liveupdate_state_query(struct liveupdate_ctx *ctx,
 		state_free(st);
 		return lu_oom(ctx, "liveupdate_state_query");
 	}
+	lu_state_memory(ctx, &root, st);
 	lu_dbg(ctx, "state: %s; boot %d", avail_names[st->avail], (int)st->boot);
 	*statep = st;
 	return 0;

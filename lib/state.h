@@ -8,6 +8,7 @@
  *   kernel-config.c       one option of the kernel's build config
  *   state-handover.c      this boot and the KHO trees, from debugfs
  *   kho.c                 the blob decoders (libfdt)
+ *   state-memory.c        the host's memory: THP, pools, what is preservable
  */
 #ifndef LIBLIVEUPDATE_STATE_H
 #define LIBLIVEUPDATE_STATE_H
@@ -21,7 +22,7 @@
 #include "liveupdate-private.h"
 #include "kho.h"
 
-#define LU_STATE_FACTS (LIVEUPDATE_FACT_KHO_OUT + 1)
+#define LU_STATE_FACTS (LIVEUPDATE_FACT_BACKINGS + 1)
 #define LU_STATE_TEXT_MAX 1024
 #define LU_STATE_PATH_MAX 256
 #define LU_KHO_DEBUGFS "/sys/kernel/debug/kho"
@@ -45,17 +46,25 @@ struct lu_state_kho {
 	struct lu_state_kho_entry *entries;
 };
 
-/*
- * The host's memory, for live update: RESERVED for the memory API
- * (liveupdate_memory_probe(), liveupdate_host_*()), which fills it once
- * wired in: the shmem THP policy, the hugetlb pools, and which backings
- * (memfd, memfd + THP, tmpfs huge=always, hugetlb) the kernel preserves.
- * Until then `queried` stays false and liveupdate-ctl prints the memory
- * part as not queried (JSON: "memory": null). doc/state-json.md documents
- * the fields the output will carry.
- */
+#define LU_STATE_POOLS_MAX 8
+#define LU_STATE_BACKINGS_MAX (2 + LU_STATE_POOLS_MAX)
+
+/* One backing of liveupdate_state_get_backing(). */
+struct lu_state_backing {
+	enum liveupdate_memory_backing backing;
+	uint64_t page_size;
+	int answer;                     /* 1, 0, or -ENODATA: unknown */
+	char why[LU_STATE_TEXT_MAX];    /* "" when preservable */
+};
+
+/* The host's memory (state-memory.c). */
 struct lu_state_host_memory {
-	bool queried;
+	int shmem_thp;                  /* enum liveupdate_thp_policy, or -ENODATA */
+	int huge_tmpfs;                 /* the same, or -ENODATA */
+	size_t n_pools;
+	struct liveupdate_hugetlb_pool pools[LU_STATE_POOLS_MAX];
+	size_t n_backings;
+	struct lu_state_backing backings[LU_STATE_BACKINGS_MAX];
 };
 
 struct liveupdate_state {
@@ -131,5 +140,11 @@ int lu_state_availability(struct liveupdate_ctx *ctx,
 /* ---- state-handover.c ---- */
 int lu_state_handover(const struct lu_state_root *root,
 		      struct liveupdate_state *st);
+
+/* ---- state-memory.c ---- */
+/* Fill st->host_memory; probes the device only for the running host and
+ * when the availability says it opens. */
+void lu_state_memory(struct liveupdate_ctx *ctx, const struct lu_state_root *root,
+		     struct liveupdate_state *st);
 
 #endif

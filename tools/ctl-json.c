@@ -5,6 +5,7 @@
  * SCHEMA_VERSION when a field changes meaning or goes away, not when one
  * is added.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -95,6 +96,48 @@ static void kho(FILE *f, const struct liveupdate_state *st, const char *key,
 	fprintf(f, "%s]}%s\n", n > 0 ? "\n    " : "", end);
 }
 
+static const char *policy(int p)
+{
+	return p >= 0 ? liveupdate_thp_policy_name((enum liveupdate_thp_policy)p) : NULL;
+}
+
+static void memory(FILE *f, const struct liveupdate_state *st)
+{
+	struct liveupdate_hugetlb_pool pool = { .sz = sizeof(pool) };
+	enum liveupdate_memory_backing backing;
+	const char *why;
+	uint64_t bytes;
+	unsigned int i;
+	int ret;
+
+	fputs("    \"memory\": {\n  ", f);
+	str_fact(f, st, "shmem_thp", LIVEUPDATE_FACT_SHMEM_THP,
+		 policy(liveupdate_state_get_shmem_thp(st)), ",");
+	fputs("  ", f);
+	str_fact(f, st, "huge_tmpfs", LIVEUPDATE_FACT_HUGE_TMPFS,
+		 policy(liveupdate_state_get_huge_tmpfs(st)), ",");
+	fputs("      \"hugetlb\": {", f);
+	origin(f, st, LIVEUPDATE_FACT_HUGETLB);
+	fputs("},\n      \"hugetlb_pools\": [", f);
+	for (i = 0; liveupdate_state_get_hugetlb_pool(st, i, &pool) == 0; i++)
+		fprintf(f, "%s{\"page_size\": %" PRIu64 ", \"total\": %" PRIu64
+			", \"free\": %" PRIu64 "}", i ? ", " : "", pool.page_size,
+			pool.total, pool.free);
+	fputs("],\n      \"probe\": {", f);
+	origin(f, st, LIVEUPDATE_FACT_BACKINGS);
+	fputs("},\n      \"backings\": [", f);
+	for (i = 0; (ret = liveupdate_state_get_backing(st, i, &backing, &bytes, &why))
+		    != -ENOENT; i++) {
+		fputs(i ? ",\n        {\"backing\": " : "\n        {\"backing\": ", f);
+		str(f, liveupdate_memory_backing_name(backing));
+		fprintf(f, ", \"page_size\": %" PRIu64 ", \"preservable\": %s, \"why\": ",
+			bytes, ret == 1 ? "true" : ret == 0 ? "false" : "null");
+		str(f, why);
+		fputc('}', f);
+	}
+	fprintf(f, "%s]\n    }\n", i ? "\n      " : "");
+}
+
 int ctl_status_json(const struct ctl *c, FILE *f)
 {
 	static const char *const boots[] = { "unknown", "cold", "live-update" };
@@ -143,7 +186,7 @@ int ctl_status_json(const struct ctl *c, FILE *f)
 	fputs("  },\n  \"host\": {\n", f);
 	str_fact(f, st, "kernel_release", LIVEUPDATE_FACT_KERNEL_RELEASE,
 		 liveupdate_state_get_kernel_release(st), ",");
-	/* reserved for the memory queries; see doc/state-json.md */
-	fputs("    \"memory\": null\n  }\n}\n", f);
+	memory(f, st);
+	fputs("  }\n}\n", f);
 	return code;
 }

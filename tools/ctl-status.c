@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* liveupdate-ctl status: the state for a person. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -82,6 +83,70 @@ static void handed_over(const struct liveupdate_state *st)
 		       liveupdate_state_get_missing(st, LIVEUPDATE_FACT_KHO_IN));
 }
 
+/* "2 MiB", "1 GiB", "4 KiB": page sizes as people read them. */
+static const char *page_size(char *buf, size_t size, uint64_t bytes)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB" };
+	unsigned int u = 0;
+
+	while (u + 1 < 4 && bytes >= 1024 && bytes % 1024 == 0) {
+		bytes /= 1024;
+		u++;
+	}
+	snprintf(buf, size, "%" PRIu64 " %s", bytes, units[u]);
+	return buf;
+}
+
+static void policy_fact(const struct liveupdate_state *st, const char *label,
+			enum liveupdate_fact fact, int policy)
+{
+	ctl_fact(st, label, fact, policy >= 0
+		 ? liveupdate_thp_policy_name((enum liveupdate_thp_policy)policy) : NULL);
+}
+
+static void hugetlb_pools(const struct liveupdate_state *st)
+{
+	struct liveupdate_hugetlb_pool pool = { .sz = sizeof(pool) };
+	char size[32];
+	unsigned int i;
+
+	for (i = 0; liveupdate_state_get_hugetlb_pool(st, i, &pool) == 0; i++)
+		printf("  %-17s %s: %" PRIu64 " pages, %" PRIu64 " free  (%s)\n",
+		       i ? "" : "hugetlb pools:", page_size(size, sizeof(size), pool.page_size),
+		       pool.total, pool.free,
+		       liveupdate_state_get_source(st, LIVEUPDATE_FACT_HUGETLB));
+	if (!i)
+		ctl_fact(st, "hugetlb pools:", LIVEUPDATE_FACT_HUGETLB, NULL);
+}
+
+static void backings(const struct liveupdate_state *st)
+{
+	enum liveupdate_memory_backing backing;
+	const char *why, *source = liveupdate_state_get_source(st, LIVEUPDATE_FACT_BACKINGS);
+	uint64_t bytes;
+	char size[32];
+	int ret;
+
+	printf("  %-17s %s\n", "preservable:", source ? source
+	       : liveupdate_state_get_missing(st, LIVEUPDATE_FACT_BACKINGS));
+	for (unsigned int i = 0;
+	     (ret = liveupdate_state_get_backing(st, i, &backing, &bytes, &why)) != -ENOENT; i++)
+		printf("    %-7s %-8s %s%s%s\n", liveupdate_memory_backing_name(backing),
+		       page_size(size, sizeof(size), bytes),
+		       ret == 1 ? "yes" : ret == 0 ? "no" : "unknown",
+		       ret == 0 && why ? ": " : "", ret == 0 && why ? why : "");
+}
+
+static void memory(const struct liveupdate_state *st)
+{
+	policy_fact(st, "shmem THP:", LIVEUPDATE_FACT_SHMEM_THP,
+		    liveupdate_state_get_shmem_thp(st));
+	policy_fact(st, "huge tmpfs:", LIVEUPDATE_FACT_HUGE_TMPFS,
+		    liveupdate_state_get_huge_tmpfs(st));
+	hugetlb_pools(st);
+	backings(st);
+}
+
 int ctl_status_text(const struct ctl *c)
 {
 	const struct liveupdate_state *st = c->state;
@@ -98,8 +163,6 @@ int ctl_status_text(const struct ctl *c)
 	printf("host:\n");
 	ctl_fact(st, "kernel:", LIVEUPDATE_FACT_KERNEL_RELEASE,
 		 liveupdate_state_get_kernel_release(st));
-	/* filled once the memory queries (THP policy, hugetlb pools,
-	 * preservable backings) are part of the state */
-	printf("  %-17s not reported by this version\n", "memory:");
+	memory(st);
 	return code;
 }

@@ -789,6 +789,15 @@ enum liveupdate_boot {
  * @LIVEUPDATE_FACT_LUO_ABI: the Live Update Orchestrator's ABI string.
  * @LIVEUPDATE_FACT_KHO_IN: the handover tree this kernel received.
  * @LIVEUPDATE_FACT_KHO_OUT: the handover tree this kernel will hand over.
+ * @LIVEUPDATE_FACT_SHMEM_THP: the shmem THP policy
+ *      (liveupdate_state_get_shmem_thp()).
+ * @LIVEUPDATE_FACT_HUGE_TMPFS: the huge tmpfs at
+ *      LIVEUPDATE_MEMORY_TMPFS_PATH (liveupdate_state_get_huge_tmpfs()).
+ * @LIVEUPDATE_FACT_HUGETLB: the HugeTLB pools
+ *      (liveupdate_state_get_hugetlb_pool()).
+ * @LIVEUPDATE_FACT_BACKINGS: which memory backings the kernel preserves
+ *      (liveupdate_state_get_backing()): the device probed, or why nothing
+ *      was probed.
  */
 enum liveupdate_fact {
 	LIVEUPDATE_FACT_AVAIL = 0,
@@ -800,6 +809,10 @@ enum liveupdate_fact {
 	LIVEUPDATE_FACT_LUO_ABI = 6,
 	LIVEUPDATE_FACT_KHO_IN = 7,
 	LIVEUPDATE_FACT_KHO_OUT = 8,
+	LIVEUPDATE_FACT_SHMEM_THP = 9,
+	LIVEUPDATE_FACT_HUGE_TMPFS = 10,
+	LIVEUPDATE_FACT_HUGETLB = 11,
+	LIVEUPDATE_FACT_BACKINGS = 12,
 	_LIVEUPDATE_FACT_PIN = 0x7fffffff /* keeps it 32-bit */
 };
 
@@ -2002,6 +2015,97 @@ int liveupdate_memory_host_hugetlbfs_mounts(const char *root,
  */
 int liveupdate_memory_host_tmpfs_huge(const char *root, const char *path,
 				      enum liveupdate_thp_policy *policyp);
+
+/* ------------------------------------------------------------------------ */
+/* State queries: the host's memory                                         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The memory part of a struct liveupdate_state (liveupdate_state_query()),
+ * here rather than with the other state getters because it speaks the
+ * types of the guest memory section above.
+ */
+
+/**
+ * liveupdate_state_get_shmem_thp - the global shmem transparent huge page
+ * policy (/sys/kernel/mm/transparent_hugepage/shmem_enabled), which decides
+ * whether a memfd can get huge pages (see liveupdate_memory_host_shmem_thp()).
+ * Returns: an enum liveupdate_thp_policy value (>= 0), or -ENODATA when
+ * unknown (liveupdate_state_get_missing() with LIVEUPDATE_FACT_SHMEM_THP
+ * says why), -EINVAL if @state is NULL.
+ * Since: 1.0
+ */
+int liveupdate_state_get_shmem_thp(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_huge_tmpfs - the huge= option of the tmpfs that
+ * holds LIVEUPDATE_MEMORY_TMPFS_PATH, where LIVEUPDATE_MEMORY_AUTO looks
+ * for huge pages when the shmem policy gives a memfd none (`liveupdate-ctl
+ * mount-huge` mounts one there).
+ * Returns: an enum liveupdate_thp_policy value (NEVER: a tmpfs without
+ * huge=, such as /run itself), or -ENODATA when the path is on no tmpfs
+ * or the mount table (/proc/self/mountinfo) could
+ * not be read (LIVEUPDATE_FACT_HUGE_TMPFS says which), -EINVAL if @state is
+ * NULL.
+ * Since: 1.0
+ */
+int liveupdate_state_get_huge_tmpfs(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_hugetlb_pool - HugeTLB pool number @index (smallest
+ * page size first), as liveupdate_memory_host_hugetlb_pool() reads it.
+ * @pool: filled up to @pool->sz (set it to sizeof(*pool)).
+ * Returns: 0, or -ENOENT (@index is past the last pool; none when the
+ * kernel has no HugeTLB: LIVEUPDATE_FACT_HUGETLB says why), -EINVAL (NULL
+ * argument, @pool->sz 0).
+ * Since: 1.0
+ */
+int liveupdate_state_get_hugetlb_pool(const struct liveupdate_state *state,
+				      unsigned int index,
+				      struct liveupdate_hugetlb_pool *pool);
+
+/**
+ * liveupdate_state_get_backing - whether the kernel can preserve memory of
+ * backing number @index: SHMEM (4 KiB) first, then THP (its PMD size) when
+ * the kernel has THP, then HUGETLB once per pool size.
+ * @backingp: where to store the backing, or NULL.
+ * @page_sizep: where to store its page size in bytes, or NULL.
+ * @whyp: where to store, unless it is preservable, why not or why it is
+ *      unknown (valid while @state lives), else NULL; or NULL.
+ *
+ * The query asks the kernel with liveupdate_memory_probe() (a throwaway
+ * session per backing, answers cached in the context) only when it reads
+ * the running host and the device opens: with a root directory, or when
+ * the device is busy, absent or refused, nothing is probed and the answer
+ * is unknown, never guessed. A device the query opened for probing is
+ * closed again before it returns.
+ * Returns: 1 (preservable), 0 (not), -ENODATA (unknown: not probed, or the
+ * probe failed; *@whyp says why), -ENOENT (@index is past the last
+ * backing), -EINVAL (NULL @state).
+ * Since: 1.0
+ */
+int liveupdate_state_get_backing(const struct liveupdate_state *state,
+				 unsigned int index,
+				 enum liveupdate_memory_backing *backingp,
+				 uint64_t *page_sizep, const char **whyp);
+
+/**
+ * liveupdate_thp_policy_name - a policy as the sysfs files and mount
+ * options write it: "never", "always", "within_size", "advise", "deny",
+ * "force", "inherit".
+ * Returns: a static string, or NULL for a value this library does not know.
+ * Since: 1.0
+ */
+const char *liveupdate_thp_policy_name(enum liveupdate_thp_policy policy);
+
+/**
+ * liveupdate_memory_backing_name - a short stable name for @backing, as in
+ * liveupdate-ctl's output and manifests printed as text: "auto", "shmem",
+ * "thp", "hugetlb".
+ * Returns: a static string, or NULL for a value this library does not know.
+ * Since: 1.0
+ */
+const char *liveupdate_memory_backing_name(enum liveupdate_memory_backing backing);
 
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                   */

@@ -94,7 +94,26 @@ def check(doc):
         tree(need(k, side, (dict,), "kho") or {}, f"kho.{side}")
     h = need(doc, "host", (dict,), "") or {}
     fact(h, "kernel_release", OPT_STR, "host")
-    need(h, "memory", (dict, type(None)), "host")
+    memory(need(h, "memory", (dict,), "host") or {}, "host.memory")
+
+
+def memory(m, where):
+    fact(m, "shmem_thp", OPT_STR, where)
+    fact(m, "huge_tmpfs", OPT_STR, where)
+    origin(need(m, "hugetlb", (dict,), where) or {}, f"{where}.hugetlb")
+    for i, pool in enumerate(need(m, "hugetlb_pools", (list,), where) or []):
+        for key in ("page_size", "total", "free"):
+            need(pool, key, (int,), f"{where}.hugetlb_pools[{i}]")
+    origin(need(m, "probe", (dict,), where) or {}, f"{where}.probe")
+    for i, b in enumerate(need(m, "backings", (list,), where) or []):
+        w = f"{where}.backings[{i}]"
+        if need(b, "backing", STR, w) not in ("shmem", "thp", "hugetlb"):
+            errors.append(f"{w}.backing unknown")
+        need(b, "page_size", (int,), w)
+        ok = need(b, "preservable", (bool, type(None)), w)
+        why = need(b, "why", OPT_STR, w)
+        if ok is not True and not why:
+            errors.append(f"{w}: not preservable or unknown, and no reason why")
 
 
 def lookup(doc, path):

@@ -35,7 +35,13 @@ json "$FIX/vm-cold" "$sim_dir/device" 0 --expect availability.reason=available \
 	--expect boot.kind=cold --expect boot.liveupdate_count.value=0 \
 	--expect boot.kexec_count.value=0 --expect boot.luo_abi.value=luo-v5 \
 	--expect 'kho.out.missing~truncated' --expect kho.in.subtrees=[] \
-	--expect host.kernel_release.value=7.3.4 --expect host.memory=null
+	--expect host.kernel_release.value=7.3.4 --expect host.memory.shmem_thp.value=advise \
+	--expect host.memory.huge_tmpfs.value=always \
+	--expect host.memory.hugetlb_pools.0.page_size=2097152 \
+	--expect host.memory.hugetlb_pools.0.free=3 --expect host.memory.backings.1.backing=thp \
+	--expect host.memory.backings.2.backing=hugetlb --expect host.memory.backings.0.preservable=null \
+	--expect 'host.memory.backings.0.why~not probed: the state was read from' \
+	--expect 'host.memory.probe.missing~not probed'
 json "$FIX/vm-update-1" "$none" 1 --expect boot.kind=live-update \
 	--expect boot.previous_release.value=7.3.4 --expect boot.liveupdate_count.value=1 \
 	--expect boot.kexec_count.value=1 --expect kho.in.compatible=kho-v4 \
@@ -94,4 +100,11 @@ LIBLIVEUPDATE_BACKEND=sim "$CTL" --root "$FIX/vm-cold" status --json >"$out" 2>"
 grep -q "liveupdate-sim simulator" "$sim_dir/err" || fail "the simulator was not announced"
 $CHECK --expect availability.reason=simulated --expect availability.simulated=true \
 	--expect availability.possible=true "$out" || fail "simulated JSON"
+# on the running host the simulator is probed: it preserves a 4 KiB memfd
+LIBLIVEUPDATE_BACKEND=sim "$CTL" status --json >"$out" 2>"$sim_dir/err" ||
+	fail "status --json under the simulator, host root"
+$CHECK --expect host.memory.backings.0.backing=shmem \
+	--expect host.memory.backings.0.preservable=true --expect host.memory.backings.0.why=null \
+	--expect 'host.memory.probe.source~liveupdate_memory_probe()' "$out" ||
+	fail "the simulator was not probed"
 echo "liveupdate-ctl: all checks passed"

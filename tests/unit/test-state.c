@@ -8,6 +8,7 @@
  */
 #include <fcntl.h>
 #include <pwd.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -585,6 +586,103 @@ START_TEST(test_bad_args)
 }
 END_TEST
 
+/* Backing @index: its answer, checking its backing and page size. */
+static int backing(const struct liveupdate_state *st, unsigned int index,
+		   enum liveupdate_memory_backing want, uint64_t page_size, const char **why)
+{
+	enum liveupdate_memory_backing b = 0;
+	uint64_t size = 0;
+	int ret = liveupdate_state_get_backing(st, index, &b, &size, why);
+
+	ck_assert_int_eq(b, want);
+	ck_assert_uint_eq(size, page_size);
+	return ret;
+}
+
+START_TEST(test_host_memory_fixture)
+{
+	struct liveupdate_state *st = query(fixture("vm-cold"), true);
+	struct liveupdate_hugetlb_pool pool = { .sz = sizeof(pool) };
+	const char *why;
+
+	ck_assert_int_eq(liveupdate_state_get_shmem_thp(st), LIVEUPDATE_THP_ADVISE);
+	ck_contains(liveupdate_state_get_source(st, LIVEUPDATE_FACT_SHMEM_THP), "shmem_enabled");
+	ck_assert_int_eq(liveupdate_state_get_huge_tmpfs(st), LIVEUPDATE_THP_ALWAYS);
+	ck_assert_int_eq(liveupdate_state_get_hugetlb_pool(st, 0, &pool), 0);
+	ck_assert_uint_eq(pool.page_size, 2u << 20);
+	ck_assert_uint_eq(pool.total, 4);
+	ck_assert_uint_eq(pool.free, 3);
+	ck_assert_int_eq(liveupdate_state_get_hugetlb_pool(st, 1, &pool), -ENOENT);
+	/* a fixture root is never probed: unknown, and why */
+	ck_assert_int_eq(backing(st, 0, LIVEUPDATE_MEMORY_SHMEM, 4096, &why), -ENODATA);
+	ck_contains(why, "not probed: the state was read from");
+	ck_assert_int_eq(backing(st, 1, LIVEUPDATE_MEMORY_THP, 2u << 20, NULL), -ENODATA);
+	ck_assert_int_eq(backing(st, 2, LIVEUPDATE_MEMORY_HUGETLB, 2u << 20, NULL), -ENODATA);
+	ck_assert_int_eq(liveupdate_state_get_backing(st, 3, NULL, NULL, NULL), -ENOENT);
+	ck_assert_ptr_null(liveupdate_state_get_source(st, LIVEUPDATE_FACT_BACKINGS));
+	ck_contains(liveupdate_state_get_missing(st, LIVEUPDATE_FACT_BACKINGS), "not probed");
+	/* a caller's older, shorter pool struct gets only what fits */
+	memset(&pool, 0, sizeof(pool));
+	pool.sz = offsetof(struct liveupdate_hugetlb_pool, free);
+	ck_assert_int_eq(liveupdate_state_get_hugetlb_pool(st, 0, &pool), 0);
+	ck_assert_uint_eq(pool.total, 4);
+	ck_assert_uint_eq(pool.free, 0);
+	pool.sz = 0;
+	ck_assert_int_eq(liveupdate_state_get_hugetlb_pool(st, 0, &pool), -EINVAL);
+	liveupdate_state_unref(st);
+
+	/* a root without /sys/kernel/mm: no THP, no pool, only 4 KiB shmem */
+	st = query(fixture("too-old"), true);
+	ck_assert_int_eq(liveupdate_state_get_shmem_thp(st), -ENODATA);
+	ck_contains(liveupdate_state_get_missing(st, LIVEUPDATE_FACT_SHMEM_THP), "shmem_enabled");
+	ck_assert_int_eq(liveupdate_state_get_huge_tmpfs(st), -ENODATA);
+	ck_contains(liveupdate_state_get_missing(st, LIVEUPDATE_FACT_HUGE_TMPFS), "mount-huge");
+	ck_assert_int_eq(liveupdate_state_get_hugetlb_pool(st, 0, &pool), -EINVAL);
+	pool.sz = sizeof(pool);
+	ck_assert_int_eq(liveupdate_state_get_hugetlb_pool(st, 0, &pool), -ENOENT);
+	ck_contains(liveupdate_state_get_missing(st, LIVEUPDATE_FACT_HUGETLB), "no pool");
+	ck_assert_int_eq(backing(st, 0, LIVEUPDATE_MEMORY_SHMEM, 4096, NULL), -ENODATA);
+	ck_assert_int_eq(liveupdate_state_get_backing(st, 1, NULL, NULL, NULL), -ENOENT);
+	liveupdate_state_unref(st);
+}
+END_TEST
+
+START_TEST(test_host_memory_probe)
+{
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct liveupdate_state *st;
+	const char *why = "";
+
+	/* the running host and a device that opens: probed, then closed again */
+	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	st = query_ctx(ctx, NULL);
+	ck_assert_int_eq(backing(st, 0, LIVEUPDATE_MEMORY_SHMEM, 4096, &why), 1);
+	ck_assert_ptr_null(why);
+	ck_contains(liveupdate_state_get_source(st, LIVEUPDATE_FACT_BACKINGS),
+		    "liveupdate_memory_probe()");
+	ck_assert(!seam_device_open());
+	liveupdate_state_unref(st);
+	liveupdate_ctx_unref(ctx);
+
+	/* no device: not probed, never guessed */
+	ctx = seam_ctx(NULL);
+	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	seam_set_device_absent(true);
+	st = query_ctx(ctx, NULL);
+	ck_assert_int_eq(backing(st, 0, LIVEUPDATE_MEMORY_SHMEM, 4096, &why), -ENODATA);
+	ck_contains(why, "not probed: a probe needs the device");
+	liveupdate_state_unref(st);
+	liveupdate_ctx_unref(ctx);
+
+	ck_assert_int_eq(liveupdate_state_get_shmem_thp(NULL), -EINVAL);
+	ck_assert_int_eq(liveupdate_state_get_backing(NULL, 0, NULL, NULL, NULL), -EINVAL);
+	ck_assert_str_eq(liveupdate_thp_policy_name(LIVEUPDATE_THP_WITHIN_SIZE), "within_size");
+	ck_assert_ptr_null(liveupdate_thp_policy_name((enum liveupdate_thp_policy)7));
+	ck_assert_str_eq(liveupdate_memory_backing_name(LIVEUPDATE_MEMORY_THP), "thp");
+	ck_assert_ptr_null(liveupdate_memory_backing_name((enum liveupdate_memory_backing)4));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("state");
@@ -605,6 +703,8 @@ int main(void)
 	tcase_add_test(tc, test_hostile_blobs);
 	tcase_add_test(tc, test_not_root);
 	tcase_add_test(tc, test_bad_args);
+	tcase_add_test(tc, test_host_memory_fixture);
+	tcase_add_test(tc, test_host_memory_probe);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -70,6 +70,28 @@ static void print_json(void)
 	LT_CHECK(rc == 0, "liveupdate-ctl status --json exited %d", rc);
 }
 
+/* The probe on Linux 7.3: shmem and THP preservable, HugeTLB refused. */
+static void check_backings(const struct liveupdate_state *st)
+{
+	enum liveupdate_memory_backing b;
+	unsigned int i, hugetlb = 0;
+	const char *why;
+	uint64_t size;
+	int ret;
+
+	for (i = 0; (ret = liveupdate_state_get_backing(st, i, &b, &size, &why)) != -ENOENT; i++) {
+		int want = b == LIVEUPDATE_MEMORY_HUGETLB ? 0 : 1;
+
+		LT_CHECK(ret == want, "backing %s %llu: %d, expected %d (%s)",
+			 liveupdate_memory_backing_name(b), (unsigned long long)size, ret,
+			 want, why ? why : "");
+		hugetlb += b == LIVEUPDATE_MEMORY_HUGETLB;
+	}
+	LT_CHECK(i >= 3 && hugetlb >= 1, "%u backings, %u HugeTLB: expected shmem, THP, "
+		 "HugeTLB", i, hugetlb);
+	lt_log("probed %u backings: shmem and THP preservable, HugeTLB refused", i);
+}
+
 static struct liveupdate_state *query(struct liveupdate_ctx *ctx)
 {
 	struct liveupdate_state *st = NULL;
@@ -85,6 +107,7 @@ static struct liveupdate_state *query(struct liveupdate_ctx *ctx)
 		 !strcmp(liveupdate_state_get_luo_abi(st), "luo-v5"), "LUO ABI %s: %s",
 		 liveupdate_state_get_luo_abi(st),
 		 liveupdate_state_get_missing(st, LIVEUPDATE_FACT_LUO_ABI));
+	check_backings(st);
 	return st;
 }
 
