@@ -3,6 +3,7 @@
 #ifndef LIVEUPDATE_CTL_H
 #define LIVEUPDATE_CTL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <liveupdate/liveupdate.h>
@@ -24,6 +25,14 @@ struct ctl {
 /* "Linux 7.3.4" facts: printf-style value, then "(source)" or the reason. */
 void ctl_fact(const struct liveupdate_state *st, const char *label,
 	      enum liveupdate_fact fact, const char *value);
+
+/* liveupdate-ctl mount-huge [--size SIZE] [--mode MODE] [PATH] */
+struct ctl_mount_opts {
+	const char *size;    /* NULL: tmpfs's default (half the RAM) */
+	const char *mode;    /* NULL: 0700 */
+	const char *path;    /* NULL: LIVEUPDATE_MEMORY_TMPFS_PATH */
+};
+int ctl_mount_huge(const struct ctl_mount_opts *o);
 
 int ctl_status_text(const struct ctl *c);
 int ctl_status_json(const struct ctl *c, FILE *out);

@@ -21,6 +21,9 @@ static void usage(FILE *f)
 		"  status [--json]  whether a live update is possible here, this boot, the host\n"
 		"  kho              the Kexec HandOver trees (received and to be handed over)\n"
 		"  preflight        checks to run before kexec -e\n"
+		"  mount-huge [--size SIZE] [--mode MODE] [PATH]\n"
+		"                   mount a tmpfs with huge=always at PATH (default\n"
+		"                   " LIVEUPDATE_MEMORY_TMPFS_PATH ") for guest memory\n"
 		"\n"
 		"Options:\n"
 		"  --root DIR       read /proc, /sys and /boot under DIR (a copy of a host's files)\n"
@@ -30,6 +33,12 @@ static void usage(FILE *f)
 		"\n"
 		"Exit status: 0 live update possible (or every check passed), 1 not possible\n"
 		"(or a check failed), 2 error.\n");
+}
+
+/* Commands that take one argument after them. */
+static bool takes_arg(const char *cmd)
+{
+	return !strcmp(cmd, "mount-huge");
 }
 
 static int query(struct ctl *c)
@@ -60,16 +69,23 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "size", required_argument, NULL, 's' },
+		{ "mode", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl c = { 0 };
-	const char *cmd = NULL;
+	struct ctl_mount_opts mount_opts = { 0 };
+	const char *cmd = NULL, *arg = NULL;
 	int opt, json = 0, ret;
 
 	/* options may come before or after the command */
 	while (optind < argc) {
 		opt = getopt_long(argc, argv, "+hV", top, NULL);
 		if (opt == -1) {
+			if (cmd && !arg && takes_arg(cmd)) {
+				arg = argv[optind++];
+				continue;
+			}
 			if (cmd) {
 				fprintf(stderr, "liveupdate-ctl: unexpected argument '%s'\n",
 					argv[optind]);
@@ -88,6 +104,12 @@ int main(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 's':
+			mount_opts.size = optarg;
+			break;
+		case 'm':
+			mount_opts.mode = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -102,6 +124,14 @@ int main(int argc, char **argv)
 	if (!cmd) {
 		usage(stderr);
 		return CTL_ERROR;
+	}
+	if ((mount_opts.size || mount_opts.mode) && strcmp(cmd, "mount-huge")) {
+		fprintf(stderr, "liveupdate-ctl: --size and --mode go with 'mount-huge'\n");
+		return CTL_ERROR;
+	}
+	if (!strcmp(cmd, "mount-huge")) {
+		mount_opts.path = arg;
+		return ctl_mount_huge(&mount_opts);
 	}
 	if (strcmp(cmd, "status") && strcmp(cmd, "kho") && strcmp(cmd, "preflight")) {
 		fprintf(stderr, "liveupdate-ctl: unknown command '%s'\n", cmd);
