@@ -487,22 +487,6 @@ LU_EXPORT int liveupdate_memory_huge_bytes(struct liveupdate_memory *mem, uint64
 	return 0;
 }
 
-LU_EXPORT int liveupdate_memory_preserve(struct liveupdate_memory *mem,
-					 struct liveupdate_session *session,
-					 uint64_t token)
-{
-	int ret;
-
-	if (!mem || !session)
-		return lu_bad_arg(mem ? mem->ctx : NULL, "liveupdate_memory_preserve: %s is "
-				  "NULL", mem ? "session" : "mem");
-	ret = liveupdate_session_preserve_fd(session, mem->fd, token);
-	if (ret == -ENOENT && mem->backing == LIVEUPDATE_MEMORY_HUGETLB)
-		lu_last_error_append(" To keep this memory, copy it into memory the kernel "
-				     "can preserve with liveupdate_memory_move_to_thp().");
-	return ret;
-}
-
 LU_EXPORT int liveupdate_memory_retrieve(struct liveupdate_session *session,
 					 uint64_t token, struct liveupdate_memory **memp)
 {

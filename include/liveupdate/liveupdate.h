@@ -1794,9 +1794,11 @@ int liveupdate_memory_huge_bytes(struct liveupdate_memory *mem,
  * liveupdate_memory_preserve - preserve the memory in an outgoing session.
  * @token: the token to retrieve it with after the update.
  *
- * liveupdate_session_preserve_fd() of the object's fd: from then on its
- * size is frozen, and every page not yet allocated is allocated now (in
- * 4 KiB pages for a THP memfd under the policy 'advise': populate first).
+ * liveupdate_memory_preserve_opts() with this token and no label: the
+ * session's manifest records it as LIVEUPDATE_ENTRY_MEMORY with its backing
+ * and page size. From then on its size is frozen, and every page not yet
+ * allocated is allocated now (in 4 KiB pages for a THP memfd under the
+ * policy 'advise': populate first).
  * Returns: what liveupdate_session_preserve_fd() returns; -ENOENT for
  * HugeTLB on kernels that cannot preserve it.
  * Since: 1.0
@@ -1804,6 +1806,52 @@ int liveupdate_memory_huge_bytes(struct liveupdate_memory *mem,
 int liveupdate_memory_preserve(struct liveupdate_memory *mem,
 			       struct liveupdate_session *session,
 			       uint64_t token);
+
+/**
+ * liveupdate_memory_preserve_opts - preserve the memory in an outgoing
+ * session as a manifest entry of kind LIVEUPDATE_ENTRY_MEMORY, with its
+ * backing and page size, and the label, metadata and token of @opts.
+ * @opts: as for liveupdate_session_preserve_fd_opts(), or NULL (no label,
+ *      a token chosen by the library). @opts->kind, ->backing and
+ *      ->page_size are filled from @mem: leave them 0 (values equal to the
+ *      object's are accepted, others refused).
+ * @tokenp: where to store the token used, or NULL.
+ *
+ * Find it after the update with liveupdate_memory_retrieve_label().
+ * Returns: 0, or -EINVAL (NULL @mem or @session, bad @opts, a kind,
+ * backing or page size that contradicts @mem), or the errors of
+ * liveupdate_session_preserve_fd_opts(); -ENOENT for HugeTLB on kernels
+ * that cannot preserve it.
+ * Since: 1.0
+ */
+int liveupdate_memory_preserve_opts(struct liveupdate_memory *mem,
+				    struct liveupdate_session *session,
+				    const struct liveupdate_preserve_opts *opts,
+				    uint64_t *tokenp);
+
+/**
+ * liveupdate_memory_retrieve_label - get back memory of an incoming session
+ * by its manifest label, as an object.
+ * @label: the label it was preserved with.
+ * @memp: where to store the object.
+ *
+ * For an entry of kind LIVEUPDATE_ENTRY_MEMORY the object has the backing
+ * and page size the manifest recorded, without measuring the pages (cheap
+ * in the guest's pause), once the file agrees: HugeTLB must be a hugetlbfs
+ * file of that page size, SHMEM and THP a shmem file. When it does not, the
+ * file wins: the backing is detected, a warning is logged and
+ * liveupdate_memory_get_reason() says so. Other kinds (a memfd preserved
+ * with liveupdate_session_preserve_fd_opts()) are detected as by
+ * liveupdate_memory_from_fd().
+ * Returns: 0, or -EINVAL (NULL argument), -EBADMSG (the entry records a
+ * backing this library does not know: nothing is retrieved; use the
+ * token), or the errors of liveupdate_session_find_entry(),
+ * liveupdate_session_retrieve_fd() and liveupdate_memory_from_fd().
+ * Since: 1.0
+ */
+int liveupdate_memory_retrieve_label(struct liveupdate_session *session,
+				     const char *label,
+				     struct liveupdate_memory **memp);
 
 /**
  * liveupdate_memory_retrieve - get back memory of an incoming session as

@@ -13,7 +13,9 @@
  *  - everything populated, measured huge (the library's huge_bytes and
  *    ShmemHugePages in /proc/meminfo), filled and preserved.
  * Stage 2: each object is retrieved as a memory object with the right
- * backing, still huge (huge_bytes, ShmemHugePages), byte-exact.
+ * backing, still huge (huge_bytes, ShmemHugePages), byte-exact; the
+ * session's manifest lists each as kind MEMORY with its backing and page
+ * size, and the THP memfd, preserved with a label, is found by that label.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -32,9 +34,11 @@ static const struct {
 	uint64_t token, size, seed;
 	enum liveupdate_memory_backing backing;
 	const char *what;
+	const char *label; /* preserved with liveupdate_memory_preserve_opts() */
 } objs[] = {
 	{ 1, 64 * MiB, 0x7e1, LIVEUPDATE_MEMORY_THP, "AUTO, policy never: huge tmpfs file" },
-	{ 2, 128 * MiB, 0x7e2, LIVEUPDATE_MEMORY_THP, "AUTO, policy advise: THP memfd" },
+	{ 2, 128 * MiB, 0x7e2, LIVEUPDATE_MEMORY_THP, "AUTO, policy advise: THP memfd",
+	  "guest-ram" },
 	{ 3, 8 * MiB, 0x7e3, LIVEUPDATE_MEMORY_SHMEM, "SHMEM" },
 	{ 4, 16 * MiB, 0x7e4, LIVEUPDATE_MEMORY_THP, "moved off HugeTLB" },
 };
@@ -203,7 +207,14 @@ static int stage1(void)
 		if (objs[i].backing == LIVEUPDATE_MEMORY_THP)
 			check_huge(mem[i], objs[i].what);
 		t0 = lt_now_ns();
-		LT_OK(liveupdate_memory_preserve(mem[i], s, objs[i].token));
+		if (objs[i].label) {
+			LIVEUPDATE_OPTS(liveupdate_preserve_opts, po, .label = objs[i].label,
+					.flags = LIVEUPDATE_PRESERVE_TOKEN, .token = objs[i].token);
+
+			LT_OK(liveupdate_memory_preserve_opts(mem[i], s, &po, NULL));
+		} else {
+			LT_OK(liveupdate_memory_preserve(mem[i], s, objs[i].token));
+		}
 		lt_log("%s: preserved %" PRIu64 " MiB in %.2f ms", objs[i].what,
 		       objs[i].size >> 20, (lt_now_ns() - t0) / 1e6);
 	}
@@ -218,6 +229,30 @@ static int stage1(void)
 	return LT_CONTINUE;
 }
 
+/* The manifest's entry of object i: kind MEMORY, its backing and page size. */
+static void check_entry(struct liveupdate_session *s, size_t i)
+{
+	uint64_t page = objs[i].backing == LIVEUPDATE_MEMORY_THP ? 2 * MiB : 4096;
+	const struct liveupdate_entry *e = NULL;
+	long n = liveupdate_session_count_entries(s);
+
+	for (long k = 0; k < n; k++) {
+		LT_OK(liveupdate_session_get_entry(s, (size_t)k, &e));
+		if (e->token == objs[i].token)
+			break;
+		e = NULL;
+	}
+	LT_CHECK(e, "%s: token %" PRIu64 " not in the manifest (%ld entries)", objs[i].what,
+		 objs[i].token, n);
+	LT_CHECK(e->kind == LIVEUPDATE_ENTRY_MEMORY && e->backing == (uint32_t)objs[i].backing &&
+		 e->page_size == page, "%s: manifest entry kind %d backing %u page size %"
+		 PRIu64, objs[i].what, e->kind, e->backing, e->page_size);
+	LT_CHECK(!strcmp(e->label, objs[i].label ? objs[i].label : ""), "%s: label \"%s\"",
+		 objs[i].what, e->label);
+	lt_log("%s: manifest entry \"%s\" kind MEMORY, backing %s, page size %" PRIu64,
+	       objs[i].what, e->label, liveupdate_memory_backing_name(objs[i].backing), page);
+}
+
 static int stage2(void)
 {
 	struct liveupdate_ctx *ctx = lt_ctx_new();
@@ -230,7 +265,11 @@ static int stage2(void)
 		struct liveupdate_memory *mem = NULL;
 		uint64_t t0 = lt_now_ns();
 
-		LT_OK(liveupdate_memory_retrieve(s, objs[i].token, &mem));
+		check_entry(s, i);
+		if (objs[i].label)
+			LT_OK(liveupdate_memory_retrieve_label(s, objs[i].label, &mem));
+		else
+			LT_OK(liveupdate_memory_retrieve(s, objs[i].token, &mem));
 		lt_log("%s: retrieved in %.2f ms: %s", objs[i].what, (lt_now_ns() - t0) / 1e6,
 		       liveupdate_memory_get_reason(mem));
 		LT_CHECK(liveupdate_memory_get_backing(mem) == objs[i].backing,
