@@ -67,6 +67,12 @@ bool lu_mf_meta_ok(const char *key, size_t klen, size_t vlen);
 int lu_manifest_decode(const uint8_t *buf, size_t len, struct lu_manifest *m,
 		       char *why, size_t why_len);
 void lu_manifest_clear(struct lu_manifest *m);
+/*
+ * Map the manifest memfd fd read-only and decode it (lib/manifest.c): 0 and
+ * a malloc'd *mp (lu_manifest_clear() then free()), or -ENOMEM, or -EBADMSG
+ * or an errno of mmap(2) with the reason in why. fd stays the caller's.
+ */
+int lu_manifest_read_fd(int fd, struct lu_manifest **mp, char *why, size_t why_len);
 
 /* The entry with this label, or NULL; labels are hashed: O(1). */
 const struct liveupdate_entry *lu_manifest_find(const struct lu_manifest *m,

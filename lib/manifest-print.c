@@ -61,26 +61,21 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-LU_EXPORT int liveupdate_session_print_manifest(struct liveupdate_session *session,
-						int fd)
+/*
+ * The manifest as text, built whole first (a failure writes nothing), then
+ * written to fd. head starts the first line ("session \"x\" incoming").
+ * 0, -ENOMEM, or an errno of write(2).
+ */
+static int print_text(const char *head, const struct lu_manifest *m, int fd)
 {
-	static const char call[] = "liveupdate_session_print_manifest";
-	struct lu_manifest *m;
 	char *text = NULL;
 	size_t len = 0;
-	FILE *f;
-	int ret = lu_session_manifest_get(session, call, &m);
+	FILE *f = open_memstream(&text, &len);
+	int ret;
 
-	if (ret)
-		return ret;
-	/* the whole text first: a failure writes nothing */
-	f = open_memstream(&text, &len);
 	if (!f)
-		return lu_oom(session->ctx, "%s(\"%s\")", call, session->name);
-	fputs("session ", f);
-	put_quoted(f, session->name);
-	fprintf(f, " %s, manifest generation %" PRIu64 ", %zu file%s\n",
-		session->direction == LIVEUPDATE_SESSION_OUTGOING ? "outgoing" : "incoming",
+		return -ENOMEM;
+	fprintf(f, "%s, manifest generation %" PRIu64 ", %zu file%s\n", head,
 		m->generation, m->count, m->count == 1 ? "" : "s");
 	if (m->n_session_meta) {
 		fputs("meta", f);
@@ -101,12 +96,67 @@ LU_EXPORT int liveupdate_session_print_manifest(struct liveupdate_session *sessi
 	}
 	if (fclose(f) || !text) {
 		free(text);
-		return lu_oom(session->ctx, "%s(\"%s\")", call, session->name);
+		return -ENOMEM;
 	}
 	ret = write_all(fd, text, len);
 	free(text);
+	return ret;
+}
+
+LU_EXPORT int liveupdate_session_print_manifest(struct liveupdate_session *session,
+						int fd)
+{
+	static const char call[] = "liveupdate_session_print_manifest";
+	struct lu_manifest *m;
+	char *head = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret = lu_session_manifest_get(session, call, &m);
+
+	if (ret)
+		return ret;
+	f = open_memstream(&head, &len);
+	if (!f)
+		return lu_oom(session->ctx, "%s(\"%s\")", call, session->name);
+	fputs("session ", f);
+	put_quoted(f, session->name);
+	fputs(session->direction == LIVEUPDATE_SESSION_OUTGOING ? " outgoing" : " incoming", f);
+	if (fclose(f) || !head) {
+		free(head);
+		return lu_oom(session->ctx, "%s(\"%s\")", call, session->name);
+	}
+	ret = print_text(head, m, fd);
+	free(head);
+	if (ret == -ENOMEM)
+		return lu_oom(session->ctx, "%s(\"%s\")", call, session->name);
 	if (ret)
 		return lu_fail(session->ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): writing "
 			       "to fd %d", call, session->name, fd);
+	return 0;
+}
+
+LU_EXPORT int liveupdate_manifest_print_fd(int manifest_fd, int out_fd)
+{
+	static const char call[] = "liveupdate_manifest_print_fd";
+	struct lu_manifest *m = NULL;
+	char why[512];
+	int ret;
+
+	if (manifest_fd < 0 || out_fd < 0)
+		return lu_bad_arg(NULL, "%s: fd %d is negative", call,
+				  manifest_fd < 0 ? manifest_fd : out_fd);
+	ret = lu_manifest_read_fd(manifest_fd, &m, why, sizeof(why));
+	if (ret == -ENOMEM)
+		return lu_oom(NULL, "%s", call);
+	if (ret)
+		return lu_fail(NULL, LU_OP_MANIFEST, ret, "%s(fd %d): %s", call,
+			       manifest_fd, why);
+	ret = print_text("session (from its manifest memfd)", m, out_fd);
+	lu_manifest_clear(m);
+	free(m);
+	if (ret == -ENOMEM)
+		return lu_oom(NULL, "%s", call);
+	if (ret)
+		return lu_fail(NULL, LU_OP_MANIFEST, ret, "%s: writing to fd %d", call, out_fd);
 	return 0;
 }

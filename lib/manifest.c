@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -275,6 +276,37 @@ LU_EXPORT int liveupdate_session_set_meta(struct liveupdate_session *session,
  * The session's manifest, read from the incoming session on first use.
  * 0 with *mp set, or a negative errno (logged).
  */
+int lu_manifest_read_fd(int fd, struct lu_manifest **mp, char *why, size_t why_len)
+{
+	struct lu_manifest *m;
+	struct stat st;
+	uint8_t *map;
+	int ret;
+
+	if (fstat(fd, &st) < 0)
+		st.st_size = 0;
+	if (st.st_size <= 0 || (uint64_t)st.st_size > LU_MF_MAX_SIZE) {
+		snprintf(why, why_len, "the manifest memfd has %lld bytes, not 1 to %u",
+			 (long long)st.st_size, LU_MF_MAX_SIZE);
+		return -EBADMSG;
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		ret = -errno;
+		snprintf(why, why_len, "mapping the manifest memfd: %s", strerror(-ret));
+		return ret;
+	}
+	m = calloc(1, sizeof(*m));
+	ret = m ? lu_manifest_decode(map, (size_t)st.st_size, m, why, why_len) : -ENOMEM;
+	munmap(map, (size_t)st.st_size);
+	if (ret) {
+		free(m);
+		return ret;
+	}
+	*mp = m;
+	return 0;
+}
+
 int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
 			    struct lu_manifest **mp)
 {
@@ -282,8 +314,6 @@ int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
 	struct lu_uapi_fd_req req = { .size = sizeof(req), .fd = -1,
 				      .token = LIVEUPDATE_MANIFEST_TOKEN };
 	struct lu_manifest *m;
-	struct stat st;
-	uint8_t *map;
 	char why[512];
 	int ret;
 
@@ -311,33 +341,13 @@ int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
 		return lu_fail(ctx, LU_OP_RETRIEVE_FD, ret, "%s(\"%s\"): retrieving "
 			       "the manifest (token %#" PRIx64 ")", call, s->name,
 			       LIVEUPDATE_MANIFEST_TOKEN);
-	if (fstat(req.fd, &st) < 0)
-		st.st_size = 0;
-	if (st.st_size <= 0 || (uint64_t)st.st_size > LU_MF_MAX_SIZE) {
-		close(req.fd);
-		return lu_fail(ctx, LU_OP_MANIFEST, -EBADMSG, "%s(\"%s\"): the "
-			       "manifest memfd has %lld bytes, not 1 to %u", call,
-			       s->name, (long long)st.st_size, LU_MF_MAX_SIZE);
-	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, req.fd, 0);
-	if (map == MAP_FAILED) {
-		ret = -errno;
-		close(req.fd);
-		return lu_fail(ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): mapping the "
-			       "manifest memfd", call, s->name);
-	}
+	ret = lu_manifest_read_fd(req.fd, &m, why, sizeof(why));
 	close(req.fd);
-	m = calloc(1, sizeof(*m));
-	ret = m ? lu_manifest_decode(map, (size_t)st.st_size, m, why, sizeof(why))
-		: -ENOMEM;
-	munmap(map, (size_t)st.st_size);
-	if (ret) {
-		free(m);
-		return ret == -ENOMEM ? lu_oom(ctx, "%s(\"%s\")", call, s->name)
-				      : lu_fail(ctx, LU_OP_MANIFEST, ret,
-						"%s(\"%s\"): the manifest: %s", call,
-						s->name, why);
-	}
+	if (ret == -ENOMEM)
+		return lu_oom(ctx, "%s(\"%s\")", call, s->name);
+	if (ret)
+		return lu_fail(ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): the manifest: %s",
+			       call, s->name, why);
 	lu_dbg(ctx, "session \"%s\": manifest generation %" PRIu64 ", %zu files",
 	       s->name, m->generation, m->count);
 	s->manifest = m;

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -41,29 +42,38 @@ int lu_sim_ping(const char *path, struct lu_sim_info *info)
 	return (int)r.u.info.pid;
 }
 
+/* A request whose reply carries one fd: the fd, or -errno; *r the reply. */
+static int call_fd(const char *path, const struct lu_sim_msg *m, struct lu_sim_msg *r)
+{
+	int sock, fd = -1, nfds = 0, ret;
+
+	sock = lu_sim_connect(path, LU_SIM_ROLE_CONTROL, true, NULL);
+	if (sock < 0)
+		return sock;
+	ret = lu_sim_send(sock, m, NULL, 0, 0);
+	if (ret == 0)
+		ret = lu_sim_recv(sock, r, &fd, &nfds, 0);
+	close(sock);
+	if (ret == 0 && (r->type != LU_SIM_REPLY || r->u.reply.err || nfds != 1))
+		ret = r->type == LU_SIM_REPLY && r->u.reply.err ? -r->u.reply.err : -EPROTO;
+	if (ret < 0) {
+		if (nfds == 1)
+			close(fd);
+		return ret;
+	}
+	return fd;
+}
+
 const struct lu_sim_table *lu_sim_table_get(const char *path, size_t *lenp)
 {
 	struct lu_sim_msg m = { .type = LU_SIM_TABLE }, r;
 	const struct lu_sim_table *t;
-	int sock, fd = -1, nfds = 0, ret;
+	int fd = call_fd(path, &m, &r);
 	struct stat st;
 	void *p;
 
-	sock = lu_sim_connect(path, LU_SIM_ROLE_CONTROL, true, NULL);
-	if (sock < 0) {
-		errno = -sock;
-		return NULL;
-	}
-	ret = lu_sim_send(sock, &m, NULL, 0, 0);
-	if (ret == 0)
-		ret = lu_sim_recv(sock, &r, &fd, &nfds, 0);
-	close(sock);
-	if (ret == 0 && (r.type != LU_SIM_REPLY || r.u.reply.err || nfds != 1))
-		ret = r.type == LU_SIM_REPLY && r.u.reply.err ? -r.u.reply.err : -EPROTO;
-	if (ret < 0) {
-		if (nfds == 1)
-			close(fd);
-		errno = -ret;
+	if (fd < 0) {
+		errno = -fd;
 		return NULL;
 	}
 	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(*t)) {
@@ -84,6 +94,28 @@ const struct lu_sim_table *lu_sim_table_get(const char *path, size_t *lenp)
 	}
 	*lenp = (size_t)st.st_size;
 	return t;
+}
+
+int lu_sim_peek(const char *path, const char *name, uint32_t direction,
+		uint32_t *directionp)
+{
+	struct lu_sim_msg m = { .type = LU_SIM_PEEK }, r;
+	int fd;
+
+	if (!name || !*name || strlen(name) >= LU_SIM_NAME_LEN || direction > 2)
+		return -EINVAL;
+	m.u.peek.direction = direction;
+	memcpy(m.u.peek.name, name, strlen(name) + 1);
+	fd = call_fd(path, &m, &r);
+	if (fd < 0)
+		return fd;
+	if (r.u.reply.val[0] < 1 || r.u.reply.val[0] > 2) {
+		close(fd);
+		return -EPROTO;
+	}
+	if (directionp)
+		*directionp = (uint32_t)r.u.reply.val[0];
+	return fd;
 }
 
 int lu_sim_table_has(const struct lu_sim_table *t, uint64_t dev, uint64_t ino)

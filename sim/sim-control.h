@@ -20,6 +20,15 @@ int lu_sim_frozen(const char *path, dev_t dev, ino_t ino);
 const struct lu_sim_table *lu_sim_table_get(const char *path, size_t *lenp);
 int lu_sim_table_has(const struct lu_sim_table *t, uint64_t dev, uint64_t ino);
 
+/*
+ * PEEK: a read-only fd of the manifest memfd session @name holds, whatever
+ * its direction (@direction 0: the incoming one if any, 1 outgoing, 2
+ * incoming; the one found in *@directionp), without retrieving anything;
+ * or -errno (-ENOENT no such session, -ENODATA no manifest).
+ */
+int lu_sim_peek(const char *path, const char *name, uint32_t direction,
+		uint32_t *directionp);
+
 /* The daemon's pid, or -errno (a cheap "is it running"). */
 int lu_sim_ping(const char *path, struct lu_sim_info *info);
 

@@ -242,6 +242,18 @@ static void handle_control(struct sim_conn *c, const struct lu_sim_msg *m)
 		sim_log("pid %d asks the daemon to stop", (int)c->pid);
 		d.stop = 1;
 		break;
+	case LU_SIM_PEEK: {
+		int fd = -1;
+
+		r.u.reply.err = sim_model_peek(&m->u.peek, &fd, &r.u.reply.val[0]);
+		if (r.u.reply.err)
+			break;
+		r.u.reply.flags = LU_SIM_RF_FD;
+		if (!send_reply(c->fd, &r, fd))
+			release_conn(c, "not reading its replies");
+		close(fd);
+		return;
+	}
 	case LU_SIM_TABLE:
 		if (sim_frozen_fd() < 0) {
 			r.u.reply.err = ENOSYS;

@@ -537,6 +537,34 @@ static int retrieve_fd(struct sim_session *s, const struct lu_sim_ioctl *io, int
 	return 0;
 }
 
+int sim_model_peek(const struct lu_sim_peek *pk, int *fdp, uint64_t *direction)
+{
+	struct sim_session *s = NULL;
+	struct sim_file *f;
+	char path[64];
+	int fd;
+
+	if (pk->direction != 1)
+		s = find_session(pk->name, true);
+	if (!s && pk->direction != 2)
+		s = find_session(pk->name, false);
+	if (!s)
+		return ENOENT;
+	f = find_file(s, LU_SIM_MANIFEST_TOKEN);
+	if (!f || f->fd < 0)
+		return ENODATA;
+	/* a new open file, read-only: the peeker can neither write the file
+	 * nor move the session's file position */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", f->fd);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_LARGEFILE);
+	if (fd < 0)
+		return errno == ENOENT ? ENOSYS : errno; /* no /proc: no peek */
+	*fdp = fd;
+	*direction = s->incoming ? 2 : 1;
+	sim_vlog("session \"%s\": peeked at its manifest", shown(s->name));
+	return 0;
+}
+
 static int get_name(struct sim_session *s, const struct lu_sim_ioctl *io,
 		    struct lu_sim_reply *out)
 {

@@ -49,6 +49,8 @@ bool sim_model_frozen(uint64_t dev, uint64_t ino);
 
 /* STATUS: the daemon's INFO (index LU_SIM_STATUS_DAEMON) or one session's. */
 void sim_model_status(uint32_t index, struct lu_sim_msg *r);
+/* PEEK: 0 and a read-only fd (the caller's to close), or a positive errno. */
+int sim_model_peek(const struct lu_sim_peek *pk, int *fdp, uint64_t *direction);
 
 /* For the log line at stop. */
 size_t sim_model_sessions(void);

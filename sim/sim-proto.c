@@ -19,6 +19,7 @@ enum {
 	BODY_STATUS = 8,        /* index, reserved */
 	BODY_STOP = 0,
 	BODY_TABLE = 0,
+	BODY_PEEK = 8 + LU_SIM_NAME_LEN, /* direction, reserved, name */
 	BODY_REPLY = 24 + LU_SIM_ARG_MAX, /* err, flags, val[2], arg */
 	BODY_INFO = 56,         /* see put/get below; last u32 reserved */
 	BODY_SESSION_INFO = 24 + LU_SIM_NAME_LEN, /* 5 u32 + reserved, name */
@@ -39,6 +40,7 @@ static int body_size(unsigned type)
 	case LU_SIM_STATUS: return BODY_STATUS;
 	case LU_SIM_STOP: return BODY_STOP;
 	case LU_SIM_TABLE: return BODY_TABLE;
+	case LU_SIM_PEEK: return BODY_PEEK;
 	case LU_SIM_REPLY: return BODY_REPLY;
 	case LU_SIM_INFO: return BODY_INFO;
 	case LU_SIM_SESSION_INFO: return BODY_SESSION_INFO;
@@ -84,6 +86,14 @@ static int all_zero(const uint8_t *p, size_t n)
 static int errno_ok(int32_t e)
 {
 	return e >= 0 && e < 4096;
+}
+
+/* A name field: not empty, NUL-terminated, zero after the NUL. */
+static int name_ok(const uint8_t *name)
+{
+	const uint8_t *nul = memchr(name, '\0', LU_SIM_NAME_LEN);
+
+	return nul && nul != name && all_zero(nul, (size_t)(name + LU_SIM_NAME_LEN - nul));
 }
 
 int lu_sim_decode(const void *buf, size_t len, struct lu_sim_msg *msg)
@@ -154,6 +164,13 @@ int lu_sim_decode(const void *buf, size_t len, struct lu_sim_msg *msg)
 	case LU_SIM_STOP:
 	case LU_SIM_TABLE:
 		return 0;
+	case LU_SIM_PEEK:
+		msg->u.peek.direction = get32(b);
+		memcpy(msg->u.peek.name, b + 8, LU_SIM_NAME_LEN);
+		if (msg->u.peek.direction > 2 || get32(b + 4) ||
+		    !name_ok(b + 8))
+			return -EBADMSG;
+		return 0;
 	case LU_SIM_REPLY: {
 		struct lu_sim_reply *r = &msg->u.reply;
 
@@ -187,7 +204,6 @@ int lu_sim_decode(const void *buf, size_t len, struct lu_sim_msg *msg)
 	}
 	case LU_SIM_SESSION_INFO: {
 		struct lu_sim_session_info *s = &msg->u.session_info;
-		const uint8_t *nul;
 
 		s->index = get32(b);
 		s->direction = get32(b + 4);
@@ -198,9 +214,7 @@ int lu_sim_decode(const void *buf, size_t len, struct lu_sim_msg *msg)
 		if (s->direction < 1 || s->direction > 2 || s->state & ~LU_SIM_SS_ALL ||
 		    get32(b + 20))
 			return -EBADMSG;
-		nul = memchr(b + 24, '\0', LU_SIM_NAME_LEN);
-		if (!nul || nul == b + 24 ||
-		    !all_zero(nul, (size_t)(b + 24 + LU_SIM_NAME_LEN - nul)))
+		if (!name_ok(b + 24))
 			return -EBADMSG;
 		return 0;
 	}
@@ -255,6 +269,10 @@ int lu_sim_encode(const struct lu_sim_msg *msg, void *buf, size_t cap)
 		break;
 	case LU_SIM_STOP:
 	case LU_SIM_TABLE:
+		break;
+	case LU_SIM_PEEK:
+		put32(b, msg->u.peek.direction);
+		memcpy(b + 8, msg->u.peek.name, strnlen(msg->u.peek.name, LU_SIM_NAME_LEN));
 		break;
 	case LU_SIM_REPLY: {
 		const struct lu_sim_reply *r = &msg->u.reply;

@@ -48,6 +48,7 @@ enum lu_sim_type {
 	LU_SIM_STATUS = 6,        /* -> INFO (index ~0) or SESSION_INFO or REPLY */
 	LU_SIM_STOP = 7,          /* -> REPLY, then the daemon exits */
 	LU_SIM_TABLE = 8,         /* -> REPLY with the frozen-file table's fd */
+	LU_SIM_PEEK = 9,          /* -> REPLY with a read-only fd, val[0] = direction */
 	LU_SIM_REPLY = 0x81,
 	LU_SIM_INFO = 0x82,
 	LU_SIM_SESSION_INFO = 0x83,
@@ -120,6 +121,19 @@ struct lu_sim_frozen {
 
 struct lu_sim_status {
 	uint32_t index;
+};
+
+/*
+ * PEEK: a read-only fd (a new open of the file) of what the named session
+ * holds at the manifest's token, whatever its direction or state, without
+ * retrieving it: for `liveupdate-ctl manifest NAME`. direction 0 takes the
+ * incoming session of that name if there is one, else the outgoing one.
+ * Errors: ENOENT no such session, ENODATA nothing at that token.
+ */
+#define LU_SIM_MANIFEST_TOKEN 0x4d414e4946455354ull /* LIVEUPDATE_MANIFEST_TOKEN */
+struct lu_sim_peek {
+	uint32_t direction;       /* 0 either, 1 outgoing, 2 incoming */
+	char name[LU_SIM_NAME_LEN]; /* NUL-terminated, not empty */
 };
 
 struct lu_sim_reply {
@@ -200,6 +214,7 @@ struct lu_sim_msg {
 		struct lu_sim_reboot reboot;
 		struct lu_sim_frozen frozen;
 		struct lu_sim_status status;
+		struct lu_sim_peek peek;
 		struct lu_sim_reply reply;
 		struct lu_sim_info info;
 		struct lu_sim_session_info session_info;

@@ -24,6 +24,8 @@ static void usage(FILE *f)
 		"  mount-huge [--size SIZE] [--mode MODE] [PATH]\n"
 		"                   mount a tmpfs with huge=always at PATH (default\n"
 		"                   " LIVEUPDATE_MEMORY_TMPFS_PATH ") for guest memory\n"
+		"  manifest --fd N  the manifest of the session fd N (passed by the caller)\n"
+		"  manifest NAME    under liveupdate-sim: the manifest of session NAME\n"
 		"\n"
 		"Options:\n"
 		"  --root DIR       read /proc, /sys and /boot under DIR (a copy of a host's files)\n"
@@ -38,7 +40,7 @@ static void usage(FILE *f)
 /* Commands that take one argument after them. */
 static bool takes_arg(const char *cmd)
 {
-	return !strcmp(cmd, "mount-huge");
+	return !strcmp(cmd, "mount-huge") || !strcmp(cmd, "manifest");
 }
 
 static int query(struct ctl *c)
@@ -71,11 +73,12 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "size", required_argument, NULL, 's' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "fd", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl c = { 0 };
 	struct ctl_mount_opts mount_opts = { 0 };
-	const char *cmd = NULL, *arg = NULL;
+	const char *cmd = NULL, *arg = NULL, *fd_arg = NULL;
 	int opt, json = 0, ret;
 
 	/* options may come before or after the command */
@@ -110,6 +113,9 @@ int main(int argc, char **argv)
 		case 'm':
 			mount_opts.mode = optarg;
 			break;
+		case 'f':
+			fd_arg = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -129,6 +135,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "liveupdate-ctl: --size and --mode go with 'mount-huge'\n");
 		return CTL_ERROR;
 	}
+	if (fd_arg && strcmp(cmd, "manifest")) {
+		fprintf(stderr, "liveupdate-ctl: --fd goes with 'manifest'\n");
+		return CTL_ERROR;
+	}
+	if (!strcmp(cmd, "manifest"))
+		return ctl_manifest(&c, fd_arg, arg);
 	if (!strcmp(cmd, "mount-huge")) {
 		mount_opts.path = arg;
 		return ctl_mount_huge(&mount_opts);

@@ -1496,6 +1496,21 @@ const char *liveupdate_entry_get_meta(const struct liveupdate_entry *entry,
  */
 int liveupdate_session_print_manifest(struct liveupdate_session *session, int fd);
 
+/**
+ * liveupdate_manifest_print_fd - write a manifest memfd's contents as text
+ * to @out_fd, as liveupdate_session_print_manifest() does, from the memfd
+ * itself (mapped read-only; its first line says "session (from its manifest
+ * memfd)" instead of the session's name and direction). For tools that got the memfd without the session, such as
+ * `liveupdate-ctl manifest NAME` under liveupdate-sim(1), which peeks at it.
+ * @manifest_fd: the manifest memfd (read access is enough); stays the
+ *      caller's.
+ * Returns: 0, or -EINVAL (a negative fd), -EBADMSG (not a manifest, damaged,
+ * or of an unknown format version: liveupdate_last_error() says why),
+ * -ENOMEM, or a negative errno of mmap(2) or write(2).
+ * Since: 1.0
+ */
+int liveupdate_manifest_print_fd(int manifest_fd, int out_fd);
+
 /* ------------------------------------------------------------------------ */
 /* Guest memory                                                             */
 /* ------------------------------------------------------------------------ */

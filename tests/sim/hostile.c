@@ -285,6 +285,37 @@ static void malformed(void)
 	alive("malformed messages");
 }
 
+/* PEEK with a name that is not one, a bad direction, an unknown session */
+static void peeks(void)
+{
+	struct lu_sim_msg m = { .type = LU_SIM_PEEK };
+	uint8_t buf[LU_SIM_MSG_MAX], bad[LU_SIM_MSG_MAX];
+	int len, s, fd;
+
+	memcpy(m.u.peek.name, "x", 2);
+	encode(&m, buf, &len);
+	for (int c = 0; c < 4; c++) {
+		memcpy(bad, buf, (size_t)len);
+		if (c == 0)
+			memset(bad + 24, 'a', LU_SIM_NAME_LEN);  /* no NUL */
+		else if (c == 1)
+			bad[24 + 5] = 'z';                       /* a byte after the NUL */
+		else if (c == 2)
+			bad[16] = 7;                             /* direction 7 */
+		else
+			bad[24] = '\0';                          /* an empty name */
+		s = lu_sim_connect(sock_path, LU_SIM_ROLE_CONTROL, true, NULL);
+		send_raw(s, bad, (size_t)len, NULL, 0);
+		if (!answered(s))
+			fail("bad PEEK %d: no answer", c);
+		close(s);
+	}
+	fd = lu_sim_peek(sock_path, "no-such-session", 0, NULL);
+	if (fd != -ENOENT)
+		fail("PEEK of no session: %d, expected -ENOENT", fd);
+	alive("bad PEEK requests");
+}
+
 /* 3. ioctls on the wrong connection, odd reply channels, fd floods */
 static void fd_abuse(void)
 {
@@ -605,6 +636,7 @@ int main(int argc, char **argv)
 
 	garbage();
 	malformed();
+	peeks();
 	fd_abuse();
 	deaf();
 	crowd();

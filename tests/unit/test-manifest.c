@@ -179,6 +179,22 @@ START_TEST(test_print_adopted)
 	ck_assert_str_eq(a, b);
 	ck_assert_ptr_nonnull(strstr(a, "label=\"ram\" kind=memfd size=4096"));
 	liveupdate_session_unref(adopted);
+	/* the same from the manifest memfd alone, but for the first line */
+	ck_assert_int_eq(liveupdate_session_retrieve_fd(in, LIVEUPDATE_MANIFEST_TOKEN, &fd), 0);
+	out[0] = memfd_create("out", MFD_CLOEXEC);
+	memset(b, 0, sizeof(b));
+	ck_assert_int_eq(liveupdate_manifest_print_fd(fd, out[0]), 0);
+	ck_assert_int_gt(pread(out[0], b, 511, 0), 0);
+	ck_assert_str_eq(strchr(b, ','), strchr(a, ','));
+	ck_assert(!strncmp(b, "session (from its manifest memfd), ", 35));
+	ck_assert_int_eq(liveupdate_manifest_print_fd(-1, out[0]), -EINVAL);
+	ck_assert_int_eq(liveupdate_manifest_print_fd(fd, -1), -EINVAL);
+	close(fd);
+	fd = pattern_memfd(8192, 3); /* not a manifest */
+	ck_assert_int_eq(liveupdate_manifest_print_fd(fd, out[0]), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "liveupdate_manifest_print_fd"));
+	close(fd);
+	close(out[0]);
 	/* reading the manifest took nothing away from the owner */
 	ck_assert_int_eq(liveupdate_session_retrieve_fd_label(in, "ram", &fd, NULL), 0);
 	check_pattern(fd, 4096, 1);
