@@ -837,7 +837,10 @@ enum liveupdate_kho_side {
  *
  * Opens the context's device if it is not open yet and closes it again, so
  * that the answer is the one a program would get (another process trying
- * to open it in that instant gets -EBUSY). Reads /proc/cmdline,
+ * to open it in that instant gets -EBUSY); on the running host, with the
+ * device open, it also asks the kernel which memory backings it preserves
+ * (liveupdate_state_get_backing(): a throwaway session per backing, once
+ * per context). Reads /proc/cmdline,
  * /proc/sys/kernel/osrelease, the kernel config when present, and
  * /sys/kernel/debug/kho/ (debugfs, root only). Every blob there is
  * identified by its compatible string or version before any other field is

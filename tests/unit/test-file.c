@@ -17,13 +17,7 @@ START_TEST(test_preserve_retrieve)
 	ck_assert_int_eq(liveupdate_session_preserve_fd(s, m2, UINT64_MAX), 0);
 	close(m1);
 	close(m2);
-	seam_kexec();
-	liveupdate_session_unref(s);
-	liveupdate_ctx_unref(ctx);
-
-	ck_assert_int_eq(liveupdate_ctx_new(NULL, &ctx), 0);
-	seam_attach(ctx);
-	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	ctx = seam_reboot(ctx, s);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "guest", &in), 0);
 	ck_assert_int_eq(liveupdate_session_retrieve_fd(in, 0, &fd), 0);
 	check_pattern(fd, 8192, 1);

@@ -6,19 +6,6 @@
 #include "liveupdate-private.h"
 #include "manifest-format.h"
 
-/* Simulate the kexec: drop the old boot's objects, give a fresh context. */
-static struct liveupdate_ctx *reboot(struct liveupdate_ctx *ctx,
-				     struct liveupdate_session *out)
-{
-	seam_kexec();
-	liveupdate_session_unref(out);
-	liveupdate_ctx_unref(ctx);
-	ck_assert_int_eq(liveupdate_ctx_new(NULL, &ctx), 0);
-	seam_attach(ctx);
-	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
-	return ctx;
-}
-
 /* Everything a program writes, back by label after the update. */
 START_TEST(test_labels_across_kexec)
 {
@@ -55,7 +42,7 @@ START_TEST(test_labels_across_kexec)
 	ck_assert_uint_eq(e->token, t2);
 	close(m1); close(m2); close(m3); close(m4);
 
-	ctx = reboot(ctx, s);
+	ctx = seam_reboot(ctx, s);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "vm", &in), 0);
 	ck_assert_int_eq(liveupdate_session_count_entries(in), 4);
 	ck_assert_int_eq(liveupdate_session_retrieve_fd_label(in, "guest-ram-0", &fd, &e), 0);
@@ -114,7 +101,7 @@ START_TEST(test_finished_first)
 
 	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
 	ck_assert_int_eq(liveupdate_session_create(ctx, "f", &s), 0);
-	ctx = reboot(ctx, s);
+	ctx = seam_reboot(ctx, s);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "f", &in), 0);
 	ck_assert_int_eq(liveupdate_session_finish(in), 0);
 	ck_assert_int_eq(liveupdate_session_find_entry(in, "x", &e), -ENODATA);
@@ -166,7 +153,7 @@ START_TEST(test_print_adopted)
 	ck_assert_int_eq(liveupdate_session_create(ctx, "vm", &s), 0);
 	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m, &o, NULL), 0);
 	close(m);
-	ctx = reboot(ctx, s);
+	ctx = seam_reboot(ctx, s);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "vm", &in), 0);
 	ck_assert_int_eq(liveupdate_session_adopt(ctx, fcntl(liveupdate_session_get_fd(in),
 							     F_DUPFD_CLOEXEC, 0), &adopted), 0);
@@ -323,7 +310,7 @@ START_TEST(test_full)
 	close(m);
 	liveupdate_session_unref(other);
 
-	ctx = reboot(ctx, s);
+	ctx = seam_reboot(ctx, s);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "small", &in), 0);
 	ck_assert_int_eq(liveupdate_session_count_entries(in), n);
 	ck_assert_int_eq(liveupdate_session_retrieve_fd_label(in, "file-62", &fd, NULL), 0);
@@ -396,7 +383,7 @@ START_TEST(test_damage)
 	newest = s->manifest->active;
 	/* a flipped byte in the newest copy's records */
 	scribble(s, newest, LU_MF_HEADER_SIZE + 100, &junk, 1);
-	ctx = reboot(ctx, s);
+	ctx = seam_reboot(ctx, s);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "d", &in), 0);
 	ck_assert_int_eq(liveupdate_session_count_entries(in), 1);
 	ck_assert_int_eq(liveupdate_session_find_entry(in, "one", &e), 0);
@@ -412,7 +399,7 @@ START_TEST(test_damage)
 	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m1, &o, NULL), 0);
 	scribble(s, 0, 20, &junk, 1);
 	scribble(s, 1, 20, &junk, 1);
-	ctx = reboot(ctx, s);
+	ctx = seam_reboot(ctx, s);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "d2", &in), 0);
 	ck_assert_int_eq(liveupdate_session_find_entry(in, "one", &e), -EBADMSG);
 	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "header checksum mismatch"));
@@ -443,7 +430,7 @@ START_TEST(test_unknown_version)
 	crc = lu_crc32(0, h, 60);
 	memcpy(h + 60, &crc, 4); /* little-endian host */
 	scribble(s, 0, 0, h, sizeof(h));
-	ctx = reboot(ctx, s);
+	ctx = seam_reboot(ctx, s);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "v", &in), 0);
 	n = liveupdate_session_count_entries(in);
 	ck_assert_int_eq(n, -EBADMSG);
@@ -466,7 +453,7 @@ START_TEST(test_no_manifest)
 	ck_assert_int_eq(liveupdate_session_create_opts(ctx, "raw", &none, &s), 0);
 	ck_assert_int_eq(liveupdate_session_preserve_fd(s, m, 0), 0);
 	ck_assert_int_eq(liveupdate_session_count_entries(s), -ENODATA);
-	ctx = reboot(ctx, s);
+	ctx = seam_reboot(ctx, s);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "raw", &in), 0);
 	ck_assert_int_eq(liveupdate_session_find_entry(in, "x", &e), -ENODATA);
 	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "no file at token"));

@@ -913,13 +913,7 @@ START_TEST(test_preserve_retrieve)
 	ck_assert_int_eq(liveupdate_memory_preserve(mem, s, 43), -EBUSY);
 	ck_assert_int_eq(liveupdate_memory_preserve(NULL, s, 43), -EINVAL);
 	liveupdate_memory_unref(mem);
-	seam_kexec();
-	liveupdate_session_unref(s);
-	liveupdate_ctx_unref(ctx);
-
-	ck_assert_int_eq(liveupdate_ctx_new(NULL, &ctx), 0);
-	seam_attach(ctx);
-	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	ctx = seam_reboot(ctx, s);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "guest", &in), 0);
 	ck_assert_int_eq(liveupdate_memory_retrieve(in, 7, &back), -ENOENT);
 	ck_assert_int_eq(liveupdate_memory_retrieve(in, 42, &back), 0);
@@ -1005,13 +999,7 @@ START_TEST(test_preserve_label)
 	close(fd);
 	liveupdate_memory_unref(ram);
 	liveupdate_memory_unref(thp);
-	seam_kexec();
-	liveupdate_session_unref(s);
-	liveupdate_ctx_unref(ctx);
-
-	ck_assert_int_eq(liveupdate_ctx_new(NULL, &ctx), 0);
-	seam_attach(ctx);
-	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	ctx = seam_reboot(ctx, s);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "guest", &in), 0);
 	e = entry_of(in, "ram0");
 	ck_assert_uint_eq(e->backing, LIVEUPDATE_MEMORY_SHMEM);

@@ -183,13 +183,7 @@ START_TEST(test_session)
 	ck_assert_int_eq(liveupdate_session_create(ctx, "vmm", &s), 0);
 	ck_assert_int_eq(liveupdate_netdevs_preserve(set, s, 77), 0);
 	ck_assert_int_eq(liveupdate_netdevs_preserve(set, s, 77), -EEXIST);
-	seam_kexec();
-	liveupdate_session_unref(s);
-	liveupdate_ctx_unref(ctx);
-
-	ck_assert_int_eq(liveupdate_ctx_new(NULL, &ctx), 0);
-	seam_attach(ctx);
-	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	ctx = seam_reboot(ctx, s);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "vmm", &in), 0);
 	ck_assert_int_eq(liveupdate_netdevs_retrieve(in, 78, &back), -ENOENT);
 	ck_assert_int_eq(liveupdate_netdevs_retrieve(in, 77, &back), 0);

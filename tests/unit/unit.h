@@ -33,4 +33,18 @@ static inline struct liveupdate_ctx *seam_ctx(struct log_capture *cap)
 	return ctx;
 }
 
+/* Simulate the kexec with outgoing session @out open: drop the old boot's
+ * objects (@out and @ctx), give a fresh context on the same simulator. */
+static inline struct liveupdate_ctx *seam_reboot(struct liveupdate_ctx *ctx,
+						 struct liveupdate_session *out)
+{
+	seam_kexec();
+	liveupdate_session_unref(out);
+	liveupdate_ctx_unref(ctx);
+	ck_assert_int_eq(liveupdate_ctx_new(NULL, &ctx), 0);
+	seam_attach(ctx);
+	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
+	return ctx;
+}
+
 #endif
