@@ -11,7 +11,9 @@
  * run-vm.sh): `status` must say "after live update #1 from RELEASE", and
  * `status --json` is printed line by line ("JSON ...") so that
  * tests/vm/lib-state.check parses it on the host with Python's json module
- * and compares it with what this scenario did.
+ * and compares it with what this scenario did. Around the kexec,
+ * `liveupdate-ctl manifest --fd N` refuses the outgoing session (exit 1)
+ * and prints the incoming one's manifest.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -55,6 +57,25 @@ static int ctl(char *out, size_t size, const char *arg1, const char *arg2)
 	LT_CHECK(waitpid(pid, &status, 0) == pid, "waitpid: %s", lt_errname(errno));
 	LT_CHECK(WIFEXITED(status), "liveupdate-ctl died: status %d", status);
 	return WEXITSTATUS(status);
+}
+
+/* liveupdate-ctl manifest --fd N with a duplicate of the session's fd. */
+static void ctl_manifest(struct liveupdate_session *s, int want_rc, const char *want)
+{
+	static char out[64 * 1024];
+	int fd = dup(liveupdate_session_get_fd(s)), rc; /* inherited: no O_CLOEXEC */
+	char arg[32];
+
+	LT_CHECK(fd >= 0, "dup: %s", lt_errname(errno));
+	snprintf(arg, sizeof(arg), "--fd=%d", fd);
+	rc = ctl(out, sizeof(out), "manifest", arg);
+	close(fd);
+	LT_CHECK(rc == want_rc, "liveupdate-ctl manifest %s exited %d, expected %d: %s", arg,
+		 rc, want_rc, out);
+	LT_CHECK(!want || strstr(out, want), "liveupdate-ctl manifest does not say \"%s\": %s",
+		 want, out);
+	lt_log("liveupdate-ctl manifest %s: exit %d%s%s", arg, rc, want ? ", says " : "",
+	       want ? want : "");
 }
 
 /* status --json, printed for the host's check, must exit 0. */
@@ -137,6 +158,8 @@ static int stage1(void)
 
 	LT_OK(liveupdate_session_create(ctx, NAME, &s));
 	LT_OK(liveupdate_session_preserve_fd(s, lt_memfd(NAME, 1 << 20, 7), TOKEN));
+	/* the kernel hands out no file of an outgoing session: refused, exit 1 */
+	ctl_manifest(s, 1, NULL);
 
 	/* preflight sees the session by its /proc link, and this process
 	 * holding the device (the context keeps it open) */
@@ -202,6 +225,11 @@ static int stage2(void)
 	print_json();
 
 	LT_OK(liveupdate_session_retrieve(ctx, NAME, &s));
+	/* another process prints the incoming session's manifest from an fd */
+	ctl_manifest(s, 0, "session \"" NAME "\" incoming");
+	snprintf(want, sizeof(want), "file token=%d label=\"\" kind=memfd size=%d", TOKEN,
+		 1 << 20);
+	ctl_manifest(s, 0, want);
 	LT_OK(liveupdate_session_retrieve_fd(s, TOKEN, &fd));
 	lt_check_memfd(fd, 1 << 20, 7, "the carried memfd");
 	LT_OK(liveupdate_session_finish(s));
