@@ -23,6 +23,7 @@
 
 #include <liveupdate/liveupdate.h>
 
+#include "../common/update.h"
 #include "kvm-vm.h"
 #include "vmm-handover.h"
 
@@ -34,7 +35,7 @@ struct options {
 	unsigned rate;		/* guest reports per second; 0: as fast as it goes */
 	unsigned print_ms;
 	unsigned long update_after, exit_after;
-	const char *kernel, *initrd, *cmdline;
+	struct example_kexec next;	/* next.kernel NULL: restart in place */
 };
 
 /* One running guest and what the proof needs. */
@@ -219,25 +220,12 @@ static int update(struct vmm *v, int64_t *t_rebooted)
 	struct preserved_memory state_mem = { .fd = -1 };
 	struct vmm_state st = { .magic = VMM_STATE_MAGIC, .version = VMM_STATE_VERSION,
 				.size = sizeof(st) };
-	int sim = liveupdate_ctx_get_backend(v->ctx) == LIVEUPDATE_BACKEND_SIM;
-	LIVEUPDATE_OPTS(liveupdate_kexec_opts, kopts, .initrd_path = v->opt.initrd,
-			.cmdline = v->opt.cmdline);
-	const char *kernel = v->opt.kernel ? v->opt.kernel : "/proc/self/exe";
 	int ret;
 
-	if (!v->opt.kernel && !sim) {
-		printf("vmm: update refused: restarting in place keeps the guest only with "
-		       "the simulator (LIBLIVEUPDATE_BACKEND=sim); with the kernel, give "
-		       "--kexec KERNEL to update the kernel\n");
-		return 0;
-	}
 	/* Load the next kernel while the guest still runs: it is not part
-	 * of the blackout. The simulator records the load without reading. */
-	ret = liveupdate_kexec_load(v->ctx, kernel, &kopts);
-	if (ret < 0) {
-		printf("vmm: update failed, the guest goes on: %s\n", liveupdate_last_error());
+	 * of the blackout. */
+	if (example_update_load(v->ctx, &v->opt.next, "vmm") < 0)
 		return 0;
-	}
 
 	st.t_request = now_ns();
 	ret = kvm_vm_pause_save(&v->vm, &st.vcpu);
@@ -249,7 +237,7 @@ static int update(struct vmm *v, int64_t *t_rebooted)
 	st.last_counter = v->last_counter;
 	st.last_checksum = v->last_checksum;
 	st.updates = v->updates + 1;
-	st.kexec = v->opt.kernel != NULL;
+	st.kexec = v->opt.next.kernel != NULL;
 	st.t_preserve_start = now_ns();
 	ret = liveupdate_session_create(v->ctx, v->session_name, &s);
 	if (ret == 0)
@@ -351,7 +339,7 @@ static int run(struct vmm *v)
 			ret = update(v, &t_rebooted);
 			if (ret < 0)
 				return 1;
-			if (ret == 1 && !v->opt.kernel) {
+			if (ret == 1 && !v->opt.next.kernel) {
 				printf("vmm: handed over; exiting. Start the (new) VMM again with "
 				       "the same --name to resume the guest\n");
 				return 0;
@@ -449,9 +437,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (parse_ulong(optarg, ~0ul, &o->exit_after))
 				goto bad;
 			break;
-		case 'k': o->kernel = optarg; break;
-		case 'i': o->initrd = optarg; break;
-		case 'c': o->cmdline = optarg; break;
+		case 'k': o->next.kernel = optarg; break;
+		case 'i': o->next.initrd = optarg; break;
+		case 'c': o->next.cmdline = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * update: the part of a live update every example does the same way:
+ * load the next kernel before the blackout, reboot into it after.
+ */
+#ifndef EXAMPLES_UPDATE_H
+#define EXAMPLES_UPDATE_H
+
+#include <liveupdate/liveupdate.h>
+
+/* The next kernel, or NULL for a restart in place: the program hands its
+ * sessions over and exits, and its next version retrieves them. That
+ * keeps the memory only on the simulator (the kernel keeps sessions only
+ * across a kexec). */
+struct example_kexec {
+	const char *kernel, *initrd, *cmdline;
+};
+
+/* Load the next kernel (for a restart in place on the simulator, a
+ * stand-in file the simulator does not read). 0, -EOPNOTSUPP for a restart
+ * in place on the kernel, or the library's error; prints why on failure. */
+int example_update_load(struct liveupdate_ctx *ctx, const struct example_kexec *k,
+			const char *prog);
+
+#endif
