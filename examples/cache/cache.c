@@ -40,16 +40,6 @@ struct server {
 	size_t used;
 };
 
-static volatile sig_atomic_t update_requested, stop_requested;
-
-static void on_signal(int sig)
-{
-	if (sig == SIGUSR1)
-		update_requested = 1;
-	else
-		stop_requested = 1;
-}
-
 static int socket_address(const char *path, struct sockaddr_un *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -189,12 +179,12 @@ static int serve(struct server *sv)
 		struct pollfd p = { sv->client_fd >= 0 ? sv->client_fd : sv->listen_fd, POLLIN, 0 };
 		int ret;
 
-		if (stop_requested) {
+		if (example_stop_requested) {
 			printf("cache: stopped with %" PRIu64 " keys\n", cache_store_count(&sv->store));
 			return 0;
 		}
-		if (update_requested) {
-			update_requested = 0;
+		if (example_update_requested) {
+			example_update_requested = 0;
 			drop_client(sv);
 			ret = update(sv);
 			if (ret < 0)
@@ -213,7 +203,7 @@ static int serve(struct server *sv)
 			return 1;
 		if (sv->client_fd >= 0) {
 			if (serve_client(sv) == CACHE_UPDATE)
-				update_requested = 1;
+				example_update_requested = 1;
 		} else {
 			sv->client_fd = accept4(sv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		}
@@ -287,7 +277,6 @@ int main(int argc, char **argv)
 		{ "cmdline", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
-	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
 	struct server sv = { .size = 4u << 20, .listen_fd = -1, .client_fd = -1,
 			     .mem.fd = -1 };
 	const char *name = "c0";
@@ -325,9 +314,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	sigaction(SIGUSR1, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	example_catch_signals();
 	ret = liveupdate_ctx_new(NULL, &sv.ctx);
 	if (ret < 0) {
 		fprintf(stderr, "cache: %s\n", liveupdate_last_error());

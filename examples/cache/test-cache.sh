@@ -4,10 +4,8 @@
 # socket, then SIGUSR1) and one simulated kexec the cache drives itself;
 # the count, the checksum and sample values must come back unchanged, and
 # malformed or oversized lines get an ERROR without harm.
-. "${top_srcdir:-.}/tests/sim/sim-test-lib.sh"
+. "${top_srcdir:-.}/examples/test-lib.sh"
 CACHE=$top_builddir/examples/cache/cache
-sim_start
-export LIBLIVEUPDATE_BACKEND=sim
 sock=$sim_dir/cache.sock
 log=$sim_dir/cache.out
 
@@ -16,12 +14,7 @@ start_cache() {
 	: >"$log"
 	"$CACHE" --name t --socket "$sock" "$@" >>"$log" 2>&1 &
 	pid=$!
-	n=0
-	until grep -q 'serving on' "$log"; do
-		n=$((n + 1))
-		[ $n -lt 100 ] && kill -0 "$pid" 2>/dev/null || { cat "$log"; fail "the cache did not start"; }
-		sleep 0.1
-	done
+	wait_for "$log" 'serving on' "$pid"
 	cat "$log"
 }
 ask() {
@@ -70,11 +63,8 @@ wait_exit
 start_cache --kexec /proc/self/exe
 [ "$(ask COUNT)" = "$count" ] || fail "after SIGUSR1: $(ask COUNT), before: $count"
 expect_answer UPDATE "OK updating"
-n=0
-until grep -q 'simulated kexec done' "$log" && grep -q 'taken back' "$log"; do
-	n=$((n + 1)); [ $n -lt 100 ] || { cat "$log"; fail "no simulated kexec"; }
-	sleep 0.1
-done
+wait_for "$log" 'simulated kexec done' "$pid"
+wait_for "$log" 'serving on' "$pid"
 [ "$(ask COUNT)" = "$count" ] || fail "after the simulated kexec: $(ask COUNT), before: $count"
 expect_answer "GET key1" "VALUE value of key 1"
 kill "$pid"

@@ -5,6 +5,25 @@
 
 #include "update.h"
 
+volatile sig_atomic_t example_update_requested, example_stop_requested;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		example_update_requested = 1;
+	else
+		example_stop_requested = 1;
+}
+
+void example_catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
+
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
 int example_update_load(struct liveupdate_ctx *ctx, const struct example_kexec *k,
 			const char *prog)
 {

@@ -6,7 +6,15 @@
 #ifndef EXAMPLES_UPDATE_H
 #define EXAMPLES_UPDATE_H
 
+#include <signal.h>
+
 #include <liveupdate/liveupdate.h>
+
+/* Set by SIGUSR1 (update now) and SIGTERM/SIGINT (stop), caught by
+ * example_catch_signals() without SA_RESTART, so that a blocking call
+ * (KVM_RUN, poll) returns EINTR and the main loop looks at them. */
+extern volatile sig_atomic_t example_update_requested, example_stop_requested;
+void example_catch_signals(void);
 
 /* The next kernel, or NULL for a restart in place: the program hands its
  * sessions over and exits, and its next version retrieves them. That

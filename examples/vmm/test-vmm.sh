@@ -6,8 +6,7 @@
 # a repeat through all of them; the VMM checks every report and the RAM
 # hash, and exits 3 if continuity breaks. Needs /dev/kvm: skipped without
 # it, failed without it under CI=true.
-. "${top_srcdir:-.}/tests/sim/sim-test-lib.sh"
-VMM=$top_builddir/examples/vmm/vmm
+VMM=${top_builddir:-.}/examples/vmm/vmm
 
 if [ ! -x "$VMM" ]; then
 	echo "SKIP: examples/vmm is not built (x86-64 with <linux/kvm.h> only)"
@@ -15,12 +14,11 @@ if [ ! -x "$VMM" ]; then
 fi
 if [ ! -c /dev/kvm ] || [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
 	why="/dev/kvm is missing or not read-write for $(id -un)"
-	[ "${CI:-}" = true ] && fail "$why (CI=true: the CI machines have KVM)"
+	[ "${CI:-}" = true ] && { echo "FAIL: $why (CI=true: the CI machines have KVM)"; exit 1; }
 	echo "SKIP: $why"
 	exit 77
 fi
-sim_start
-export LIBLIVEUPDATE_BACKEND=sim
+. "${top_srcdir:-.}/examples/test-lib.sh"
 out=$sim_dir/vmm.out
 
 # run_vmm WANT_STATUS ARGS...: run the VMM, show and keep its output.
@@ -55,12 +53,7 @@ expect 'paused the guest after it reported 5000;'
 echo "--- vmm (SIGUSR1 after its first report)"
 "$VMM" --name t --rate 2000 --print-ms 100000 >"$out" 2>&1 &
 pid=$!
-n=0
-until grep -q 'guest: 5001 follows' "$out"; do
-	n=$((n + 1))
-	[ $n -lt 100 ] || { kill "$pid"; fail "the VMM did not resume the guest within 10 s"; }
-	sleep 0.1
-done
+wait_for "$out" 'guest: 5001 follows' "$pid"
 sleep 0.3
 kill -USR1 "$pid"
 wait "$pid" || fail "the VMM exited $? after SIGUSR1"

@@ -50,16 +50,6 @@ struct vmm {
 	unsigned long reports;	/* since this start or resume */
 };
 
-static volatile sig_atomic_t update_requested, stop_requested;
-
-static void on_signal(int sig)
-{
-	if (sig == SIGUSR1)
-		update_requested = 1;
-	else
-		stop_requested = 1;
-}
-
 static int64_t now_ns(void)
 {
 	struct timespec ts;
@@ -321,7 +311,7 @@ static int run(struct vmm *v)
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (;;) {
-		if (stop_requested) {
+		if (example_stop_requested) {
 			printf("vmm: stopped; the guest reported %u\n", v->last_counter);
 			return 0;
 		}
@@ -332,10 +322,10 @@ static int run(struct vmm *v)
 		}
 		if (v->opt.update_after && v->reports == v->opt.update_after) {
 			v->opt.update_after = 0;	/* once per process */
-			update_requested = 1;
+			example_update_requested = 1;
 		}
-		if (update_requested) {
-			update_requested = 0;
+		if (example_update_requested) {
+			example_update_requested = 0;
 			ret = update(v, &t_rebooted);
 			if (ret < 0)
 				return 1;
@@ -455,7 +445,6 @@ bad:
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
 	struct vmm v = { .ram.fd = -1 };
 	int64_t t_start = now_ns();
 	int ret;
@@ -468,9 +457,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	sigaction(SIGUSR1, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	example_catch_signals();
 
 	ret = liveupdate_ctx_new(NULL, &v.ctx);
 	if (ret < 0) {
