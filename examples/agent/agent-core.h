@@ -53,6 +53,9 @@ int agent_handle(struct agent *a, const char *line, size_t len, char *reply,
 void agent_reply(char *reply, size_t reply_size, const char *op, const char *id,
 		 const char *err);
 
+/* Send @reply on @sock, with @passfd as SCM_RIGHTS unless it is -1. 0 or -1. */
+int agent_send(int sock, const char *reply, int passfd);
+
 /* Before the reboot: every subscribed id must be READY; write the registry
  * and preserve it. 0, or -EBUSY (with *why), or -errno. */
 int agent_prepare(struct agent *a, const char **why);

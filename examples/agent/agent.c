@@ -68,29 +68,6 @@ static int peer_allowed(int fd)
 	       (cred.uid == 0 || cred.uid == geteuid());
 }
 
-static int send_reply(int fd, const char *reply, int passfd)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct iovec iov = { (void *)reply, strlen(reply) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (passfd >= 0) {
-		struct cmsghdr *c;
-
-		msg.msg_control = control.buf;
-		msg.msg_controllen = sizeof(control.buf);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &passfd, sizeof(int));
-	}
-	return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)iov.iov_len ? 0 : -1;
-}
-
 /* UPDATE: load the kernel, preserve the registry, answer, reboot. On the
  * simulator the reboot returns and the agent takes everything back. */
 static void update(struct agent *a, int fd, const struct agent_request *req)
@@ -110,7 +87,7 @@ static void update(struct agent *a, int fd, const struct agent_request *req)
 	else if (agent_prepare(a, &why) < 0)
 		printf("agent: update refused: %s\n", why);
 	agent_reply(reply, sizeof(reply), "UPDATE", NULL, why);
-	send_reply(fd, reply, -1);
+	agent_send(fd, reply, -1);
 	if (why)
 		return;
 	printf("agent: rebooting with %zu client session(s)\n", a->nout);
@@ -154,7 +131,7 @@ static void serve(struct agent *a, struct conn *c)
 		if (agent_handle(a, c->buf, len, reply, sizeof(reply), &fd, &req) == 1) {
 			update(a, c->fd, &req);
 		} else {
-			if (send_reply(c->fd, reply, fd) < 0)
+			if (agent_send(c->fd, reply, fd) < 0)
 				drop(c);
 			if (fd >= 0)
 				close(fd);
@@ -166,7 +143,7 @@ static void serve(struct agent *a, struct conn *c)
 	}
 	if (c->fd >= 0 && c->used == sizeof(c->buf)) {
 		agent_reply(reply, sizeof(reply), NULL, NULL, "message too long");
-		send_reply(c->fd, reply, -1);
+		agent_send(c->fd, reply, -1);
 		drop(c);
 	}
 }
