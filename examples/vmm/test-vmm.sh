@@ -73,7 +73,20 @@ expect 'blackout .* ms (pause to resume) = pause'
 [ "$(last_counter)" = $((paused + 2500)) ] ||
 	fail "the guest ends at $(last_counter), not $paused + 1000 + 1500"
 
-# Nothing is left behind, and without a session the next start is a cold boot.
+# Without a session the next start is a cold boot.
 run_vmm 0 --exit-after 10
 expect 'cold boot'
+# The proof can fail: change one byte of the guest's RAM while the
+# simulator holds it (the guest's counter, at 0x8000); the next VMM must
+# refuse to resume and exit 3.
+run_vmm 0 --update-after 100
+ram=
+for fd in /proc/"$sim_pid"/fd/*; do
+	case $(readlink "$fd") in *memfd:guest-ram*) ram=$fd ;; esac
+done
+[ -n "$ram" ] || fail "the simulator holds no guest-ram memfd"
+printf 'X' | dd of="$ram" bs=1 seek=32768 conv=notrunc 2>/dev/null || fail "cannot write $ram"
+run_vmm 3 --exit-after 10
+expect 'CONTINUITY BROKEN: guest RAM'
+
 echo "PASS: the guest counted from 1 to $((paused + 2500)) across 4 live updates without a gap or a repeat"
