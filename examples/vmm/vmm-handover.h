@@ -35,7 +35,8 @@ struct vmm_state {
 	uint32_t last_checksum;	/* the VMM's own running checksum of them */
 	uint32_t updates;	/* live updates this guest went through */
 	uint32_t kexec;		/* 1: handed over by a kexec, 0: by a restart */
-	int64_t t_request, t_paused, t_preserve_start, t_preserve_end;
+	int64_t ram_preserve_ns;	/* before the pause, not in the blackout */
+	int64_t t_pause_start, t_paused, t_preserve_start, t_preserve_end;
 	struct vcpu_state vcpu;
 };
 
