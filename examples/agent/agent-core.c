@@ -141,9 +141,9 @@ static const char *subscribe(struct agent *a, const char *id, int *fdp)
 		if (liveupdate_session_create(a->ctx, name, &e->session) < 0)
 			return liveupdate_last_error();
 		strcpy(e->id, id);
-		e->ready = false;
 		a->nout++;
 	}
+	e->ready = false;	/* again, for a client that subscribes again */
 	*fdp = dup(liveupdate_session_get_fd(e->session));
 	return *fdp < 0 ? "out of file descriptors" : NULL;
 }

@@ -30,6 +30,10 @@ expect_reply '{"op":"SUBSCRIBE","id":"late"}' '{"ok":true,"op":"SUBSCRIBE","id":
 expect_reply '{"op":"UPDATE"}' '{"ok":false,"op":"UPDATE","error":"a subscribed client is not READY"}'
 expect_reply '{"op":"READY","id":"late"}' '{"ok":true,"op":"READY","id":"late"}'
 expect_reply '{"op":"LIST"}' '{"ok":true,"op":"LIST","subscribed":"","ready":"vm1,vm2,late","claimable":""}'
+# A client that subscribes again gets the same session, and must say READY again.
+expect_reply '{"op":"SUBSCRIBE","id":"late"}' '{"ok":true,"op":"SUBSCRIBE","id":"late"}  (+ an fd)'
+expect_reply '{"op":"LIST"}' '{"ok":true,"op":"LIST","subscribed":"late","ready":"vm1,vm2","claimable":""}'
+expect_reply '{"op":"READY","id":"late"}' '{"ok":true,"op":"READY","id":"late"}'
 
 # Hostile or malformed messages.
 expect_reply '{"op":"SUBSCRIBE","id":"a","id":"b"}' '{"ok":false,"error":"duplicate member"}'

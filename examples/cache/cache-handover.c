@@ -28,7 +28,7 @@ int cache_handover_start(struct liveupdate_ctx *ctx, const char *session_name,
 			 uint64_t size, struct preserved_memory *m, struct cache_store *c)
 {
 	struct liveupdate_session *s = NULL;
-	int ret = liveupdate_session_retrieve(ctx, session_name, &s);
+	int ret = ctx ? liveupdate_session_retrieve(ctx, session_name, &s) : -ENOENT;
 
 	if (ret == -ENOENT)
 		return start_empty(size, m, c);

@@ -19,7 +19,8 @@
 int cache_session_name(const char *name, char *buf);
 
 /* The table of session @session_name if the previous kernel or process
- * left one (returns 1), else a new empty one of @size bytes (returns 0);
+ * left one (returns 1), else a new empty one of @size bytes (returns 0;
+ * always so with a NULL @ctx: no live update here);
  * or -errno. A table that comes back is checked (-EPROTO if it is not one)
  * and its session finished. */
 int cache_handover_start(struct liveupdate_ctx *ctx, const char *session_name,
