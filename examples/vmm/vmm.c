@@ -254,11 +254,11 @@ static int update(struct vmm *v, int64_t *t_rebooted)
 	/* The kernel: does not return. The simulator: returns 0, and the
 	 * session is now an incoming one, held by liveupdate-sim. */
 	ret = liveupdate_kexec_reboot(v->ctx);
-	*t_rebooted = now_ns();
 	if (ret < 0)
 		goto failed;
 	liveupdate_session_unref(s);	/* a dead fd of the previous boot */
-	stop_guest(v);
+	stop_guest(v);	/* what the old process's exit or the reboot would do */
+	*t_rebooted = now_ns();
 	return 1;
 failed:
 	printf("vmm: update failed, the guest goes on: %s\n", liveupdate_last_error());
