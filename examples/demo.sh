@@ -13,7 +13,7 @@ set -u
 builddir=.
 [ "${1:-}" = --builddir ] && builddir=$2
 builddir=$(cd "$builddir" && pwd) || exit 2
-STATUS=$builddir/examples/liveupdate-status
+CTL=$builddir/tools/liveupdate-ctl
 VMM=$builddir/examples/vmm/vmm
 CACHE=$builddir/examples/cache/cache
 SIM=$builddir/sim/liveupdate-sim
@@ -66,9 +66,10 @@ broken() {
 
 # --- Step 1: status ---------------------------------------------------------
 step "can this machine do a kernel live update?" \
-	"liveupdate-status asks the kernel for /dev/liveupdate, the Live Update Orchestrator of Linux 6.19 and later:"
-"$STATUS" | sed 's/^/    | /'
+	"liveupdate-ctl status asks the kernel for /dev/liveupdate, the Live Update Orchestrator of Linux 6.19 and later, and says why not when it cannot:"
+"$CTL" status | sed 's/^/    | /'
 kernel_ok=${PIPESTATUS[0]}
+[ "$kernel_ok" -le 1 ] || broken "liveupdate-ctl status failed (status $kernel_ok)"
 echo
 backend=sim
 kvm=no
@@ -89,8 +90,8 @@ if [ $backend = sim ]; then
 	export LIBLIVEUPDATE_SIM_SOCKET LIBLIVEUPDATE_BACKEND=sim
 	"$SIM" start --log "$work/sim.log" >/dev/null || broken "liveupdate-sim did not start"
 	echo
-	say "The simulator runs (a private one for this demo); liveupdate-status through it:"
-	"$STATUS" 2>/dev/null | sed 's/^/    | /'
+	say "The simulator runs (a private one for this demo); liveupdate-ctl status through it:"
+	"$CTL" status 2>/dev/null | sed 's/^/    | /'
 fi
 
 # --- The story with a KVM guest --------------------------------------------

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "liveupdate-private.h"
@@ -52,20 +51,19 @@ static const struct lu_advice sim_open_advice[] = {
 static int sim_ioctl(void *data, int fd, unsigned long request, void *arg)
 {
 	struct sim_backend *b = data;
-	int ret;
 
 	if (lu_sim_is_sim_fd(b->socket, fd))
 		return lu_sim_ioctl(b->socket, fd, request, arg, false);
 	/* not the simulator's: whatever the kernel says about this fd */
-	ret = ioctl(fd, request, arg);
-	return ret < 0 ? -errno : ret;
+	return lu_kernel_backend.ioctl(NULL, fd, request, arg);
 }
 
 static int sim_close(void *data, int fd)
 {
 	(void)data;
-	/* the daemon sees the hang-up of the last copy as the kernel's release */
-	return close(fd) < 0 && errno != EINTR ? -errno : 0;
+	/* a plain close: the daemon sees the hang-up of the last copy as the
+	 * kernel's release */
+	return lu_kernel_backend.close(NULL, fd);
 }
 
 static int sim_kexec_file_load(void *data, int kernel_fd, int initrd_fd,

@@ -109,6 +109,36 @@ static const struct lu_advice kexec_reboot[] = {
 	{ 0, NULL },
 };
 
+static const struct lu_advice netdev[] = {
+	{ EPERM, "changing network devices needs CAP_NET_ADMIN in their network "
+		 "namespace" },
+	{ EEXIST, "a device of that name exists with another kind or "
+		  "configuration: delete or rename it, then restore again" },
+	{ EBUSY, "the tap is attached to another process's fds: stop that "
+		 "process or make it close them" },
+	{ ENODEV, "no such network device in this network namespace" },
+	{ EOPNOTSUPP, "only taps, macvtaps and the bridges they are ports of "
+		      "can be recorded" },
+	{ EBADMSG, "the network device record is corrupted or was not made by "
+		   "liveupdate_netdevs_encode()" },
+	{ EPROTONOSUPPORT, "the record was written by a newer libliveupdate: "
+			   "restore with that version" },
+	{ ENOTTY, "the fd is not a tap or macvtap queue" },
+	{ EBADFD, "the tap fd is not attached to a device" },
+	{ ENOENT, "no /dev/net/tun (load the tun module) or no /dev/tapN node "
+		  "for the macvtap (mount devtmpfs on /dev)" },
+	{ EACCES, "/dev/net/tun or the macvtap's /dev/tapN is not open to this "
+		  "user: restore as root (CAP_NET_ADMIN)" },
+	{ 0, NULL },
+};
+
+static const struct lu_advice state[] = {
+	{ ENOENT, "the root directory given to the state query does not exist" },
+	{ ENOTDIR, "the root given to the state query is not a directory" },
+	{ EACCES, "the root directory given to the state query cannot be read" },
+	{ 0, NULL },
+};
+
 static const struct lu_advice *const by_op[] = {
 	[LU_OP_ARGUMENT] = NULL,
 	[LU_OP_ALLOC] = NULL,
@@ -121,6 +151,8 @@ static const struct lu_advice *const by_op[] = {
 	[LU_OP_FINISH] = finish,
 	[LU_OP_KEXEC_LOAD] = kexec_load,
 	[LU_OP_KEXEC_REBOOT] = kexec_reboot,
+	[LU_OP_NETDEV] = netdev,
+	[LU_OP_STATE] = state,
 };
 
 static const char *lookup(const struct lu_advice *list, int err)
@@ -131,28 +163,11 @@ static const char *lookup(const struct lu_advice *list, int err)
 	return NULL;
 }
 
-static const struct {
-	int err;
-	const char *name;
-} names[] = {
-	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EIO, "EIO" },
-	{ E2BIG, "E2BIG" }, { ENOEXEC, "ENOEXEC" }, { EBADF, "EBADF" },
-	{ ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" },
-	{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { EINVAL, "EINVAL" },
-	{ ENFILE, "ENFILE" }, { EMFILE, "EMFILE" }, { ENOTTY, "ENOTTY" },
-	{ EFBIG, "EFBIG" }, { EOPNOTSUPP, "EOPNOTSUPP" },
-	{ ECONNREFUSED, "ECONNREFUSED" }, { EPROTO, "EPROTO" },
-	{ EOVERFLOW, "EOVERFLOW" }, { EAGAIN, "EAGAIN" }, { EINTR, "EINTR" },
-};
-
 const char *lu_errno_name(int err)
 {
-	if (err < 0)
-		err = -err;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].err == err)
-			return names[i].name;
-	return "errno";
+	const char *name = strerrorname_np(err < 0 ? -err : err);
+
+	return name ? name : "errno";
 }
 
 LU_EXPORT const char *liveupdate_strerror(int err)

@@ -2,6 +2,7 @@
 /* Loading the next kernel and rebooting into it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kexec.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,6 @@
 
 #include "liveupdate-private.h"
 
-#define KEXEC_FILE_NO_INITRAMFS 0x4 /* kexec_file_load(2) flag */
 #define CMDLINE_MAX 4096            /* bytes with the NUL; x86's COMMAND_LINE_SIZE is 2048+ */
 
 /* The running kernel's command line, without the trailing newline. */

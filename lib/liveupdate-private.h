@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include <syslog.h>
 
 #include "liveupdate/liveupdate.h"
@@ -143,8 +144,14 @@ static inline void lu_backend_release(struct liveupdate_ctx *ctx)
 		ctx->ops->release(ctx->ops_data);
 }
 
-/* lib/device-holders.c: append " Held by pid N (comm)." for each process
- * that has @device_path open (the kernel backend's name_holders). */
+/* lib/device-holders.c: the processes that have @device_path open (at
+ * most @max; returns how many were found), and the kernel backend's
+ * name_holders, which appends " Held by pid N (comm)." for each. */
+struct lu_holder {
+	pid_t pid;
+	char comm[64];
+};
+int lu_device_holders(const char *device_path, struct lu_holder *holders, int max);
 void lu_name_device_holders(void *data, const char *device_path);
 
 /* ---- logging ---- */
@@ -179,6 +186,8 @@ enum lu_op {
 	LU_OP_FINISH,
 	LU_OP_KEXEC_LOAD,
 	LU_OP_KEXEC_REBOOT,
+	LU_OP_NETDEV,      /* network devices: snapshot, record, restore */
+	LU_OP_STATE,       /* liveupdate_state_query() */
 };
 
 /*

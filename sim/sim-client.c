@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/kexec.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
@@ -335,7 +336,7 @@ int lu_sim_kexec_load(const char *path, int kernel_fd, int initrd_fd,
 	if (!(flags & LU_SIM_KEXEC_UNLOAD)) {
 		if (kernel_fd < 0 || fcntl(kernel_fd, F_GETFD) < 0)
 			return -EBADF;
-		if (!(flags & 0x4 /* KEXEC_FILE_NO_INITRAMFS */) &&
+		if (!(flags & KEXEC_FILE_NO_INITRAMFS) &&
 		    (initrd_fd < 0 || fcntl(initrd_fd, F_GETFD) < 0))
 			return -EBADF;
 	}
@@ -383,44 +384,29 @@ int lu_sim_is_sim_fd(const char *path, int fd)
 
 /* ---- the caller's memory, touched the way the kernel does ---- */
 
-static int mem_read(void *dst, const void *src, size_t n, bool safe)
+/*
+ * Copy n bytes from or to the caller's memory. With @safe through
+ * process_vm_readv/writev, so that an unmapped address gives a short count
+ * (the kernel's EFAULT) instead of a crash; where those are refused
+ * (ENOSYS, EPERM) there is no way to check, and the caller is trusted.
+ * Returns how many bytes were copied.
+ */
+static size_t user_copy(void *dst, const void *src, size_t n, bool safe, bool to_user)
 {
-	struct iovec l = { .iov_base = dst, .iov_len = n };
-	struct iovec r = { .iov_base = (void *)src, .iov_len = n };
-	ssize_t got;
+	struct iovec ours = { .iov_base = to_user ? (void *)src : dst, .iov_len = n };
+	struct iovec theirs = { .iov_base = to_user ? dst : (void *)src, .iov_len = n };
+	ssize_t k;
 
 	if (n == 0)
 		return 0;
-	if (!safe) {
-		memcpy(dst, src, n);
-		return 0;
+	if (safe) {
+		k = to_user ? process_vm_writev(getpid(), &ours, 1, &theirs, 1, 0)
+			    : process_vm_readv(getpid(), &ours, 1, &theirs, 1, 0);
+		if (k >= 0 || (errno != ENOSYS && errno != EPERM))
+			return k < 0 ? 0 : (size_t)k;
 	}
-	got = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
-	if (got < 0 && (errno == ENOSYS || errno == EPERM)) {
-		memcpy(dst, src, n); /* no way to check: trust the caller */
-		return 0;
-	}
-	return got == (ssize_t)n ? 0 : -EFAULT;
-}
-
-static int mem_write(void *dst, const void *src, size_t n, bool safe)
-{
-	struct iovec l = { .iov_base = (void *)src, .iov_len = n };
-	struct iovec r = { .iov_base = dst, .iov_len = n };
-	ssize_t put;
-
-	if (n == 0)
-		return 0;
-	if (!safe) {
-		memcpy(dst, src, n);
-		return 0;
-	}
-	put = process_vm_writev(getpid(), &l, 1, &r, 1, 0);
-	if (put < 0 && (errno == ENOSYS || errno == EPERM)) {
-		memcpy(dst, src, n);
-		return 0;
-	}
-	return put == (ssize_t)n ? 0 : -EFAULT;
+	memcpy(dst, src, n);
+	return n;
 }
 
 /*
@@ -434,26 +420,10 @@ static uint32_t scan_tail(const uint8_t *p, size_t n, bool safe)
 
 	while (n) {
 		size_t want = sizeof(chunk) - ((uintptr_t)p % sizeof(chunk)), got;
-		struct iovec l, r;
-		ssize_t k;
 
 		if (want > n)
 			want = n;
-		if (!safe) {
-			memcpy(chunk, p, want);
-			got = want;
-		} else {
-			l.iov_base = chunk;
-			l.iov_len = want;
-			r.iov_base = (void *)p;
-			r.iov_len = want;
-			k = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
-			if (k < 0 && (errno == ENOSYS || errno == EPERM)) {
-				memcpy(chunk, p, want);
-				k = (ssize_t)want;
-			}
-			got = k < 0 ? 0 : (size_t)k;
-		}
+		got = user_copy(chunk, p, want, safe, false);
 		for (size_t i = 0; i < got; i++)
 			if (chunk[i])
 				return LU_SIM_IOF_TAIL_NONZERO;
@@ -465,6 +435,126 @@ static uint32_t scan_tail(const uint8_t *p, size_t n, bool safe)
 	return 0;
 }
 
+/*
+ * Read the caller's struct as the kernel would, recording in io->flags what
+ * happened (the daemon turns that into errnos, in its order): the size,
+ * the tail past the known part, the known part. Returns the size read, 0
+ * when unreadable.
+ */
+static uint32_t read_request(struct lu_sim_ioctl *io, const void *arg, unsigned known,
+			     bool safe)
+{
+	uint32_t usize;
+
+	if (!known)
+		return 0;       /* no command has this number: nothing is read */
+	if (user_copy(&usize, arg, sizeof(usize), safe, false) != sizeof(usize)) {
+		io->flags |= LU_SIM_IOF_SIZE_FAULT;
+		return 0;
+	}
+	io->user_size = usize;
+	if (usize > known)
+		io->flags |= scan_tail((const uint8_t *)arg + known, usize - known, safe);
+	if (user_copy(io->arg, arg, usize < known ? usize : known, safe, false) !=
+	    (usize < known ? usize : known)) {
+		io->flags |= LU_SIM_IOF_HEAD_FAULT;
+		memset(io->arg, 0, sizeof(io->arg));
+	}
+	return usize;
+}
+
+/* What the daemon needs from this process besides the struct. */
+struct ioctl_extras {
+	int sess;               /* CREATE/RETRIEVE_SESSION: the new session's connection */
+	int file;               /* PRESERVE_FD: the caller's file, sent along */
+	int slot;               /* RETRIEVE_FD: the fd number the result will take */
+};
+
+/*
+ * Get what the command would need, whether or not the daemon will get as
+ * far as using it: failures are recorded for the daemon to report in the
+ * kernel's order (fd_errno, LU_SIM_IOF_FILE_BADF), never decided here.
+ */
+static void prepare(const char *path, int fd, struct lu_sim_ioctl *io, unsigned nr,
+		    uint32_t usize, struct ioctl_extras *x)
+{
+	size_t fd_end = offsetof(struct lu_uapi_fd_req, fd) + sizeof(int32_t);
+	int32_t want;
+
+	switch (nr) {
+	case LU_UAPI_NR_CREATE_SESSION:
+	case LU_UAPI_NR_RETRIEVE_SESSION:
+		/* the new session's file: a connection of its own */
+		x->sess = lu_sim_connect(path, LU_SIM_ROLE_SESSION, true, io->cookie);
+		if (x->sess < 0)
+			io->fd_errno = -x->sess < 4096 ? -x->sess : EIO;
+		break;
+	case LU_UAPI_NR_SESSION_PRESERVE_FD:
+		/* only a number that was read names a file */
+		if (io->flags & (LU_SIM_IOF_SIZE_FAULT | LU_SIM_IOF_HEAD_FAULT) || usize < fd_end)
+			break;
+		memcpy(&want, io->arg + offsetof(struct lu_uapi_fd_req, fd), sizeof(want));
+		if (want < 0 || fcntl(want, F_GETFD) < 0)
+			io->flags |= LU_SIM_IOF_FILE_BADF;
+		else
+			x->file = want;
+		break;
+	case LU_UAPI_NR_SESSION_RETRIEVE_FD:
+		/*
+		 * The kernel reserves the new fd first: EMFILE before anything,
+		 * and the lowest free number, which this placeholder holds.
+		 */
+		x->slot = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (x->slot < 0)
+			io->fd_errno = errno;
+		break;
+	}
+}
+
+/*
+ * Send the request with its reply channel (and the file to preserve), and
+ * wait for the answer. Returns 0 with *reply and *rfd (the fd that came
+ * back, or -1), or a negative errno: -EBADF when the daemon hung up (a
+ * session of an earlier boot, or no daemon).
+ */
+static int exchange(int fd, struct lu_sim_msg *m, int file, struct lu_sim_msg *reply, int *rfd)
+{
+	int rc[2], fds[2], nfds = 0, got[LU_SIM_MAX_FDS], ngot = 0, ret;
+
+	*rfd = -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rc) < 0)
+		return -errno;
+	set_timeout(rc[0]);
+	fds[nfds++] = rc[1];
+	if (file >= 0)
+		fds[nfds++] = file;
+	ret = lu_sim_send(fd, m, fds, nfds, 0);
+	if (ret < 0 && file >= 0 && ret != -EPIPE && ret != -ECONNRESET && ret != -ENOTCONN) {
+		/* a file that cannot travel (io_uring, ...) has no handler */
+		m->u.ioctl.flags |= LU_SIM_IOF_FILE_NOSEND;
+		ret = lu_sim_send(fd, m, fds, 1, 0);
+	}
+	close(rc[1]);
+	if (ret == 0)
+		ret = lu_sim_recv(rc[0], reply, got, &ngot, 0);
+	close(rc[0]);
+	if (ret < 0)
+		return ret == -EPIPE || ret == -ECONNRESET || ret == -ENOTCONN ? -EBADF : ret;
+	if (reply->type != LU_SIM_REPLY || ngot > 1 ||
+	    (ngot != 0) != !!(reply->u.reply.flags & LU_SIM_RF_FD)) {
+		for (int i = 0; i < ngot; i++)
+			close(got[i]);
+		return -EPROTO;
+	}
+	if (ngot)
+		*rfd = got[0];
+	return 0;
+}
+
+/*
+ * The transport of one ioctl; the order of the kernel's checks, and which
+ * of them need this process, is written down at the top of sim-model.c.
+ */
 int lu_sim_ioctl(const char *path, int fd, unsigned long request, void *arg,
 		 bool safe)
 {
@@ -472,132 +562,59 @@ int lu_sim_ioctl(const char *path, int fd, unsigned long request, void *arg,
 	struct lu_sim_ioctl *io = &m.u.ioctl;
 	unsigned cmd = (unsigned)request; /* the kernel takes an unsigned int */
 	unsigned nr = _IOC_NR(cmd), known = lu_sim_ioctl_known_size(nr);
-	int sess = -1, file = -1, rfd = -1, slot = -1, rc[2] = { -1, -1 }, fds[2], nfds = 0;
-	int ret, got[LU_SIM_MAX_FDS], ngot = 0;
-	uint32_t usize = 0;
-	bool ready = false;
+	struct ioctl_extras x = { .sess = -1, .file = -1, .slot = -1 };
+	uint32_t usize;
+	int32_t newfd;
+	int ret, rfd = -1;
 
 	io->cmd = cmd;
-	if (known) {
-		if (mem_read(&usize, arg, sizeof(usize), safe) < 0) {
-			io->flags |= LU_SIM_IOF_SIZE_FAULT;
-		} else {
-			io->user_size = usize;
-			if (usize > known)
-				io->flags |= scan_tail((const uint8_t *)arg + known,
-						       usize - known, safe);
-			if (mem_read(io->arg, arg, usize < known ? usize : known, safe) < 0) {
-				io->flags |= LU_SIM_IOF_HEAD_FAULT;
-				memset(io->arg, 0, sizeof(io->arg));
-			}
-		}
-		/* a request the daemon will execute, unless the direction is wrong */
-		ready = !io->flags && usize >= known &&
-			cmd == (unsigned)_IO(LU_UAPI_IOCTL_TYPE, nr);
-	}
-
-	if (ready && (nr == LU_UAPI_NR_CREATE_SESSION ||
-		      nr == LU_UAPI_NR_RETRIEVE_SESSION)) {
-		/* the new session's file: a connection of its own */
-		sess = lu_sim_connect(path, LU_SIM_ROLE_SESSION, true, io->cookie);
-		if (sess < 0)
-			io->fd_errno = -sess < 4096 ? -sess : EIO;
-	} else if (ready && nr == LU_UAPI_NR_SESSION_PRESERVE_FD) {
-		int32_t want;
-
-		memcpy(&want, io->arg + offsetof(struct lu_uapi_fd_req, fd), sizeof(want));
-		if (want < 0 || fcntl(want, F_GETFD) < 0)
-			io->flags |= LU_SIM_IOF_FILE_BADF;
-		else
-			file = want;
-	} else if (ready && nr == LU_UAPI_NR_SESSION_RETRIEVE_FD) {
-		/*
-		 * The kernel reserves the new fd first: EMFILE before anything,
-		 * and the lowest free number, which this placeholder holds.
-		 */
-		slot = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-		if (slot < 0)
-			io->fd_errno = errno;
-	}
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rc) < 0) {
-		ret = -errno;
+	usize = read_request(io, arg, known, safe);
+	if (known)
+		prepare(path, fd, io, nr, usize, &x);
+	ret = exchange(fd, &m, x.file, &r, &rfd);
+	if (ret < 0)
 		goto out;
-	}
-	set_timeout(rc[0]);
-	fds[nfds++] = rc[1];
-	if (file >= 0)
-		fds[nfds++] = file;
-	ret = lu_sim_send(fd, &m, fds, nfds, 0);
-	if (ret < 0 && file >= 0 && ret != -EPIPE && ret != -ECONNRESET &&
-	    ret != -ENOTCONN) {
-		/* a file that cannot travel (io_uring, ...) has no handler */
-		io->flags |= LU_SIM_IOF_FILE_NOSEND;
-		ret = lu_sim_send(fd, &m, fds, 1, 0);
-	}
-	close(rc[1]);
-	if (ret < 0) {
-		/* the daemon hung up: a session of an earlier boot, or no daemon */
-		ret = ret == -EPIPE || ret == -ECONNRESET || ret == -ENOTCONN ? -EBADF : ret;
-		goto out;
-	}
-	ret = lu_sim_recv(rc[0], &r, got, &ngot, 0);
-	if (ret < 0) {
-		ret = ret == -ECONNRESET ? -EBADF : ret;
-		goto out;
-	}
-	if (r.type != LU_SIM_REPLY || (ngot != 0) != !!(r.u.reply.flags & LU_SIM_RF_FD) ||
-	    ngot > 1) {
-		for (int i = 0; i < ngot; i++)
-			close(got[i]);
-		ret = -EPROTO;
-		goto out;
-	}
-	if (ngot)
-		rfd = got[0];
 	if (r.u.reply.err) {
 		ret = -r.u.reply.err;
 		goto out;
 	}
 
-	/* what the kernel copies back: min(user size, known size) bytes */
+	/* the new fd goes into the struct the kernel copies back */
 	if (nr == LU_UAPI_NR_CREATE_SESSION || nr == LU_UAPI_NR_RETRIEVE_SESSION) {
-		int32_t v = sess;
-
-		memcpy(r.u.reply.arg + offsetof(struct lu_uapi_session_req, fd), &v, 4);
+		newfd = x.sess;
+		memcpy(r.u.reply.arg + offsetof(struct lu_uapi_session_req, fd), &newfd, 4);
 	} else if (nr == LU_UAPI_NR_SESSION_RETRIEVE_FD) {
-		int32_t v;
-
-		if (rfd < 0 || slot < 0) {
+		if (rfd < 0 || x.slot < 0) {
 			ret = -EPROTO;
 			goto out;
 		}
 		/* into the reserved slot: the number the kernel would give */
-		if (dup3(rfd, slot, O_CLOEXEC) < 0) {
+		if (dup3(rfd, x.slot, O_CLOEXEC) < 0) {
 			ret = -errno;
 			goto out;
 		}
 		close(rfd);
-		rfd = slot;
-		slot = -1;
-		v = rfd;
-		memcpy(r.u.reply.arg + offsetof(struct lu_uapi_fd_req, fd), &v, 4);
+		rfd = x.slot;
+		x.slot = -1;
+		newfd = rfd;
+		memcpy(r.u.reply.arg + offsetof(struct lu_uapi_fd_req, fd), &newfd, 4);
 	}
-	ret = mem_write(arg, r.u.reply.arg, usize < known ? usize : known, safe);
-	if (ret < 0)
+	/* min(user size, known size) bytes, as copy_to_user() of the kernel's */
+	if (user_copy(arg, r.u.reply.arg, usize < known ? usize : known, safe, true) !=
+	    (usize < known ? usize : known)) {
+		ret = -EFAULT;
 		goto out;
+	}
 	/* the new fd now belongs to the caller */
-	sess = -1;
+	x.sess = -1;
 	rfd = -1;
 	ret = 0;
 out:
-	if (rc[0] >= 0)
-		close(rc[0]);
-	if (sess >= 0)
-		close(sess);
+	if (x.sess >= 0)
+		close(x.sess);
 	if (rfd >= 0)
 		close(rfd);
-	if (slot >= 0)
-		close(slot);
+	if (x.slot >= 0)
+		close(x.slot);
 	return ret;
 }

@@ -76,7 +76,7 @@ const struct lu_sim_table *lu_sim_table_get(const char *path, size_t *lenp)
 	if (p == MAP_FAILED)
 		return NULL;
 	t = p;
-	if (t->magic != LU_SIM_TABLE_MAGIC ||
+	if (t->magic != LU_SIM_TABLE_MAGIC || !t->cap || (t->cap & (t->cap - 1)) ||
 	    sizeof(*t) + (uint64_t)t->cap * sizeof(t->entries[0]) > (uint64_t)st.st_size) {
 		munmap(p, (size_t)st.st_size);
 		errno = EPROTO;
@@ -88,29 +88,28 @@ const struct lu_sim_table *lu_sim_table_get(const char *path, size_t *lenp)
 
 int lu_sim_table_has(const struct lu_sim_table *t, uint64_t dev, uint64_t ino)
 {
+	uint32_t cap = t->cap, mask = cap - 1;
+
 	for (;;) {
-		uint64_t seq = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE), n, lo = 0, hi;
+		uint64_t seq = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
+		uint32_t at = lu_sim_table_slot(dev, ino, cap);
 		int found = 0;
 
 		if (seq & 1) {
 			sched_yield(); /* the daemon is rewriting it */
 			continue;
 		}
-		n = __atomic_load_n(&t->count, __ATOMIC_RELAXED);
-		hi = n < t->cap ? n : t->cap;
-		while (lo < hi) {
-			uint64_t mid = lo + (hi - lo) / 2;
-			uint64_t d = __atomic_load_n(&t->entries[mid].dev, __ATOMIC_RELAXED);
-			uint64_t i = __atomic_load_n(&t->entries[mid].ino, __ATOMIC_RELAXED);
+		/* at most cap probes: a torn read must not loop for ever */
+		for (uint32_t n = 0; n < cap; n++, at = (at + 1) & mask) {
+			uint64_t d = __atomic_load_n(&t->entries[at].dev, __ATOMIC_RELAXED);
+			uint64_t i = __atomic_load_n(&t->entries[at].ino, __ATOMIC_RELAXED);
 
 			if (d == dev && i == ino) {
 				found = 1;
 				break;
 			}
-			if (d < dev || (d == dev && i < ino))
-				lo = mid + 1;
-			else
-				hi = mid;
+			if (!d && !i)
+				break;
 		}
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&t->seq, __ATOMIC_RELAXED) == seq)

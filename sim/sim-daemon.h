@@ -12,7 +12,7 @@
 #include <stdbool.h>
 
 /* Hard ceilings; the daemon lowers them to fit its RLIMIT_NOFILE. */
-#define LU_SIM_MAX_CONNS 8192          /* clients: device, sessions, control */
+#define LU_SIM_MAX_CONNS (8192 + 64)   /* clients: every session, the device, 63 more */
 #define LU_SIM_MAX_SESSIONS 8192       /* outgoing + incoming: 4x the kernel selftest */
 #define LU_SIM_MAX_FILES_PER_SESSION 8192 /* then ENOSPC (the kernel selftest: 5000) */
 #define LU_SIM_MAX_FILES 16384         /* held files in all sessions; then ENOMEM */

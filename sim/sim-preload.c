@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/kexec.h>
 #include <linux/magic.h>
 #include <linux/reboot.h>
 #include <pthread.h>
@@ -41,7 +42,11 @@
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
 #define DEVICE_PATH "/dev/liveupdate"
-#define KEXEC_FILE_FLAGS 0xfUL /* UNLOAD | ON_CRASH | NO_INITRAMFS | DEBUG */
+#ifndef KEXEC_FILE_DEBUG
+#define KEXEC_FILE_DEBUG 0x00000008 /* Linux 6.7 */
+#endif
+#define KEXEC_FILE_FLAGS (KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH | KEXEC_FILE_NO_INITRAMFS | \
+			  KEXEC_FILE_DEBUG)
 #define SHIM_PAGE 4096
 
 /* what this shim exports besides libc's names */
@@ -69,14 +74,6 @@ static int sock_err;
 		return real_##name;                                        \
 	}
 
-DEFINE_REAL(int, open, const char *, int, ...)
-DEFINE_REAL(int, open64, const char *, int, ...)
-DEFINE_REAL(int, openat, int, const char *, int, ...)
-DEFINE_REAL(int, openat64, int, const char *, int, ...)
-DEFINE_REAL(int, __open_2, const char *, int)
-DEFINE_REAL(int, __open64_2, const char *, int)
-DEFINE_REAL(int, __openat_2, int, const char *, int)
-DEFINE_REAL(int, __openat64_2, int, const char *, int)
 DEFINE_REAL(int, ioctl, int, unsigned long, ...)
 DEFINE_REAL(int, reboot, int)
 DEFINE_REAL(long, syscall, long, ...)
@@ -159,78 +156,40 @@ static mode_t open_mode(int flags, va_list ap)
 	return flags & (O_CREAT | __O_TMPFILE) ? (mode_t)va_arg(ap, int) : 0;
 }
 
-SHIM_EXPORT int open(const char *p, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
+#define UNPAREN(...) __VA_ARGS__
 
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	if (is_device(p))
-		return sim_open(flags);
-	return get_open()(p, flags, mode);
-}
+/*
+ * An open() of the family (open, open64, openat, openat64) and its
+ * _FORTIFY_SOURCE entry point (__open_2, ...), which takes no mode: the
+ * device is simulated, every other path goes to libc's own. PARAMS are the
+ * parameters before flags, ARGS their names.
+ */
+#define WRAP_OPEN(name, fortified, PARAMS, ARGS)                           \
+	DEFINE_REAL(int, name, UNPAREN PARAMS, int, ...)                   \
+	DEFINE_REAL(int, fortified, UNPAREN PARAMS, int)                   \
+	SHIM_EXPORT int name(UNPAREN PARAMS, int flags, ...)               \
+	{                                                                  \
+		va_list ap;                                                \
+		mode_t mode;                                               \
+                                                                           \
+		va_start(ap, flags);                                       \
+		mode = open_mode(flags, ap);                               \
+		va_end(ap);                                                \
+		if (is_device(p))                                          \
+			return sim_open(flags);                            \
+		return get_##name()(UNPAREN ARGS, flags, mode);            \
+	}                                                                  \
+	SHIM_EXPORT int fortified(UNPAREN PARAMS, int flags)               \
+	{                                                                  \
+		if (is_device(p))                                          \
+			return sim_open(flags);                            \
+		return get_##fortified()(UNPAREN ARGS, flags);             \
+	}
 
-SHIM_EXPORT int open64(const char *p, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	if (is_device(p))
-		return sim_open(flags);
-	return get_open64()(p, flags, mode);
-}
-
-SHIM_EXPORT int openat(int dirfd, const char *p, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	if (is_device(p))
-		return sim_open(flags);
-	return get_openat()(dirfd, p, flags, mode);
-}
-
-SHIM_EXPORT int openat64(int dirfd, const char *p, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	if (is_device(p))
-		return sim_open(flags);
-	return get_openat64()(dirfd, p, flags, mode);
-}
-
-/* _FORTIFY_SOURCE's entry points */
-SHIM_EXPORT int __open_2(const char *p, int flags)
-{
-	return is_device(p) ? sim_open(flags) : get___open_2()(p, flags);
-}
-
-SHIM_EXPORT int __open64_2(const char *p, int flags)
-{
-	return is_device(p) ? sim_open(flags) : get___open64_2()(p, flags);
-}
-
-SHIM_EXPORT int __openat_2(int dirfd, const char *p, int flags)
-{
-	return is_device(p) ? sim_open(flags) : get___openat_2()(dirfd, p, flags);
-}
-
-SHIM_EXPORT int __openat64_2(int dirfd, const char *p, int flags)
-{
-	return is_device(p) ? sim_open(flags) : get___openat64_2()(dirfd, p, flags);
-}
+WRAP_OPEN(open, __open_2, (const char *p), (p))
+WRAP_OPEN(open64, __open64_2, (const char *p), (p))
+WRAP_OPEN(openat, __openat_2, (int dirfd, const char *p), (dirfd, p))
+WRAP_OPEN(openat64, __openat64_2, (int dirfd, const char *p), (dirfd, p))
 
 /* ------------------------------------------------------------------ ioctl */
 
@@ -596,7 +555,7 @@ SHIM_EXPORT long syscall(long nr, ...)
 			uint32_t fl = (unsigned long)a[1] == 0 ? LU_SIM_KEXEC_UNLOAD : 0;
 			int ret;
 
-			if (a[3] & 0x1) /* KEXEC_ON_CRASH */
+			if (a[3] & KEXEC_ON_CRASH)
 				fl |= LU_SIM_KEXEC_ON_CRASH;
 			if (!sp)
 				return fail(ENOENT);

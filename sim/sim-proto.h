@@ -62,7 +62,8 @@ enum lu_sim_role {
 /*
  * IOCTL flags: what the client saw when it read the caller's struct the
  * way the kernel does (get_user of the size, then copy_struct_from_user).
- * The daemon turns them into errnos in the kernel's order.
+ * The daemon turns them into errnos in the kernel's order (written down
+ * once, at the top of sim-model.c).
  */
 #define LU_SIM_IOF_SIZE_FAULT   0x01u  /* the u32 size was unreadable (EFAULT) */
 #define LU_SIM_IOF_TAIL_NONZERO 0x02u  /* a non-zero byte past what is known (E2BIG) */
@@ -153,9 +154,14 @@ struct lu_sim_session_info {
  * clients map read-only (LU_SIM_TABLE), so that the shim can tell in
  * memory that a file is not preserved, without a round trip. A seqlock:
  * seq is odd while the daemon rewrites it; readers retry until they see
- * the same even value before and after. Entries sorted by (dev, ino).
+ * the same even value before and after. entries[] is an open-addressing
+ * hash table: cap is a power of two, a file (dev, ino) sits at
+ * lu_sim_table_slot() or in the first free slots after it (wrapping
+ * around), { 0, 0 } is a free slot (no shmem file has inode 0), and the
+ * daemon keeps at least half of the slots free, so that a lookup ends at
+ * the first free slot it meets, after a few probes.
  */
-#define LU_SIM_TABLE_MAGIC 0x4254534cu  /* "LSTB" */
+#define LU_SIM_TABLE_MAGIC 0x4854534cu  /* "LSTH": the hashed layout */
 struct lu_sim_table_entry {
 	uint64_t dev, ino;
 };
@@ -163,11 +169,27 @@ struct lu_sim_table {
 	uint32_t magic;
 	uint32_t pid;             /* the daemon's */
 	uint32_t alive;           /* 0 once the daemon has stopped */
-	uint32_t cap;             /* room in entries[] */
+	uint32_t cap;             /* slots in entries[]: a power of two */
 	uint64_t seq;
-	uint64_t count;
+	uint64_t count;           /* files listed */
 	struct lu_sim_table_entry entries[];
 };
+
+/* A 64-bit mix (splitmix64's finaliser): every input bit moves every output bit. */
+static inline uint64_t lu_sim_hash64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* Where the table's probe for (dev, ino) starts. */
+static inline uint32_t lu_sim_table_slot(uint64_t dev, uint64_t ino, uint32_t cap)
+{
+	return (uint32_t)(lu_sim_hash64(ino ^ lu_sim_hash64(dev)) & (cap - 1));
+}
 
 struct lu_sim_msg {
 	uint16_t type;            /* enum lu_sim_type */

@@ -4,21 +4,14 @@
 # commands (examples/agent/fuzz-decoders.c), under AddressSanitizer and
 # UndefinedBehaviorSanitizer. Skipped without clang and libFuzzer, a
 # failure instead under CI=true.
-: "${top_srcdir:=.}"
+. "${top_srcdir:=.}/tests/fuzz-lib.sh"
 ex=$top_srcdir/examples
-not_here() {
-	[ "${CI:-}" = true ] && { echo "ERROR (CI=true): $1"; exit 99; }
-	echo "SKIP: $1"
-	exit 77
-}
-CLANG=${CLANG:-$(command -v clang || command -v clang-14)}
-[ -n "$CLANG" ] || not_here "no clang (apt-get install clang libclang-rt-14-dev)"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/lu-fuzz-examples.XXXXXX") || exit 99
 trap 'rm -rf "$dir"' EXIT
 srcs="$ex/agent/fuzz-decoders.c $ex/agent/agent-proto.c $ex/cache/cache-command.c $ex/cache/cache-store.c"
 # shellcheck disable=SC2086
 $CLANG -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $srcs \
-	-o "$dir/fuzz" 2>"$dir/cc.log" || { cat "$dir/cc.log"; not_here "$CLANG cannot build a libFuzzer target"; }
+	-o "$dir/fuzz" 2>"$dir/cc.log" || { cat "$dir/cc.log"; fuzz_skip "$CLANG cannot build a libFuzzer target"; }
 # shellcheck disable=SC2086
 $CLANG -DEXAMPLES_FUZZ_SEEDS $srcs -o "$dir/seeds" && mkdir "$dir/in" && "$dir/seeds" "$dir/in" ||
 	exit 99

@@ -188,7 +188,7 @@ static int start(struct vmm *v, int64_t t_start)
 		ret = resume(v, s, t_start);
 		liveupdate_session_unref(s);
 	}
-	/* Let other programs (liveupdate-status, an agent) open the device;
+	/* Let other programs (liveupdate-ctl, an agent) open the device;
 	 * the library opens it again for the next update. */
 	liveupdate_ctx_close_device(v->ctx);
 	return ret;

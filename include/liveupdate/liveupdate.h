@@ -461,6 +461,584 @@ int liveupdate_kexec_load(struct liveupdate_ctx *ctx, const char *kernel_path,
 int liveupdate_kexec_reboot(struct liveupdate_ctx *ctx);
 
 /* ------------------------------------------------------------------------ */
+/* Network devices                                                          */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * struct liveupdate_netdevs - the network devices of a VMM (opaque): taps
+ * and macvtaps, and the bridges they are ports of, as a snapshot taken
+ * before the update and recreated after it.
+ *
+ * Before the update: liveupdate_netdevs_new(), then
+ * liveupdate_netdevs_add() for each device name (or
+ * liveupdate_netdevs_add_tap_fd() for each tap fd the VMM holds), then
+ * liveupdate_netdevs_preserve() into an outgoing session. After it:
+ * liveupdate_netdevs_retrieve(), liveupdate_netdevs_restore(), and
+ * liveupdate_netdevs_take_queue_fd() for each queue of each tap.
+ *
+ * What is recorded: for every device its name, MAC address, MTU and
+ * administrative up state; for a tap its flags (IFF_VNET_HDR,
+ * IFF_MULTI_QUEUE, IFF_NO_PI), owner, group, persistence and number of
+ * queues; for a macvtap its lower device and mode; for a port its bridge
+ * and the port's STP state, priority, cost and flags; for a bridge the
+ * VMM owns (%LIVEUPDATE_NETDEV_OWN_BRIDGE), its IPv4 and IPv6 addresses
+ * (IPv6 link-local ones excepted: the kernel makes them again). A
+ * snapshot needs no privilege; a restore needs CAP_NET_ADMIN in the
+ * network namespace. At most 64 devices, 256 queues per tap, 16 addresses
+ * per bridge.
+ *
+ * Since: 1.0
+ */
+struct liveupdate_netdevs;
+
+/**
+ * enum liveupdate_netdev_flags - flags of struct liveupdate_netdev_opts.
+ * @LIVEUPDATE_NETDEV_OWN_BRIDGE: the VMM owns the bridge of this device:
+ *      its addresses are recorded and restored too. Without it, the bridge
+ *      is recreated if missing but its addresses are left to whoever
+ *      manages them. Once a bridge of the set is owned, it stays owned.
+ */
+enum liveupdate_netdev_flags {
+	LIVEUPDATE_NETDEV_OWN_BRIDGE = 1u << 0,
+	_LIVEUPDATE_NETDEV_FLAGS_PIN = 0x7fffffff /* keeps it 32-bit */
+};
+
+/**
+ * struct liveupdate_netdev_opts - options for liveupdate_netdevs_add().
+ * @sz: sizeof(struct liveupdate_netdev_opts), set by LIVEUPDATE_OPTS().
+ * @flags: LIVEUPDATE_NETDEV_* flags, 0 for none.
+ *
+ * Since: 1.0
+ */
+struct liveupdate_netdev_opts {
+	size_t sz;
+	unsigned int flags;
+	size_t :0;
+};
+
+/**
+ * liveupdate_netdevs_new - an empty set of network devices.
+ * @setp: where to store the new set (reference count 1).
+ * Returns: 0, or -EINVAL (NULL argument), -ENOMEM.
+ * Since: 1.0
+ */
+int liveupdate_netdevs_new(struct liveupdate_ctx *ctx,
+			   struct liveupdate_netdevs **setp);
+
+/**
+ * liveupdate_netdevs_ref - take a reference on @set.
+ * Returns: @set.
+ * Since: 1.0
+ */
+struct liveupdate_netdevs *liveupdate_netdevs_ref(struct liveupdate_netdevs *set);
+
+/**
+ * liveupdate_netdevs_unref - drop a reference; the last one closes the
+ * queue fds not taken and frees the set. Devices are left as they are.
+ * Returns: NULL once freed or when @set is NULL, @set otherwise.
+ * Since: 1.0
+ */
+struct liveupdate_netdevs *liveupdate_netdevs_unref(struct liveupdate_netdevs *set);
+
+/**
+ * liveupdate_netdevs_add - snapshot the device @name now, and its bridge
+ * if it is a bridge port.
+ * @name: a tap, macvtap or bridge of the caller's network namespace.
+ * @opts: options, or NULL.
+ *
+ * Adding a device already in the set snapshots it again. The number of
+ * queues of a tap is the number of fds attached to it (at least one). For
+ * a macvtap added by name the queues are assumed to use IFF_VNET_HDR, as
+ * QEMU does: add its fds to record what they use.
+ * Returns: 0, or -EINVAL (bad argument, bad @opts), -ENODEV (no such
+ * device), -EOPNOTSUPP (a device of another kind, a tun (layer 3) device,
+ * a port of something that is not a bridge), -E2BIG (over 64 devices, or
+ * over 16 addresses on an owned bridge), -ENOMEM, or a netlink error.
+ * Since: 1.0
+ */
+int liveupdate_netdevs_add(struct liveupdate_netdevs *set, const char *name,
+			   const struct liveupdate_netdev_opts *opts);
+
+/**
+ * liveupdate_netdevs_add_tap_fd - snapshot the tap or macvtap that @fd is
+ * attached to (TUNGETIFF), as liveupdate_netdevs_add() does.
+ * @fd: a queue fd of a tap (from /dev/net/tun) or a macvtap (/dev/tapN).
+ * @opts: options, or NULL.
+ *
+ * Give every queue fd of a device: the device then gets at least as many
+ * queues on restore, with the flags of these fds.
+ * Returns: 0, or the errors of liveupdate_netdevs_add(), and -EBADF (@fd
+ * not open), -ENOTTY or -EBADFD (@fd is not an attached tap queue).
+ * Since: 1.0
+ */
+int liveupdate_netdevs_add_tap_fd(struct liveupdate_netdevs *set, int fd,
+				  const struct liveupdate_netdev_opts *opts);
+
+/**
+ * liveupdate_netdevs_get_count - how many devices the set holds (bridges
+ * included).
+ * Returns: the count, or -EINVAL if @set is NULL.
+ * Since: 1.0
+ */
+int liveupdate_netdevs_get_count(const struct liveupdate_netdevs *set);
+
+/**
+ * liveupdate_netdevs_get_name - the name of device @index (0 to count - 1).
+ * Returns: a string valid while @set lives, or NULL (NULL @set, @index out
+ * of range).
+ * Since: 1.0
+ */
+const char *liveupdate_netdevs_get_name(const struct liveupdate_netdevs *set,
+					unsigned int index);
+
+/**
+ * liveupdate_netdevs_encode - the set as a record of bytes (versioned,
+ * checksummed), for callers that carry it themselves.
+ * @bufp: where to store a malloc()ed buffer, which the caller free()s.
+ * @sizep: where to store its size.
+ * Returns: 0, or -EINVAL (NULL argument), -ENOMEM.
+ * Since: 1.0
+ */
+int liveupdate_netdevs_encode(const struct liveupdate_netdevs *set, void **bufp,
+			      size_t *sizep);
+
+/**
+ * liveupdate_netdevs_decode - a set from a record made by
+ * liveupdate_netdevs_encode(), checked field by field: untrusted bytes are
+ * safe to give.
+ * @setp: where to store the new set.
+ * Returns: 0, or -EINVAL (NULL argument), -EBADMSG (not a record, corrupted,
+ * truncated, or a field out of range: liveupdate_last_error() says which),
+ * -EPROTONOSUPPORT (a record version this library does not read), -ENOMEM.
+ * Since: 1.0
+ */
+int liveupdate_netdevs_decode(struct liveupdate_ctx *ctx, const void *buf,
+			      size_t size, struct liveupdate_netdevs **setp);
+
+/**
+ * liveupdate_netdevs_preserve - preserve the set's record in an outgoing
+ * session, as a sealed memfd labelled "liveupdate-netdevs", under @token.
+ * Returns: 0, or -EINVAL (NULL argument), the errors of memfd_create(2)
+ * and of liveupdate_session_preserve_fd().
+ * Since: 1.0
+ */
+int liveupdate_netdevs_preserve(const struct liveupdate_netdevs *set,
+				struct liveupdate_session *session,
+				uint64_t token);
+
+/**
+ * liveupdate_netdevs_retrieve - get back a set preserved under @token in
+ * an incoming session.
+ * @setp: where to store the new set (of the session's context).
+ * Returns: 0, or -EINVAL (NULL argument), the errors of
+ * liveupdate_session_retrieve_fd() and of liveupdate_netdevs_decode().
+ * Since: 1.0
+ */
+int liveupdate_netdevs_retrieve(struct liveupdate_session *session,
+				uint64_t token, struct liveupdate_netdevs **setp);
+
+/**
+ * liveupdate_netdevs_restore - recreate the set's devices with their
+ * recorded configuration, and open their queues.
+ *
+ * Devices that exist with the right kind and flags are reused (their MAC,
+ * MTU, bridge, port settings and up state are set as recorded); missing
+ * ones are created: bridges with rtnetlink, taps with TUNSETIFF (then
+ * owner, group and persistence), macvtaps with rtnetlink on their lower
+ * device. Everything is checked before anything is changed: a conflict
+ * (a name taken by another kind of device, a tap with other flags, a tap
+ * in use by another process, a macvtap on another lower device, a missing
+ * lower device) changes nothing and names the device in
+ * liveupdate_last_error(). A failure midway deletes the devices and
+ * addresses this call created and closes its fds; settings changed on
+ * reused devices stay. Calling it again closes the queue fds not taken.
+ * Returns: 0, or -EINVAL (NULL @set), -EEXIST (a conflict), -EBUSY (a tap
+ * in use by another process), -ENODEV (a macvtap's lower device is
+ * missing), -EPERM (no CAP_NET_ADMIN), -EACCES (/dev/net/tun or /dev/tapN
+ * not open to this user), -ENOENT (no /dev/net/tun, or no
+ * /dev/tapN node for a macvtap), -ENOMEM, or another netlink or ioctl error.
+ * Since: 1.0
+ */
+int liveupdate_netdevs_restore(struct liveupdate_netdevs *set);
+
+/**
+ * liveupdate_netdevs_get_queues - how many queue fds a restored tap or
+ * macvtap has (0 for a bridge, or before liveupdate_netdevs_restore()).
+ * Returns: the count, or -EINVAL (NULL argument), -ENODEV (no device
+ * @name in the set).
+ * Since: 1.0
+ */
+int liveupdate_netdevs_get_queues(const struct liveupdate_netdevs *set,
+				  const char *name);
+
+/**
+ * liveupdate_netdevs_take_queue_fd - take queue @queue's fd of the restored
+ * tap or macvtap @name; the caller owns it (O_CLOEXEC).
+ * @fdp: where to store the fd.
+ * Returns: 0, or -EINVAL (NULL argument), -ENODEV (no device @name in the
+ * set), -ENOENT (no such queue, not restored yet, or already taken).
+ * Since: 1.0
+ */
+int liveupdate_netdevs_take_queue_fd(struct liveupdate_netdevs *set,
+				     const char *name, unsigned int queue,
+				     int *fdp);
+
+/* ------------------------------------------------------------------------ */
+/* State queries                                                            */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * struct liveupdate_state - what this host says about live update (opaque):
+ * whether a live update is possible and why not, whether this boot came
+ * from one, what the previous kernel handed over (Kexec HandOver, read from
+ * debugfs) and the host's kernel.
+ *
+ * It is a snapshot taken by liveupdate_state_query() and read with the
+ * getters below; it never changes afterwards. Opaque rather than a struct
+ * the caller allocates, because it holds strings and lists whose sizes the
+ * caller cannot know, and so that later versions can add facts (the host's
+ * memory, for a start) as new getters without changing anything a program
+ * already uses.
+ *
+ * Every fact comes with the file it was read from or, when it is unknown,
+ * a sentence saying why (liveupdate_state_get_source(),
+ * liveupdate_state_get_missing()).
+ */
+struct liveupdate_state;
+
+/**
+ * struct liveupdate_state_opts - options for liveupdate_state_query().
+ * @sz: sizeof(struct liveupdate_state_opts), set by LIVEUPDATE_OPTS().
+ * @root: the directory that stands for "/" when reading /proc, /sys and
+ *      /boot; NULL means "/". Tests and post-mortem analysis point it at a
+ *      copy of those files. The device is always the context's.
+ *
+ * Since: 1.0
+ */
+struct liveupdate_state_opts {
+	size_t sz;
+	const char *root;
+	size_t :0;
+};
+
+/**
+ * enum liveupdate_avail - whether a live update is possible here, and if
+ * not, the first reason found (liveupdate_state_get_avail_text() gives
+ * every reason found, with the fix).
+ * @LIVEUPDATE_AVAIL_YES: the device opened: sessions can be created.
+ * @LIVEUPDATE_AVAIL_SIMULATED: the context uses liveupdate-sim(1) and it
+ *      answered: sessions work, nothing survives a real reboot.
+ * @LIVEUPDATE_AVAIL_KERNEL_TOO_OLD: the kernel is older than 6.19.
+ * @LIVEUPDATE_AVAIL_NO_CONFIG: the kernel was built without
+ *      CONFIG_LIVEUPDATE (read from /proc/config.gz or /boot/config-RELEASE).
+ * @LIVEUPDATE_AVAIL_KHO_DISABLED: Kexec HandOver is off (kho=off, or built
+ *      without CONFIG_KEXEC_HANDOVER or with it disabled by default).
+ * @LIVEUPDATE_AVAIL_NO_CMDLINE: the kernel was not booted with
+ *      liveupdate=on.
+ * @LIVEUPDATE_AVAIL_BUSY: another process holds the device (see
+ *      liveupdate_state_get_holder_pid()).
+ * @LIVEUPDATE_AVAIL_PERMISSION: the device node's mode forbids opening it.
+ * @LIVEUPDATE_AVAIL_NO_DEVICE: there is no device, for a reason the library
+ *      could not tell.
+ * @LIVEUPDATE_AVAIL_DEVICE_ERROR: the device exists but opening it failed
+ *      otherwise (-EIO: the previous kernel's state could not be read).
+ */
+enum liveupdate_avail {
+	LIVEUPDATE_AVAIL_YES = 1,
+	LIVEUPDATE_AVAIL_SIMULATED = 2,
+	LIVEUPDATE_AVAIL_KERNEL_TOO_OLD = 3,
+	LIVEUPDATE_AVAIL_NO_CONFIG = 4,
+	LIVEUPDATE_AVAIL_KHO_DISABLED = 5,
+	LIVEUPDATE_AVAIL_NO_CMDLINE = 6,
+	LIVEUPDATE_AVAIL_BUSY = 7,
+	LIVEUPDATE_AVAIL_PERMISSION = 8,
+	LIVEUPDATE_AVAIL_NO_DEVICE = 9,
+	LIVEUPDATE_AVAIL_DEVICE_ERROR = 10,
+	_LIVEUPDATE_AVAIL_PIN = 0x7fffffff /* keeps it 32-bit */
+};
+
+/**
+ * enum liveupdate_boot - how this kernel was started.
+ * @LIVEUPDATE_BOOT_UNKNOWN: debugfs could not be read (see
+ *      liveupdate_state_get_missing()).
+ * @LIVEUPDATE_BOOT_COLD: a cold boot (or a kexec without handover).
+ * @LIVEUPDATE_BOOT_LIVE_UPDATE: a kexec in which the previous kernel handed
+ *      state over (debugfs shows /sys/kernel/debug/kho/in).
+ */
+enum liveupdate_boot {
+	LIVEUPDATE_BOOT_UNKNOWN = 0,
+	LIVEUPDATE_BOOT_COLD = 1,
+	LIVEUPDATE_BOOT_LIVE_UPDATE = 2,
+	_LIVEUPDATE_BOOT_PIN = 0x7fffffff /* keeps it 32-bit */
+};
+
+/**
+ * enum liveupdate_fact - a fact of a struct liveupdate_state, to ask where
+ * it came from or why it is missing.
+ * @LIVEUPDATE_FACT_AVAIL: availability.
+ * @LIVEUPDATE_FACT_KERNEL_RELEASE: the running kernel's release.
+ * @LIVEUPDATE_FACT_BOOT: cold boot or live update.
+ * @LIVEUPDATE_FACT_PREVIOUS_RELEASE: the previous kernel's release.
+ * @LIVEUPDATE_FACT_KEXEC_COUNT: kexecs since the last cold boot.
+ * @LIVEUPDATE_FACT_LIVEUPDATE_COUNT: live updates since the last cold boot.
+ * @LIVEUPDATE_FACT_LUO_ABI: the Live Update Orchestrator's ABI string.
+ * @LIVEUPDATE_FACT_KHO_IN: the handover tree this kernel received.
+ * @LIVEUPDATE_FACT_KHO_OUT: the handover tree this kernel will hand over.
+ */
+enum liveupdate_fact {
+	LIVEUPDATE_FACT_AVAIL = 0,
+	LIVEUPDATE_FACT_KERNEL_RELEASE = 1,
+	LIVEUPDATE_FACT_BOOT = 2,
+	LIVEUPDATE_FACT_PREVIOUS_RELEASE = 3,
+	LIVEUPDATE_FACT_KEXEC_COUNT = 4,
+	LIVEUPDATE_FACT_LIVEUPDATE_COUNT = 5,
+	LIVEUPDATE_FACT_LUO_ABI = 6,
+	LIVEUPDATE_FACT_KHO_IN = 7,
+	LIVEUPDATE_FACT_KHO_OUT = 8,
+	_LIVEUPDATE_FACT_PIN = 0x7fffffff /* keeps it 32-bit */
+};
+
+/**
+ * enum liveupdate_kho_side - which handover tree.
+ * @LIVEUPDATE_KHO_IN: what the previous kernel handed over
+ *      (/sys/kernel/debug/kho/in; only after a live update).
+ * @LIVEUPDATE_KHO_OUT: what this kernel will hand over
+ *      (/sys/kernel/debug/kho/out).
+ */
+enum liveupdate_kho_side {
+	LIVEUPDATE_KHO_IN = 1,
+	LIVEUPDATE_KHO_OUT = 2,
+	_LIVEUPDATE_KHO_SIDE_PIN = 0x7fffffff /* keeps it 32-bit */
+};
+
+/**
+ * liveupdate_state_query - take a snapshot of this host's live update state.
+ * @ctx: the context whose device (and backend) is tried.
+ * @opts: options, or NULL for the defaults.
+ * @statep: where to store the new state (reference count 1).
+ *
+ * Opens the context's device if it is not open yet and closes it again, so
+ * that the answer is the one a program would get (another process trying
+ * to open it in that instant gets -EBUSY). Reads /proc/cmdline,
+ * /proc/sys/kernel/osrelease, the kernel config when present, and
+ * /sys/kernel/debug/kho/ (debugfs, root only). Every blob there is
+ * identified by its compatible string or version before any other field is
+ * read; unknown, corrupt and stale ones (in/sub_fdts/LUO, which the kernel
+ * frees at boot) are reported by name and size only, with the reason.
+ * Missing files and unreadable blobs are not errors: they become "missing"
+ * facts that say why.
+ *
+ * Returns: 0, or -EINVAL (NULL @ctx or @statep, bad @opts), -ENOENT or
+ * -ENOTDIR (@root is not a directory), -ENOMEM.
+ * Since: 1.0
+ */
+int liveupdate_state_query(struct liveupdate_ctx *ctx,
+			   const struct liveupdate_state_opts *opts,
+			   struct liveupdate_state **statep);
+
+/**
+ * liveupdate_state_ref - take a reference on @state.
+ * Returns: @state (NULL if @state is NULL).
+ * Since: 1.0
+ */
+struct liveupdate_state *liveupdate_state_ref(struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_unref - drop a reference on @state; the last frees it.
+ * Returns: NULL once freed or when @state is NULL, @state otherwise.
+ * Since: 1.0
+ */
+struct liveupdate_state *liveupdate_state_unref(struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_avail - whether a live update is possible here.
+ * Returns: an enum liveupdate_avail value, or 0 if @state is NULL.
+ * Since: 1.0
+ */
+enum liveupdate_avail liveupdate_state_get_avail(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_avail_text - the availability as a sentence: what
+ * was found and, when a live update is not possible, how to fix it.
+ * Returns: a string valid while @state lives, or NULL if @state is NULL.
+ * Since: 1.0
+ */
+const char *liveupdate_state_get_avail_text(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_avail_name - a short stable name for @avail, as in
+ * liveupdate-ctl's JSON output: "available", "simulated",
+ * "kernel-too-old", "no-config", "kho-disabled", "no-cmdline", "busy",
+ * "permission-denied", "no-device", "device-error".
+ * Returns: a static string, or NULL for a value this library does not know.
+ * Since: 1.0
+ */
+const char *liveupdate_avail_name(enum liveupdate_avail avail);
+
+/**
+ * liveupdate_state_get_holder_pid - the process holding the device when
+ * the availability is LIVEUPDATE_AVAIL_BUSY (the first one found in /proc;
+ * other users' processes are visible to root only).
+ * Returns: the pid, or -ENOENT when no holder is known, -EINVAL if @state
+ * is NULL.
+ * Since: 1.0
+ */
+int liveupdate_state_get_holder_pid(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_holder_comm - the command name (/proc/PID/comm) of
+ * the process liveupdate_state_get_holder_pid() names.
+ * Returns: a string valid while @state lives, or NULL when no holder is
+ * known or @state is NULL.
+ * Since: 1.0
+ */
+const char *liveupdate_state_get_holder_comm(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_boot - cold boot or after a live update.
+ * Returns: an enum liveupdate_boot value (UNKNOWN when debugfs could not be
+ * read, or when @state is NULL).
+ * Since: 1.0
+ */
+enum liveupdate_boot liveupdate_state_get_boot(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_kernel_release - the running kernel's release, as
+ * uname -r prints it.
+ * Returns: a string valid while @state lives, or NULL when unknown.
+ * Since: 1.0
+ */
+const char *liveupdate_state_get_kernel_release(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_previous_release - after a live update, the release
+ * of the kernel that handed over (from kho/in/sub_fdts/kexec-metadata).
+ * Returns: a string valid while @state lives, or NULL when unknown (a cold
+ * boot, debugfs not readable, an unknown format).
+ * Since: 1.0
+ */
+const char *liveupdate_state_get_previous_release(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_kexec_count - kexecs with handover since the last
+ * cold boot (0 after a cold boot), from KHO's kexec-metadata.
+ * Returns: the count, or -ENODATA when unknown, -EINVAL if @state is NULL.
+ * Since: 1.0
+ */
+int64_t liveupdate_state_get_kexec_count(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_liveupdate_count - live updates since the last cold
+ * boot (0 after a cold boot): the live update number the Live Update
+ * Orchestrator will hand to the next kernel (kho/out/sub_fdts/LUO), minus
+ * one.
+ * Returns: the count, or -ENODATA when unknown, -EINVAL if @state is NULL.
+ * Since: 1.0
+ */
+int64_t liveupdate_state_get_liveupdate_count(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_luo_abi - the Live Update Orchestrator's ABI string
+ * of this kernel, such as "luo-v5" (Linux 7.3). A kernel only accepts a
+ * live update from a kernel with the same string.
+ * Returns: a string valid while @state lives, or NULL when unknown.
+ * Since: 1.0
+ */
+const char *liveupdate_state_get_luo_abi(const struct liveupdate_state *state);
+
+/**
+ * liveupdate_state_get_source - where a fact was read from.
+ * Returns: a path as seen on the host ("/sys/kernel/debug/kho/in/fdt", not
+ * prefixed with the query's root) or a description ("uname(2)", "the
+ * device"), valid while @state lives; NULL when the fact is unknown, when
+ * @fact is unknown to this library or @state is NULL.
+ * Since: 1.0
+ */
+const char *liveupdate_state_get_source(const struct liveupdate_state *state,
+					enum liveupdate_fact fact);
+
+/**
+ * liveupdate_state_get_missing - why a fact is unknown, naming the file
+ * and what to do ("debugfs is not mounted: mount -t debugfs none
+ * /sys/kernel/debug", "reading debugfs needs root", "PATH: truncated ...").
+ * Returns: a sentence valid while @state lives, or NULL when the fact is
+ * known (or @state is NULL, or @fact unknown to this library).
+ * Since: 1.0
+ */
+const char *liveupdate_state_get_missing(const struct liveupdate_state *state,
+					 enum liveupdate_fact fact);
+
+/**
+ * liveupdate_state_kho_compatible - the compatible string of a handover
+ * tree's root FDT, such as "kho-v4".
+ * Returns: a string valid while @state lives, or NULL when that tree is
+ * absent or unreadable (liveupdate_state_get_missing() with
+ * LIVEUPDATE_FACT_KHO_IN or _OUT says why).
+ * Since: 1.0
+ */
+const char *liveupdate_state_kho_compatible(const struct liveupdate_state *state,
+					    enum liveupdate_kho_side side);
+
+/**
+ * liveupdate_state_kho_count - the number of subtrees (handed-over blobs)
+ * of a handover tree: the root FDT's subnodes or, when the root FDT cannot
+ * be read, the files of its sub_fdts directory.
+ * Returns: the count (0 when the tree is absent), or -EINVAL (NULL @state,
+ * unknown @side).
+ * Since: 1.0
+ */
+int liveupdate_state_kho_count(const struct liveupdate_state *state,
+			       enum liveupdate_kho_side side);
+
+/**
+ * liveupdate_state_kho_name - the name of subtree @index of a handover
+ * tree ("LUO", "kexec-metadata", "memblock", ...).
+ * Returns: a string valid while @state lives, or NULL (bad argument, @index
+ * out of range).
+ * Since: 1.0
+ */
+const char *liveupdate_state_kho_name(const struct liveupdate_state *state,
+				      enum liveupdate_kho_side side,
+				      unsigned int index);
+
+/**
+ * liveupdate_state_kho_size - the size in bytes of subtree @index: its
+ * "blob-size" in the root FDT, or the bytes its debugfs file holds when
+ * the root FDT cannot be read.
+ * Returns: the size, or -ENODATA when unknown, -EINVAL (bad argument,
+ * @index out of range).
+ * Since: 1.0
+ */
+int64_t liveupdate_state_kho_size(const struct liveupdate_state *state,
+				  enum liveupdate_kho_side side,
+				  unsigned int index);
+
+/**
+ * liveupdate_state_kho_format - the format subtree @index was verified to
+ * have by its compatible string or version: "luo-v5",
+ * "kexec-metadata-v1", "memblock-v1".
+ * Returns: a static string, or NULL when the blob is unknown, corrupt or
+ * stale (liveupdate_state_kho_note() says which) or on a bad argument.
+ * Since: 1.0
+ */
+const char *liveupdate_state_kho_format(const struct liveupdate_state *state,
+					enum liveupdate_kho_side side,
+					unsigned int index);
+
+/**
+ * liveupdate_state_kho_note - why subtree @index has no format, naming its
+ * file: an unknown compatible or version, a truncated or corrupt blob, or
+ * a stale one (in/sub_fdts/LUO: the kernel frees it at boot, debugfs still
+ * shows the memory; it is never read).
+ * Returns: a sentence valid while @state lives, or NULL when the format is
+ * known (or on a bad argument).
+ * Since: 1.0
+ */
+const char *liveupdate_state_kho_note(const struct liveupdate_state *state,
+				      enum liveupdate_kho_side side,
+				      unsigned int index);
+
+/* ------------------------------------------------------------------------ */
 /* Errors                                                                   */
 /* ------------------------------------------------------------------------ */
 

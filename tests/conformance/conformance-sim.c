@@ -15,6 +15,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kexec.h>
 #include <linux/reboot.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,7 +27,6 @@
 #include "conformance.h"
 
 #define MAX_KEEP 64
-#define KEXEC_FILE_NO_INITRAMFS 0x4
 
 static int kept[MAX_KEEP], nkept;
 static int sim_fail;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "conformance.h"
+#include "../errname.h"
 
 #if defined(__has_include)
 #if __has_include(<linux/liveupdate.h>)
@@ -79,33 +80,6 @@ static void say(struct conf *c, const char *fmt, ...)
 	c->env->print(c->env->data, line);
 }
 
-static const char *ename(int e)
-{
-	static char buf[16];
-
-	switch (e) {
-	case 0: return "0";
-	case EINVAL: return "EINVAL";
-	case E2BIG: return "E2BIG";
-	case ENOTTY: return "ENOTTY";
-	case EFAULT: return "EFAULT";
-	case EBUSY: return "EBUSY";
-	case EEXIST: return "EEXIST";
-	case ENOENT: return "ENOENT";
-	case EBADF: return "EBADF";
-	case EPERM: return "EPERM";
-	case EMFILE: return "EMFILE";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case ENOSPC: return "ENOSPC";
-	case ENOMEM: return "ENOMEM";
-	case EIO: return "EIO";
-	case ENOSYS: return "ENOSYS";
-	default:
-		snprintf(buf, sizeof(buf), "errno %d", e);
-		return buf;
-	}
-}
-
 static void result(struct conf *c, bool ok, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static void result(struct conf *c, bool ok, const char *name, const char *fmt, ...)
@@ -135,11 +109,11 @@ static bool expect_err(struct conf *c, const char *name, long rc, int err, int w
 	bool ok = rc < 0 && err == want;
 
 	if (ok)
-		result(c, true, name, "%s", ename(want));
+		result(c, true, name, "%s", errname(want));
 	else if (rc < 0)
-		result(c, false, name, "expected %s, got %s", ename(want), ename(err));
+		result(c, false, name, "expected %s, got %s", errname(want), errname(err));
 	else
-		result(c, false, name, "expected %s, got success (%ld)", ename(want), rc);
+		result(c, false, name, "expected %s, got success (%ld)", errname(want), rc);
 	return ok;
 }
 
@@ -148,7 +122,7 @@ static bool expect_ok(struct conf *c, const char *name, long rc, int err)
 	if (rc >= 0)
 		result(c, true, name, "ok");
 	else
-		result(c, false, name, "expected success, got %s", ename(err));
+		result(c, false, name, "expected success, got %s", errname(err));
 	return rc >= 0;
 }
 
@@ -473,7 +447,7 @@ static void stage1_device(struct conf *c, int dev)
 		skip(c, "create-emfile", "could not fill the fd table in a child");
 	else
 		CHECK(c, "create-emfile", ret == EMFILE, "expected EMFILE, got %s",
-		      ename((int)ret));
+		      errname((int)ret));
 }
 
 static void stage1_session_framing(struct conf *c, int s)
@@ -558,7 +532,7 @@ static void stage1_frozen(struct conf *c, int a)
 	EXPECT_ERR(c, "fallocate-punch-without-keep-size",
 		   fallocate(a, FALLOC_FL_PUNCH_HOLE, 0, 4096), EOPNOTSUPP);
 	ret = posix_fallocate(a, 0, SIZE_A * 2);
-	CHECK(c, "frozen-posix-fallocate", ret == EPERM, "expected EPERM, got %s", ename(ret));
+	CHECK(c, "frozen-posix-fallocate", ret == EPERM, "expected EPERM, got %s", errname(ret));
 	memset(buf, 0x77, sizeof(buf));
 	EXPECT_ERR(c, "frozen-pwrite-at-eof", pwrite(a, buf, 10, SIZE_A), EPERM);
 	EXPECT_ERR(c, "frozen-pwrite-past-eof", pwrite(a, buf, 10, SIZE_A * 4), EPERM);
@@ -569,10 +543,10 @@ static void stage1_frozen(struct conf *c, int a)
 	fill(buf, sizeof(buf), 2);
 	ret = (int)pwrite(a, buf, sizeof(buf), LATE_OFF);
 	CHECK(c, "frozen-pwrite-in-place", ret == (int)sizeof(buf), "pwrite returned %d (%s)",
-	      ret, ename(ret < 0 ? errno : 0));
+	      ret, errname(ret < 0 ? errno : 0));
 	p = mmap(NULL, SIZE_A, PROT_READ | PROT_WRITE, MAP_SHARED, a, 0);
 	if (p == MAP_FAILED) {
-		result(c, false, "frozen-mmap-write", "mmap: %s", ename(errno));
+		result(c, false, "frozen-mmap-write", "mmap: %s", errname(errno));
 	} else {
 		p[SIZE_A - 1] = 0xee;
 		munmap(p, SIZE_A);
@@ -593,7 +567,7 @@ static int stage1(struct conf *c)
 
 	dev = open(c->device, O_RDWR | O_CLOEXEC);
 	if (dev < 0) {
-		say(c, "CONF FAIL s1 open-device: %s: %s", c->device, ename(errno));
+		say(c, "CONF FAIL s1 open-device: %s: %s", c->device, errname(errno));
 		return -1;
 	}
 	result(c, true, "open-device", "ok");
@@ -619,7 +593,7 @@ static int stage1(struct conf *c)
 	b = new_memfd("conf-b", 4096, 9, 0);
 	x = new_memfd("conf-x", 4096, 9, 0);
 	if (a < 0 || b < 0 || x < 0) {
-		say(c, "CONF FAIL s1 memfd_create: %s", ename(errno));
+		say(c, "CONF FAIL s1 memfd_create: %s", errname(errno));
 		return -1;
 	}
 	lseek(a, POS_A, SEEK_SET);
@@ -690,7 +664,7 @@ static int stage1(struct conf *c)
 		      fcntl(cfd, F_GET_SEALS) == (F_SEAL_SHRINK | F_SEAL_GROW), "F_GET_SEALS %d",
 		      fcntl(cfd, F_GET_SEALS));
 	} else {
-		result(c, false, "preserve-sealed", "memfd/seals: %s", ename(errno));
+		result(c, false, "preserve-sealed", "memfd/seals: %s", errname(errno));
 	}
 	dz = new_memfd("conf-zero", 0, 0, 0);
 	EXPECT_OK(c, "preserve-zero-size-token-0", lc_preserve(s, dz, 0));
@@ -841,7 +815,7 @@ static void stage2_main(struct conf *c, int dev)
 		skip(c, "in-retrieve-fd-emfile", "could not fill the fd table in a child");
 	else
 		CHECK(c, "in-retrieve-fd-emfile", ret == EMFILE, "expected EMFILE, got %s",
-		      ename((int)ret));
+		      errname((int)ret));
 
 	{
 		int lowest = dup(dev);
@@ -939,7 +913,7 @@ static int stage2(struct conf *c)
 
 	dev = open(c->device, O_RDWR | O_CLOEXEC);
 	if (dev < 0) {
-		say(c, "CONF FAIL s2 open-device: %s: %s", c->device, ename(errno));
+		say(c, "CONF FAIL s2 open-device: %s: %s", c->device, errname(errno));
 		return -1;
 	}
 	result(c, true, "open-device", "ok");

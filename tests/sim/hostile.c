@@ -485,6 +485,68 @@ static void random_requests(void)
 	alive("random requests");
 }
 
+/*
+ * 9. STATUS by index, in any order, while sessions close: always the
+ * sessions in creation order (the daemon walks its list from where the
+ * last STATUS stopped, and must forget that place when a session goes).
+ */
+static void status_any_order(void)
+{
+	enum { N = 40 };
+	int dev = lu_sim_connect(sock_path, LU_SIM_ROLE_DEVICE, true, NULL), fd[N], base;
+	struct lu_sim_info info;
+	int bad = 0;
+
+	if (dev < 0 || lu_sim_ping(sock_path, &info) < 0) {
+		fail("status: setup");
+		return;
+	}
+	base = (int)(info.outgoing + info.incoming);
+	for (int k = 0; k < N; k++) {
+		struct lu_uapi_session_req req = { .size = sizeof(req) };
+
+		snprintf((char *)req.name, sizeof(req.name), "status-%02d", k);
+		fd[k] = lu_sim_ioctl(sock_path, dev, LU_UAPI_CREATE_SESSION, &req, false) < 0
+			? -1 : req.fd;
+		if (fd[k] < 0)
+			bad++;
+	}
+	for (int round = 0; round < 400 && !bad; round++) {
+		struct lu_sim_msg m = { .type = LU_SIM_STATUS }, r;
+		int idx = (int)(rnd() % (N + 2)), rank = idx, k;
+		char want[LU_SIM_NAME_LEN];
+
+		if (rnd() % 8 == 0) {
+			k = (int)(rnd() % N);
+			if (fd[k] >= 0)
+				close(fd[k]);
+			fd[k] = -1;
+		}
+		/* the idx-th open one of ours, after the ones already there */
+		for (k = 0; k < N && (fd[k] < 0 || rank-- > 0); k++)
+			;
+		snprintf(want, sizeof(want), "status-%02d", k);
+		m.u.status.index = (uint32_t)(base + idx);
+		if (lu_sim_call(sock_path, &m, &r) < 0)
+			bad++;
+		else if (k < N && (r.type != LU_SIM_SESSION_INFO ||
+				   strcmp(r.u.session_info.name, want) != 0))
+			bad++;
+		else if (k == N && (r.type != LU_SIM_REPLY || r.u.reply.err != ENOENT))
+			bad++;
+		if (bad)
+			fail("status: index %d after %d round(s): not \"%s\"", idx, round,
+			     k < N ? want : "ENOENT");
+	}
+	for (int k = 0; k < N; k++)
+		if (fd[k] >= 0)
+			close(fd[k]);
+	close(dev);
+	if (!bad)
+		printf("ok: STATUS in random order matched the creation order\n");
+	alive("status in random order");
+}
+
 /* 8. a client of another user is refused (root only: needs setuid) */
 static void other_user(const char *dir)
 {
@@ -548,6 +610,7 @@ int main(int argc, char **argv)
 	crowd();
 	dying();
 	random_requests();
+	status_any_order();
 	other_user(dir);
 
 	fds1 = settle_fds(fds0);

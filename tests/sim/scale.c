@@ -1,15 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * scale: the kernel selftests' stress figures against liveupdate-sim,
- * through the library: NFILES memfds in one session and NSESSIONS
- * sessions, preserved, carried over a simulated kexec, retrieved and every
- * byte checked. Prints the time per operation; tests/sim/scale.sh runs it
- * at two sizes and prints the ratios side by side. Timing is reported,
- * never asserted; correctness is.
+ * scale: the cost per operation of liveupdate-sim at two sizes, side by
+ * side, through the library. A pass at size (S, F) creates S sessions in
+ * all, preserves F memfds in one of them, carries them over a simulated
+ * kexec, retrieves every session and every memfd (every byte checked), and
+ * finishes every session; each phase is a loop of one operation. The two
+ * sizes alternate in order, the daemon settles between passes, the passes
+ * are repeated, and two tables show for each operation the median time per
+ * operation at each size, its range over the repetitions, and the ratio of
+ * the medians with its range (each repetition's big pass over its small
+ * pass): wall-clock time, and CPU time of this process and the daemon,
+ * which a busy machine disturbs less. Flat costs give ratios near 1.
+ * Timing is reported, never asserted; correctness is.
  *
- * Usage: scale NSESSIONS NFILES   (with LIBLIVEUPDATE_SIM_SOCKET set)
+ * Usage: scale [-r REPEATS] [SMALL_SESSIONS SMALL_FILES BIG_SESSIONS BIG_FILES]
+ * (with LIBLIVEUPDATE_SIM_SOCKET set). Defaults: 5 repetitions, the kernel
+ * selftests' figures (2000 sessions, 500 files in one session) against the
+ * daemon's limits (8192 and 8192), lowered to what the daemon's status says
+ * it holds and to this process's RLIMIT_NOFILE.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +29,23 @@
 #include <unistd.h>
 
 #include <liveupdate/liveupdate.h>
+
+#include "sim-control.h"
+
+#define MAX_REPEATS 99
+#define FILES_SESSION "scale-files"
+
+enum op { CREATE, PRESERVE, RETRIEVE, RETRIEVE_FD, FINISH, NOPS };
+static const char *const op_name[NOPS] = {
+	"create-session", "preserve-fd", "retrieve-session", "retrieve-fd", "finish-session",
+};
+
+struct size {
+	int sessions, files;
+};
+
+static pid_t daemon_pid;
+static char sock_path[LU_SIM_PATH_MAX];
 
 static double now_us(void)
 {
@@ -49,94 +75,297 @@ static struct liveupdate_ctx *sim_ctx(void)
 	return ctx;
 }
 
-int main(int argc, char **argv)
+static void session_name(char *buf, size_t len, int i)
 {
-	int nsessions = argc > 2 ? atoi(argv[1]) : 2000;
-	int nfiles = argc > 2 ? atoi(argv[2]) : 500;
-	struct liveupdate_session **sessions, *files;
-	struct liveupdate_ctx *ctx;
-	struct rlimit rl;
-	double t, create_us, preserve_us, retrieve_us, reopen_us;
+	if (i == 0)
+		snprintf(buf, len, FILES_SESSION);
+	else
+		snprintf(buf, len, "scale-%05d", i);
+}
+
+/* A memfd whose page says which token it is. */
+static int pattern_file(int i)
+{
+	int fd = memfd_create("scale", MFD_CLOEXEC);
+	char page[4096];
+
+	memset(page, 'a' + i % 26, sizeof(page));
+	memcpy(page, &i, sizeof(i));
+	if (fd < 0 || pwrite(fd, page, sizeof(page), 0) != sizeof(page)) {
+		fprintf(stderr, "scale: memfd %d: %s\n", i, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+static void check_file(int fd, int i)
+{
+	char page[4096];
+	int got;
+
+	if (pread(fd, page, sizeof(page), 0) != sizeof(page)) {
+		fprintf(stderr, "scale: token %d: %s\n", i, strerror(errno));
+		exit(1);
+	}
+	memcpy(&got, page, sizeof(got));
+	if (got != i || page[100] != 'a' + i % 26) {
+		fprintf(stderr, "scale: token %d came back with the wrong bytes\n", i);
+		exit(1);
+	}
+}
+
+
+/* CPU time so far of this process and the daemon, in microseconds. */
+static double cpu_us(void)
+{
+	unsigned long long daemon_ns = 0;
+	struct timespec ts;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)daemon_pid);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%llu", &daemon_ns) != 1) {
+		fprintf(stderr, "scale: %s: cannot read the daemon's CPU time\n", path);
+		exit(1);
+	}
+	fclose(f);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3 + daemon_ns / 1e3;
+}
+
+/* The time of one phase of n operations: its start, then its cost per operation. */
+struct clock {
+	double wall, cpu;
+};
+
+static struct clock start(void)
+{
+	return (struct clock){ now_us(), cpu_us() };
+}
+
+static void stop(struct clock c, int n, double *wall, double *cpu)
+{
+	*cpu = (cpu_us() - c.cpu) / n;
+	*wall = (now_us() - c.wall) / n;
+}
+
+/*
+ * One pass at size sz: wall[op] and cpu[op] get the microseconds per
+ * operation. Each phase is a loop of that operation only: the memfds are
+ * made before and checked after.
+ */
+static void pass(struct size sz, double wall[NOPS], double cpu[NOPS])
+{
+	struct liveupdate_session **sessions = calloc((size_t)sz.sessions, sizeof(*sessions));
+	int *fds = calloc((size_t)sz.files, sizeof(*fds));
+	struct liveupdate_ctx *ctx = sim_ctx();
+	struct clock c;
 	char name[32];
 
-	/* one fd per session and per file, as with the kernel */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	sessions = calloc((size_t)nsessions, sizeof(*sessions));
-	if (!sessions)
-		return 1;
-	ctx = sim_ctx();
-
-	CHECK(liveupdate_session_create(ctx, "scale-files", &files));
-	preserve_us = 0;
-	for (int i = 0; i < nfiles; i++) {
-		int fd = memfd_create("scale", MFD_CLOEXEC);
-		char page[4096];
-
-		memset(page, 'a' + i % 26, sizeof(page));
-		memcpy(page, &i, sizeof(i));
-		if (fd < 0 || pwrite(fd, page, sizeof(page), 0) != sizeof(page))
-			return 1;
-		t = now_us();
-		CHECK(liveupdate_session_preserve_fd(files, fd, (uint64_t)i));
-		preserve_us += now_us() - t;
-		close(fd); /* the simulator holds it now, as the kernel would */
-	}
-	t = now_us();
-	for (int i = 0; i < nsessions; i++) {
-		snprintf(name, sizeof(name), "scale-%05d", i);
+	if (!sessions || !fds)
+		exit(1);
+	c = start();
+	for (int i = 0; i < sz.sessions; i++) {
+		session_name(name, sizeof(name), i);
 		CHECK(liveupdate_session_create(ctx, name, &sessions[i]));
 	}
-	create_us = now_us() - t;
+	stop(c, sz.sessions, &wall[CREATE], &cpu[CREATE]);
+	for (int i = 0; i < sz.files; i++)
+		fds[i] = pattern_file(i);
+	c = start();
+	for (int i = 0; i < sz.files; i++)
+		CHECK(liveupdate_session_preserve_fd(sessions[0], fds[i], (uint64_t)i));
+	stop(c, sz.files, &wall[PRESERVE], &cpu[PRESERVE]);
+	for (int i = 0; i < sz.files; i++)
+		close(fds[i]); /* the simulator holds them now, as the kernel would */
 
 	CHECK(liveupdate_kexec_load(ctx, "/proc/self/exe", NULL));
 	CHECK(liveupdate_kexec_reboot(ctx));
 	/* the previous "boot": its objects and their dead fds go */
-	for (int i = 0; i < nsessions; i++)
+	for (int i = 0; i < sz.sessions; i++)
 		liveupdate_session_unref(sessions[i]);
-	liveupdate_session_unref(files);
 	liveupdate_ctx_unref(ctx);
 	ctx = sim_ctx();
 
-	CHECK(liveupdate_session_retrieve(ctx, "scale-files", &files));
-	retrieve_us = 0;
-	for (int i = 0; i < nfiles; i++) {
-		char page[4096];
-		int fd, got;
-
-		t = now_us();
-		CHECK(liveupdate_session_retrieve_fd(files, (uint64_t)i, &fd));
-		retrieve_us += now_us() - t;
-		if (pread(fd, page, sizeof(page), 0) != sizeof(page))
-			return 1;
-		memcpy(&got, page, sizeof(got));
-		if (got != i || page[100] != 'a' + i % 26) {
-			fprintf(stderr, "scale: token %d came back with the wrong bytes\n", i);
-			return 1;
-		}
-		close(fd);
+	c = start();
+	for (int i = 0; i < sz.sessions; i++) {
+		session_name(name, sizeof(name), i);
+		CHECK(liveupdate_session_retrieve(ctx, name, &sessions[i]));
 	}
-	CHECK(liveupdate_session_finish(files));
-	liveupdate_session_unref(files);
-
-	t = now_us();
-	for (int i = 0; i < nsessions; i++) {
-		struct liveupdate_session *s;
-
-		snprintf(name, sizeof(name), "scale-%05d", i);
-		CHECK(liveupdate_session_retrieve(ctx, name, &s));
-		CHECK(liveupdate_session_finish(s));
-		liveupdate_session_unref(s);
+	stop(c, sz.sessions, &wall[RETRIEVE], &cpu[RETRIEVE]);
+	c = start();
+	for (int i = 0; i < sz.files; i++)
+		CHECK(liveupdate_session_retrieve_fd(sessions[0], (uint64_t)i, &fds[i]));
+	stop(c, sz.files, &wall[RETRIEVE_FD], &cpu[RETRIEVE_FD]);
+	for (int i = 0; i < sz.files; i++) {
+		check_file(fds[i], i);
+		close(fds[i]);
 	}
-	reopen_us = now_us() - t;
+	/* the session with the files hands them all over: not a per-session cost */
+	CHECK(liveupdate_session_finish(sessions[0]));
+	c = start();
+	for (int i = 1; i < sz.sessions; i++)
+		CHECK(liveupdate_session_finish(sessions[i]));
+	stop(c, sz.sessions - 1, &wall[FINISH], &cpu[FINISH]);
+	for (int i = 0; i < sz.sessions; i++)
+		liveupdate_session_unref(sessions[i]);
 	liveupdate_ctx_unref(ctx);
 	free(sessions);
+	free(fds);
+}
 
-	/* one line the script reads: sizes, then microseconds per operation */
-	printf("%d %d %.1f %.1f %.1f %.1f\n", nsessions, nfiles,
-	       preserve_us / nfiles, create_us / nsessions, retrieve_us / nfiles,
-	       reopen_us / nsessions);
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* median, min and max of v[0..n) (sorted in place) */
+static void stats(double *v, int n, double out[3])
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	out[0] = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	out[1] = v[0];
+	out[2] = v[n - 1];
+}
+
+/*
+ * Lower the big size to what the daemon says it holds (sessions take
+ * clients; a few clients spare) and to this process's fds (a session and a
+ * memfd each).
+ */
+static void fit(struct size *big)
+{
+	struct lu_sim_info info;
+	struct rlimit rl;
+	struct size was = *big;
+	int ret;
+
+	if (lu_sim_resolve_socket(NULL, sock_path, sizeof(sock_path)) < 0 ||
+	    (ret = lu_sim_ping(sock_path, &info)) < 0) {
+		fprintf(stderr, "scale: no liveupdate-sim daemon answers\n");
+		exit(1);
+	}
+	daemon_pid = (pid_t)ret;
+	if (big->sessions > (int)info.max_sessions)
+		big->sessions = (int)info.max_sessions;
+	if (big->sessions > (int)info.max_conns - 4)
+		big->sessions = (int)info.max_conns - 4;
+	if (big->files > (int)info.max_files_per_session)
+		big->files = (int)info.max_files_per_session;
+	if (big->files > (int)info.max_files)
+		big->files = (int)info.max_files;
+	/* one fd per session and per memfd, as with the kernel */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)big->sessions + (rlim_t)big->files + 64 > rl.rlim_cur) {
+		big->sessions = big->sessions < (int)rl.rlim_cur / 2 - 32 ? big->sessions
+									   : (int)rl.rlim_cur / 2 - 32;
+		big->files = (int)rl.rlim_cur - 64 - big->sessions;
+	}
+	if (big->sessions != was.sessions || big->files != was.files)
+		printf("%d sessions and %d files instead of %d and %d: the daemon holds %u "
+		       "clients, %u sessions, %u files, %u per session; this process %llu fds\n",
+		       big->sessions, big->files, was.sessions, was.files, info.max_conns,
+		       info.max_sessions, info.max_files, info.max_files_per_session,
+		       (unsigned long long)rl.rlim_cur);
+}
+
+/*
+ * Between passes: the daemon has taken in every hang-up and released every
+ * file, and the kernel has had a moment for the work closing thousands of
+ * fds leaves behind, so that no pass pays for the one before.
+ */
+static void settle(void)
+{
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	struct lu_sim_info info;
+
+	for (int i = 0; i < 100; i++) {
+		if (lu_sim_ping(sock_path, &info) < 0) {
+			fprintf(stderr, "scale: the daemon is gone\n");
+			exit(1);
+		}
+		if (info.conns <= 1 && !info.files && !info.outgoing && !info.incoming)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	nanosleep(&pause, NULL);
+}
+
+static void print_table(const char *what, int repeats, struct size small, struct size big,
+			double us[2][NOPS][MAX_REPEATS])
+{
+	printf("%s: microseconds per operation, median [min-max] of %d repetitions\n",
+	       what, repeats);
+	printf("%-16s %8d sessions   %8d sessions   ratio\n", "", small.sessions, big.sessions);
+	printf("%-16s %8d files      %8d files      big/small\n", "", small.files, big.files);
+	for (int op = 0; op < NOPS; op++) {
+		double a[3], b[3], q[3], ratio[MAX_REPEATS];
+
+		/* each repetition's pair, run back to back */
+		for (int r = 0; r < repeats; r++)
+			ratio[r] = us[1][op][r] / us[0][op][r];
+		stats(us[0][op], repeats, a);
+		stats(us[1][op], repeats, b);
+		stats(ratio, repeats, q);
+		printf("%-16s %6.1f [%5.1f-%5.1f] %6.1f [%5.1f-%5.1f]  %4.2f [%4.2f-%4.2f]\n",
+		       op_name[op], a[0], a[1], a[2], b[0], b[1], b[2], b[0] / a[0], q[1], q[2]);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct size small = { 2000, 500 }, big = { 8192, 8192 };
+	/* [wall or CPU][small or big][operation][repetition] */
+	static double us[2][2][NOPS][MAX_REPEATS];
+	int repeats = 5, opt;
+
+	while ((opt = getopt(argc, argv, "r:")) != -1) {
+		if (opt != 'r')
+			goto usage;
+		repeats = atoi(optarg);
+	}
+	if (argc - optind == 4) {
+		small = (struct size){ atoi(argv[optind]), atoi(argv[optind + 1]) };
+		big = (struct size){ atoi(argv[optind + 2]), atoi(argv[optind + 3]) };
+	} else if (argc != optind) {
+		goto usage;
+	}
+	if (repeats < 1 || repeats > MAX_REPEATS || small.sessions < 2 || small.files < 1 ||
+	    big.sessions < 1 || big.files < 1)
+		goto usage;
+	fit(&big);
+	if (small.sessions > big.sessions)
+		small.sessions = big.sessions;
+	if (small.files > big.files)
+		small.files = big.files;
+
+	for (int r = 0; r < repeats; r++) {
+		/* alternate which size goes first: neither always runs warm */
+		for (int k = 0; k < 2; k++) {
+			int which = (k + r) % 2;
+			double wall[NOPS], cpu[NOPS];
+
+			settle();
+			pass(which ? big : small, wall, cpu);
+			for (int op = 0; op < NOPS; op++) {
+				us[0][which][op][r] = wall[op];
+				us[1][which][op][r] = cpu[op];
+			}
+		}
+	}
+	print_table("liveupdate-sim, wall-clock time", repeats, small, big, us[0]);
+	print_table("CPU time of this process and the daemon (without waiting for a CPU)",
+		    repeats, small, big, us[1]);
 	return 0;
+usage:
+	fprintf(stderr, "usage: scale [-r REPEATS] "
+		"[SMALL_SESSIONS SMALL_FILES BIG_SESSIONS BIG_FILES]\n");
+	return 2;
 }

@@ -39,10 +39,20 @@ sim_start() {
 	[ -n "$sim_pid" ] || fail "no daemon pid in liveupdate-sim status"
 }
 
-# The daemon's open fds (after a status request, which settles hang-ups).
+# The daemon's open fds (after a status request, which settles earlier
+# hang-ups; its own connection may stay open a moment after it exits, so
+# the count is read until two readings 50 ms apart agree).
 sim_fds() {
 	"$SIM" status >/dev/null 2>&1
-	ls "/proc/$sim_pid/fd" | wc -l
+	prev=-1 n=0
+	while [ "$n" -lt 40 ]; do
+		now=$(ls "/proc/$sim_pid/fd" | wc -l)
+		[ "$now" = "$prev" ] && break
+		prev=$now
+		sleep 0.05
+		n=$((n + 1))
+	done
+	echo "$now"
 }
 
 # Fail unless the daemon comes back to $1 open fds within 5 s: the last

@@ -21,26 +21,8 @@
 #include <unistd.h>
 
 #include "liveupdate/liveupdate.h"
+#include "../check-util.h"
 #include "../count-fds.h"
-
-struct log_capture {
-	int count;
-	char all[4096];
-};
-
-static void capture_log(void *data, int priority, const char *file, int line,
-			const char *fn, const char *format, va_list args)
-{
-	struct log_capture *c = data;
-	size_t len = strlen(c->all);
-
-	(void)priority; (void)file; (void)line; (void)fn;
-	c->count++;
-	if (len < sizeof(c->all) - 2) {
-		vsnprintf(c->all + len, sizeof(c->all) - len - 1, format, args);
-		strcat(c->all, "\n");
-	}
-}
 
 /* A context on the simulator, logging into *cap when given. */
 static struct liveupdate_ctx *sim_ctx(struct log_capture *cap)
@@ -58,38 +40,6 @@ static struct liveupdate_ctx *sim_ctx(struct log_capture *cap)
 		liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
 	}
 	return ctx;
-}
-
-static int pattern_memfd(size_t len, unsigned seed)
-{
-	int fd = memfd_create("sim-lib", MFD_CLOEXEC);
-	unsigned char *p;
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(ftruncate(fd, (off_t)len), 0);
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ck_assert_ptr_ne(p, MAP_FAILED);
-	for (size_t i = 0; i < len; i++)
-		p[i] = (unsigned char)(seed + i * 31 + (i >> 12));
-	munmap(p, len);
-	return fd;
-}
-
-static int has_pattern(int fd, size_t len, unsigned seed)
-{
-	struct stat st;
-	unsigned char *p;
-	int ok = 1;
-
-	if (fstat(fd, &st) < 0 || (size_t)st.st_size != len)
-		return 0;
-	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		return 0;
-	for (size_t i = 0; i < len && ok; i++)
-		ok = p[i] == (unsigned char)(seed + i * 31 + (i >> 12));
-	munmap(p, len);
-	return ok;
 }
 
 static void kexec(struct liveupdate_ctx *ctx)
@@ -483,8 +433,6 @@ int main(void)
 {
 	Suite *suite = suite_create("liveupdate-sim: the library end to end");
 	TCase *tc = tcase_create("sim");
-	SRunner *sr;
-	int failed;
 
 	if (!getenv("LIBLIVEUPDATE_SIM_SOCKET")) {
 		fprintf(stderr, "test-sim-lib: run it through tests/sim/library.sh\n");
@@ -502,9 +450,5 @@ int main(void)
 	tcase_add_test(tc, test_no_daemon);
 	tcase_add_test(tc, test_vmm_restart_in_place);
 	suite_add_tcase(suite, tc);
-	sr = srunner_create(suite);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(suite);
 }

@@ -55,6 +55,7 @@
 #include <unistd.h>
 
 #include "lutest.h"
+#include "../errname.h"
 #ifdef LUTEST_WITH_LIB
 #include <liveupdate/liveupdate.h>
 #endif
@@ -184,12 +185,7 @@ uint64_t lt_now_ns(void)
 
 const char *lt_errname(int e)
 {
-	static __thread char buf[32];
-	const char *s = e ? strerrorname_np(e) : "0";
-	if (s)
-		return s;
-	snprintf(buf, sizeof(buf), "errno %d", e);
-	return buf;
+	return errname(e);
 }
 
 static inline uint64_t mix64(uint64_t x)

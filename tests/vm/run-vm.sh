@@ -20,6 +20,7 @@
 #   LUTEST_VM_TIMEOUT     seconds for the whole VM run (default 300)
 #   LUTEST_VM_MEM         guest memory (default 1G)
 #   LUTEST_APPEND         extra kernel command line words
+#   LUTEST_LIB_LIBS       libraries libliveupdate.a needs (default: libnl, libfdt)
 #   and those of fetch-kernel.sh and build-kernel.sh.
 set -uo pipefail
 
@@ -117,7 +118,8 @@ fi
 
 sources=("$here/init.c")
 # raw-ioctl scenarios, and the conformance cases shared with liveupdate-sim
-for f in "$here"/sc-raw-*.c "$here"/sc-conformance.c; do
+# (their own compilation unit, as in make check)
+for f in "$here"/sc-raw-*.c "$here"/sc-conformance.c "$srcdir/tests/conformance/conformance.c"; do
 	[ -e "$f" ] && sources+=("$f")
 done
 
@@ -157,7 +159,9 @@ cflags=(-static -O2 -g -Wall -Wextra -std=gnu11 -pthread -fmacro-prefix-map="$he
 libs=()
 if [ ${#lib_sources[@]} -gt 0 ] && [ -n "$lib_a" ] && [ -r "$srcdir/include/liveupdate/liveupdate.h" ]; then
 	cflags+=(-I"$srcdir/include" -DLUTEST_WITH_LIB)
-	libs+=("$lib_a")
+	# the static library's own dependencies (libnl, libfdt, zlib): from make check-vm
+	# shellcheck disable=SC2206
+	libs+=("$lib_a" ${LUTEST_LIB_LIBS:--lnl-route-3 -lnl-3 -lfdt})
 fi
 log "compiling the guest /init (${#sources[@]} source files)"
 if ! timeout 300 $CC "${cflags[@]}" -o "$out/init" "${sources[@]}" "${libs[@]}" >>"$out/vm-build.log" 2>&1; then
@@ -168,6 +172,17 @@ fi
 # --- initramfs: payload.cpio, then an archive holding payload.cpio ----------
 mkdir -p "$work/payload/dev" "$work/payload/proc" "$work/payload/sys" "$work/wrap"
 cp "$out/init" "$work/payload/init"
+# liveupdate-ctl, static, for the scenarios that run it (lib-state)
+if [ ${#libs[@]} -gt 0 ] && [ -r "$srcdir/tools/liveupdate-ctl.c" ]; then
+	log "compiling the guest /liveupdate-ctl"
+	# shellcheck disable=SC2206
+	if ! timeout 300 $CC -static -O2 -std=gnu11 -pthread -I"$srcdir/include" \
+		-o "$work/payload/liveupdate-ctl" "$srcdir"/tools/*.c "${libs[@]}" \
+		>>"$out/vm-build.log" 2>&1; then
+		cat "$out/vm-build.log" >&2
+		finish "ERROR the guest's liveupdate-ctl did not compile; see $out/vm-build.log"
+	fi
+fi
 cp "$BZIMAGE" "$work/payload/bzImage"
 (cd "$work/payload" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
 	>"$work/wrap/payload.cpio" || finish "ERROR cpio failed"

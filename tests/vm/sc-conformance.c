@@ -10,7 +10,7 @@
 
 #include "lutest.h"
 
-#include "../conformance/conformance.c"
+#include "../conformance/conformance.h"
 
 static void vm_keep(void *data, int fd)
 {

@@ -1,17 +1,21 @@
 #!/bin/sh
 # vm-result.sh: the Automake LOG_COMPILER of tests/vm/*.vmt.
 #
-# Usage: vm-result.sh --out DIR tests/vm/NAME.vmt
+# Usage: vm-result.sh --out DIR [--srcdir TOP_SRCDIR] tests/vm/NAME.vmt
 #
 # Reports scenario NAME from the last VM run recorded in DIR by run-vm.sh
 # (vm-status, vm-host.log, vm-serial.log): prints that scenario's lines of
 # guest output and exits 0 (PASS), 1 (FAIL), 77 (SKIP) or 99 (ERROR: the run
 # itself broke). When the whole suite could not run (no qemu, ...) the test
 # is skipped, except with CI=true, where a skipped real-kernel suite fails.
+# A scenario that passed in the guest and has a tests/vm/NAME.check is then
+# judged on the host too: NAME.check SERIAL_LOG must exit 0.
 out=tests/vm/out
+srcdir=${top_srcdir:-.}
 while [ $# -gt 1 ]; do
 	case $1 in
 	--out) out=$2; shift 2 ;;
+	--srcdir) srcdir=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
@@ -55,9 +59,16 @@ fi
 
 verdicts=$(printf '%s\n' "$lines" | grep -aF "LUTEST $name " |
 	sed -n "s/.*LUTEST $name \(PASS\|FAIL\|SKIP\).*/\1/p")
+host_check=$srcdir/tests/vm/$name.check
 case $verdicts in
 *FAIL*) exit 1 ;;
-*PASS*) exit 0 ;;
+*PASS*)
+	if [ -r "$host_check" ]; then
+		top_srcdir=$srcdir sh "$host_check" "$serial" ||
+			{ echo "$name: FAIL: $host_check rejected the guest's output"; exit 1; }
+	fi
+	exit 0
+	;;
 *SKIP*) exit 77 ;;
 esac
 

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Reading the host's files for the state queries, under the query's root. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "state.h"
+
+static int under_root(const struct lu_state_root *root, const char *path,
+		      char *out, size_t size)
+{
+	int n = snprintf(out, size, "%s%s", root->dir, path);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int lu_state_read(const struct lu_state_root *root, const char *path,
+		  size_t max, char **bufp, size_t *lenp)
+{
+	char full[2 * LU_STATE_PATH_MAX];
+	size_t len = 0, cap = 4096;
+	char *buf, *grown;
+	ssize_t n;
+	int fd, err;
+
+	err = under_root(root, path, full, sizeof(full));
+	if (err)
+		return err;
+	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(cap + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	/* read one byte past max to tell "exactly max" from "more" */
+	for (;;) {
+		if (len == cap) {
+			if (cap > max) {
+				err = -EFBIG;
+				break;
+			}
+			cap *= 2;
+			grown = realloc(buf, cap + 1);
+			if (!grown) {
+				err = -ENOMEM;
+				break;
+			}
+			buf = grown;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (!err && len > max)
+		err = -EFBIG;
+	if (err) {
+		free(buf);
+		return err;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+int lu_state_read_line(const struct lu_state_root *root, const char *path,
+		       char *out, size_t size)
+{
+	char *buf;
+	size_t len;
+	int err = lu_state_read(root, path, 64 * 1024, &buf, &len);
+
+	if (err)
+		return err;
+	buf[strcspn(buf, "\n")] = '\0';
+	snprintf(out, size, "%s", buf);
+	free(buf);
+	return 0;
+}
+
+int lu_state_stat(const struct lu_state_root *root, const char *path,
+		  struct stat *st)
+{
+	char full[2 * LU_STATE_PATH_MAX];
+	int err = under_root(root, path, full, sizeof(full));
+
+	if (err)
+		return err;
+	return stat(full, st) < 0 ? -errno : 0;
+}
+
+DIR *lu_state_opendir(const struct lu_state_root *root, const char *path)
+{
+	char full[2 * LU_STATE_PATH_MAX];
+	int err = under_root(root, path, full, sizeof(full));
+
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	return opendir(full);
+}
+
+int lu_state_cmdline(const struct lu_state_root *root, const char *key,
+		     char *value, size_t size)
+{
+	size_t klen = strlen(key), len;
+	char *buf, *tok, *save;
+	int found = 0, err;
+
+	err = lu_state_read(root, "/proc/cmdline", 64 * 1024, &buf, &len);
+	if (err)
+		return err;
+	/* the kernel applies each occurrence in turn: the last one wins */
+	for (tok = strtok_r(buf, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
+		if (strncmp(tok, key, klen) == 0 && tok[klen] == '=') {
+			snprintf(value, size, "%s", tok + klen + 1);
+			found = 1;
+		}
+	}
+	free(buf);
+	return found;
+}
+
+int lu_state_kbool(const char *v)
+{
+	switch (v[0]) {
+	case 'y': case 'Y': case '1':
+		return 1;
+	case 'n': case 'N': case '0':
+		return 0;
+	case 'o': case 'O':
+		if (v[1] == 'n' || v[1] == 'N')
+			return 1;
+		if (v[1] == 'f' || v[1] == 'F')
+			return 0;
+	}
+	return -1;
+}

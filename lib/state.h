@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Internals of the state queries (liveupdate_state_query()): the object,
+ * and the helpers its files share. One job per file:
+ *   state.c               the object, the query, the getters
+ *   state-read.c          reading files under the query's root, bounded
+ *   state-availability.c  can this host live update, and if not why
+ *   kernel-config.c       one option of the kernel's build config
+ *   state-handover.c      this boot and the KHO trees, from debugfs
+ *   kho.c                 the blob decoders (libfdt)
+ */
+#ifndef LIBLIVEUPDATE_STATE_H
+#define LIBLIVEUPDATE_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "liveupdate-private.h"
+#include "kho.h"
+
+#define LU_STATE_FACTS (LIVEUPDATE_FACT_KHO_OUT + 1)
+#define LU_STATE_TEXT_MAX 1024
+#define LU_STATE_PATH_MAX 256
+#define LU_KHO_DEBUGFS "/sys/kernel/debug/kho"
+
+struct lu_state_fact {
+	char source[LU_STATE_PATH_MAX]; /* "" when unknown */
+	char missing[LU_STATE_TEXT_MAX]; /* "" when known */
+};
+
+/* One handed-over blob of a KHO tree. */
+struct lu_state_kho_entry {
+	char name[LU_KHO_NAME_MAX];
+	int64_t size;                   /* -ENODATA when unknown */
+	const char *format;             /* static; NULL: see note */
+	char note[LU_STATE_TEXT_MAX];
+};
+
+struct lu_state_kho {
+	char compatible[LU_KHO_COMPAT_MAX]; /* "" when unknown */
+	size_t count;
+	struct lu_state_kho_entry *entries;
+};
+
+/*
+ * The host's memory, for live update: RESERVED for the memory API
+ * (liveupdate_memory_probe(), liveupdate_host_*()), which fills it once
+ * wired in: the shmem THP policy, the hugetlb pools, and which backings
+ * (memfd, memfd + THP, tmpfs huge=always, hugetlb) the kernel preserves.
+ * Until then `queried` stays false and liveupdate-ctl prints the memory
+ * part as not queried (JSON: "memory": null). doc/state-json.md documents
+ * the fields the output will carry.
+ */
+struct lu_state_host_memory {
+	bool queried;
+};
+
+struct liveupdate_state {
+	int refcount;                   /* atomic */
+	enum liveupdate_avail avail;
+	char avail_text[LU_STATE_TEXT_MAX];
+	pid_t holder_pid;               /* 0: none known */
+	char holder_comm[64];
+	enum liveupdate_boot boot;
+	char kernel_release[LU_KHO_RELEASE_MAX];
+	char previous_release[LU_KHO_RELEASE_MAX];
+	int64_t kexec_count;            /* -ENODATA when unknown */
+	int64_t liveupdate_count;       /* -ENODATA when unknown */
+	char luo_abi[LU_KHO_COMPAT_MAX];
+	struct lu_state_fact facts[LU_STATE_FACTS];
+	struct lu_state_kho kho_in, kho_out;
+	struct lu_state_host_memory host_memory;
+};
+
+/* The query's root: "" for "/", else the directory without trailing '/'. */
+struct lu_state_root {
+	char dir[LU_STATE_PATH_MAX];
+	bool is_host; /* the running system: uname(2) may stand in for /proc */
+};
+
+/* ---- state.c ---- */
+void lu_state_set_source(struct liveupdate_state *st, enum liveupdate_fact f,
+			 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void lu_state_set_missing(struct liveupdate_state *st, enum liveupdate_fact f,
+			  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- state-read.c ---- */
+/*
+ * Read the file at @path (as seen on the host) under @root to its end, at
+ * most @max bytes (debugfs blobs say 0 in stat(), so the size is what a
+ * read gives): 0 and a malloc'd buffer (NUL-terminated past *lenp), or a
+ * negative errno; -EFBIG when the file holds more than @max bytes.
+ */
+int lu_state_read(const struct lu_state_root *root, const char *path,
+		  size_t max, char **bufp, size_t *lenp);
+/* The first line of a small text file, without its newline. */
+int lu_state_read_line(const struct lu_state_root *root, const char *path,
+		       char *buf, size_t size);
+/* stat(2) under @root: 0 or a negative errno. */
+int lu_state_stat(const struct lu_state_root *root, const char *path,
+		  struct stat *st);
+/* opendir(3) under @root, NULL with errno set. */
+DIR *lu_state_opendir(const struct lu_state_root *root,
+		      const char *path);
+/* The value of the last "@key=" word of /proc/cmdline: 1 found, 0 not
+ * found, negative errno when /proc/cmdline cannot be read. */
+int lu_state_cmdline(const struct lu_state_root *root, const char *key,
+		     char *value, size_t size);
+/* A kernel boolean as kstrtobool() reads it: 1, 0, or -1 when not one. */
+int lu_state_kbool(const char *value);
+
+/* ---- kernel-config.c ---- */
+/*
+ * CONFIG_@option of the running kernel (release @release), from
+ * /proc/config.gz or /boot/config-@release: 'y', 'm', 'n' (not set or not
+ * listed), or 0 when no config could be read (why in @why). @source gets
+ * the file read.
+ */
+char lu_kernel_config(const struct lu_state_root *root, const char *release,
+		      const char *option, char *source, size_t source_size,
+		      char *why, size_t why_size);
+
+/* ---- state-availability.c ---- */
+int lu_state_availability(struct liveupdate_ctx *ctx,
+			  const struct lu_state_root *root,
+			  struct liveupdate_state *st);
+
+/* ---- state-handover.c ---- */
+int lu_state_handover(const struct lu_state_root *root,
+		      struct liveupdate_state *st);
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * liveupdate-sim's daemon, inside: what its three parts share.
+ *   sim-daemon.c  the event loop and the connections (this header's
+ *                 functions);
+ *   sim-model.c   the model of the kernel's checks (sim-model.h);
+ *   sim-frozen.c  the table of preserved files published to clients
+ *                 (sim-frozen.h).
+ */
+#ifndef LIBLIVEUPDATE_SIM_DAEMON_PRIVATE_H
+#define LIBLIVEUPDATE_SIM_DAEMON_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct sim_session;
+
+/* One client connection: an open device, a session file, or a control client. */
+struct sim_conn {
+	int fd;
+	uint32_t role;          /* 0 until HELLO */
+	pid_t pid;
+	uid_t uid;
+	uint64_t cookie[2];     /* SESSION: the name CREATE/RETRIEVE attach it by */
+	struct sim_session *session;
+	bool dead;
+	/* the daemon's indexes */
+	size_t slot;                  /* in the table of connections */
+	struct sim_conn *same_cookie; /* SESSION: next in its bucket of pending ones */
+	struct sim_conn *next_dead;   /* dead, waiting for the end of the round */
+};
+
+/* The daemon's limits, fixed at start from RLIMIT_NOFILE. */
+struct sim_limits {
+	size_t conns, sessions, files, files_per_session;
+};
+
+extern bool sim_verbose;
+
+void sim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define sim_vlog(...) do { if (sim_verbose) sim_log(__VA_ARGS__); } while (0)
+
+/* A SESSION connection not attached yet, named by its HELLO cookie; or NULL. */
+struct sim_conn *sim_conn_pending(const uint64_t cookie[2]);
+
+/* The simulated kexec: close every device and session connection, releasing nothing. */
+void sim_conns_drop_stale(void);
+
+/* How many connections are open (for STATUS). */
+size_t sim_conns_count(void);
+
+#endif
