@@ -131,11 +131,23 @@ lib_sources=()
 for f in "$here"/sc-lib-*.c; do
 	[ -e "$f" ] && lib_sources+=("$f")
 done
+# sc-example-*.c run the examples' cores (examples/*/, without their main())
+for f in "$here"/sc-example-*.c; do
+	[ -e "$f" ] && lib_sources+=("$f")
+done
+if [ ${#lib_sources[@]} -gt 0 ]; then
+	for f in common/preserved-memory.c common/update.c cache/cache-store.c \
+		cache/cache-command.c cache/cache-handover.c agent/agent-proto.c \
+		agent/agent-core.c agent/agent-client.c; do
+		[ -e "$srcdir/examples/$f" ] && lib_sources+=("$srcdir/examples/$f")
+	done
+fi
 if [ ${#lib_sources[@]} -gt 0 ]; then
 	if [ -n "$lib_a" ] && [ -r "$srcdir/include/liveupdate/liveupdate.h" ]; then
 		sources+=("${lib_sources[@]}")
 	else
 		for f in "${lib_sources[@]}"; do
+			case $f in "$here"/sc-*) ;; *) continue ;; esac
 			n=$(basename "$f" .c); n=${n#sc-}
 			host_result "LUTEST $n FAIL host: not built into the guest: lib/.libs/libliveupdate.a missing (configure with static libraries enabled, then make)"
 		done
