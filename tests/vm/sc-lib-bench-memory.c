@@ -2,7 +2,7 @@
  * bench-memory: the guest memory benchmark (opt-in; not a test: it judges
  * nothing but prints one table). Run it alone, with enough guest RAM:
  *
- *   LUTEST_ONLY=bench-memory LUTEST_VM_MEM=6G make check-vm
+ *   make bench-memory
  *
  * and read the table in tests/vm/bench-memory.log. It keeps 3.3 GiB
  * preserved across the kexec, and Linux 7.3 keeps about 1.5 GiB of a 6 GiB
@@ -659,7 +659,7 @@ static int run(int stage)
 	struct liveupdate_ctx *ctx;
 
 	if (stage == 1 && !asked_for())
-		lt_skip("opt-in benchmark: LUTEST_ONLY=bench-memory LUTEST_VM_MEM=6G make check-vm");
+		lt_skip("opt-in benchmark: make bench-memory");
 	ctx = lt_ctx_new();
 	if (stage == 1) {
 		mount_huge_tmpfs(); /* the guest kernel's shmem THP policy is 'never' */
