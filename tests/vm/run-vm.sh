@@ -24,41 +24,12 @@
 #   and those of fetch-kernel.sh and build-kernel.sh.
 set -uo pipefail
 
-srcdir=.
-builddir=.
-out=tests/vm/out
-while [ $# -gt 0 ]; do
-	case $1 in
-	--srcdir) srcdir=$2; shift 2 ;;
-	--builddir) builddir=$2; shift 2 ;;
-	--out) out=$2; shift 2 ;;
-	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
-	*) echo "run-vm.sh: unknown argument $1" >&2; exit 2 ;;
-	esac
-done
-
-mkdir -p "$out" || exit 2
-out=$(cd "$out" && pwd)
-srcdir=$(cd "$srcdir" && pwd)
-builddir=$(cd "$builddir" && pwd)
-here=$srcdir/tests/vm
-CC=${CC:-cc}
+vm_name=run-vm vm_out=tests/vm/out vm_help=2,25
+# shellcheck source=vm-common.sh
+. "$(dirname "$0")/vm-common.sh"
 VM_TIMEOUT=${LUTEST_VM_TIMEOUT:-300}
 
-rm -f "$out/vm-status" "$out/vm-serial.log" "$out/vm-host.log" "$out/vm-build.log"
-: >"$out/vm-host.log"
-
-t_start=$(date +%s.%N)
-elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
-log() { echo "run-vm: $*" >&2; }
-finish() { echo "$*" >"$out/vm-status"; log "$*"; exit 0; }
-host_result() { echo "$*" >>"$out/vm-host.log"; }
-
 # --- what the host needs --------------------------------------------------
-QEMU=${LUTEST_QEMU:-qemu-system-x86_64}
-if ! command -v "$QEMU" >/dev/null; then
-	finish "SKIP $QEMU not found: install it with 'apt-get install qemu-system-x86'"
-fi
 for tool in cpio timeout awk; do
 	command -v "$tool" >/dev/null || finish "SKIP $tool not found: install it with 'apt-get install $tool'"
 done
