@@ -4,6 +4,8 @@
 # DEMO_KEXEC=KERNEL it updates this machine's kernel for real; otherwise it
 # uses liveupdate-sim, the userspace simulator, and says so. Without
 # /dev/kvm the cache example tells the same story with a key-value store.
+# It shows the backing the library's memory helper chose (AUTO) and the
+# manifest labels the memory is found by after the update.
 # Exits 1 if the guest's (or the cache's) continuity broke.
 #
 #   examples/demo.sh [--builddir DIR]
@@ -100,7 +102,8 @@ vmm_story() {
 	[ $backend = kernel ] && next=(--kexec "$DEMO_KEXEC" ${DEMO_INITRD:+--initrd "$DEMO_INITRD"})
 
 	step "a guest counts" \
-		"examples/vmm is a small virtual machine monitor on KVM. Its guest, a few bytes of x86 code, adds 1 to a counter, keeps a running checksum of it in guest RAM and reports the counter to the VMM. The VMM checks every report: each must be the previous one plus 1."
+		"examples/vmm is a small virtual machine monitor on KVM. Its guest, a few bytes of x86 code, adds 1 to a counter, keeps a running checksum of it in guest RAM and reports the counter to the VMM. The VMM checks every report: each must be the previous one plus 1." \
+		"The guest RAM comes from the library's memory helper, asked for AUTO: the largest pages this kernel can preserve across an update (huge pages make preserving faster). The VMM prints which backing AUTO chose, and why."
 	"$VMM" --name demo "${next[@]}" >"$log" 2>&1 &
 	pid=$!
 	wait_line "$log" 'guest: counter'
@@ -112,12 +115,14 @@ vmm_story() {
 	fi
 	sleep 3
 	show "$log"
+	grep -q 'memory "guest-ram": .* chosen by the library (AUTO)' "$log" ||
+		broken "the VMM did not say which memory backing AUTO chose"
 
 	if [ $backend = kernel ]; then
 		step "the update" "SIGUSR1 asks the VMM to update: it pauses the guest, preserves its RAM and vCPU state in a live update session, and reboots into $DEMO_KEXEC. Run the demo again when the machine is back."
 	else
 		step "the update" \
-			"SIGUSR1 asks the VMM to update. It pauses the guest, saves the vCPU registers into a small memfd, preserves that and the guest RAM in a live update session, and exits: the simulator holds the memory. Then a new VMM process starts (here the same program; in real life its upgraded version), finds the session, takes the RAM back without copying it, restores the vCPU and lets the guest run."
+			"SIGUSR1 asks the VMM to update. It pauses the guest, saves the vCPU registers into a small memory object, preserves that and the guest RAM in a live update session under the labels \"vmm-state\" and \"guest-ram\" (the session's manifest records them), and exits: the simulator holds the memory. Then a new VMM process starts (here the same program; in real life its upgraded version), finds the session, takes the RAM back by its label without copying it, restores the vCPU and lets the guest run."
 	fi
 	kill -USR1 "$pid"
 	wait "$pid"
@@ -142,7 +147,7 @@ vmm_story() {
 # Steps 4 and 5, in the VMM that resumed the guest ($log, $pid).
 vmm_after() {
 	step "the guest goes on" \
-		"The new VMM checked the guest RAM's hash against the one taken at the pause, and the guest's first report is the next number: nothing lost, nothing repeated."
+		"The new VMM found the guest RAM and its state by label in the session's manifest (the lines under 'found by label': label, kind, size and the backing AUTO had chosen), checked the guest RAM's hash against the one taken at the pause, and the guest's first report is the next number: nothing lost, nothing repeated."
 	sleep 2
 	kill "$pid"
 	wait "$pid"
@@ -156,11 +161,16 @@ vmm_after() {
 	esac
 	grep -q 'no gap, no repeat' "$log" || broken "no proof of continuity in the VMM's output"
 	grep -q 'guest RAM intact' "$log" || broken "no proof that guest RAM is intact"
+	grep -q '"guest-ram": memory' "$log" && grep -q '"vmm-state": memory' "$log" ||
+		broken "the VMM did not find guest-ram and vmm-state by label in the manifest"
 	step "the blackout" \
 		"How long the guest did not run, from the pause to its first instruction in the new VMM:"
 	grep '^vmm: blackout' "$log" | sed 's/^vmm: /    /'
 	echo
 	say "preserve and retrieve hand memory to the kernel (here the simulator) and back; restart is the time between the old VMM's exit and the new one's first line of code; restore is creating the VM again and loading the vCPU registers. The RAM is never copied."
+	local backing
+	backing=$(sed -n 's/.*guest RAM intact: [0-9]* MiB of \([A-Za-z]*\),.*/\1/p' "$log")
+	say "The guest RAM was ${backing:-?} memory, the backing AUTO chose: the kernel hands it over page by page, so huge pages (THP or HugeTLB, 2 MiB) preserve and retrieve with 512 times fewer entries than 4 KiB shmem pages."
 }
 
 # --- The story with the cache (no KVM) --------------------------------------
@@ -169,7 +179,7 @@ cache_story() {
 	ask() { "$CACHE" --client --socket "$sock" "$@"; }
 
 	step "a program holds data in memory" \
-		"examples/cache is a key-value store whose table lives in a memfd. It answers SET, GET, COUNT and UPDATE on a Unix socket."
+		"examples/cache is a key-value store whose table lives in memory from the library's memory helper (AUTO: the largest pages this kernel can preserve; the cache says which it got and why). It answers SET, GET, COUNT and UPDATE on a Unix socket."
 	"$CACHE" --name demo --socket "$sock" >"$log" 2>&1 &
 	pid=$!
 	wait_line "$log" 'serving on'
@@ -180,7 +190,7 @@ cache_story() {
 	for q in "GET user42" COUNT; do echo "    > $q"; ask "$q" | sed 's/^/    < /'; done
 	before=$(ask COUNT)
 
-	step "the update" "UPDATE asks the cache to preserve its table in a live update session and exit; a new cache process (in real life, its upgraded version) takes the table back."
+	step "the update" "UPDATE asks the cache to preserve its table in a live update session, labelled \"cache-data\" in the session's manifest, and exit; a new cache process (in real life, its upgraded version) finds the table by that label and takes it back."
 	t0=$(date +%s%N)
 	ask UPDATE | sed 's/^/    < /'
 	wait "$pid"

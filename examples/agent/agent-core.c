@@ -10,13 +10,11 @@
 #include "agent-core.h"
 
 /*
- * INTEGRATION POINT (issue 10, manifests): the registry, the list of ids
- * the agent preserved, is what a session manifest records. It lives in a
- * memfd (token REGISTRY_TOKEN) of the session "luo-agent", one id per line
- * after a version line; registry_save/registry_load are the two functions
- * to switch to manifest labels.
+ * The registry, the list of ids the agent preserved: a memory object of
+ * the library labelled REGISTRY_LABEL in the manifest of the session
+ * "luo-agent", one id per line after a version line.
  */
-#define REGISTRY_TOKEN 1
+#define REGISTRY_LABEL "luo-agent-registry"
 #define REGISTRY_HEADER "luo-agent registry 1\n"
 #define REGISTRY_SIZE 4096
 
@@ -29,7 +27,7 @@ static int registry_save(struct agent *a)
 {
 	struct preserved_memory m;
 	size_t used;
-	int ret = preserved_memory_create("luo-agent-registry", REGISTRY_SIZE, &m);
+	int ret = preserved_memory_create(a->ctx, REGISTRY_LABEL, REGISTRY_SIZE, &m);
 
 	if (ret < 0)
 		return ret;
@@ -42,7 +40,7 @@ static int registry_save(struct agent *a)
 	if (ret == 0)
 		ret = liveupdate_session_create(a->ctx, AGENT_REGISTRY_SESSION, &a->registry);
 	if (ret == 0)
-		ret = preserved_memory_preserve(&m, a->registry, REGISTRY_TOKEN);
+		ret = preserved_memory_preserve(&m, a->registry, REGISTRY_LABEL);
 	if (ret < 0)
 		a->registry = liveupdate_session_unref(a->registry);
 	preserved_memory_close(&m);
@@ -54,7 +52,7 @@ static int registry_load(struct agent *a, struct liveupdate_session *reg)
 {
 	struct preserved_memory m;
 	char *p, *nl, name[LIVEUPDATE_SESSION_NAME_MAX + 1];
-	int ret = preserved_memory_retrieve(reg, REGISTRY_TOKEN, &m);
+	int ret = preserved_memory_retrieve(reg, REGISTRY_LABEL, &m);
 
 	if (ret < 0)
 		return ret;

@@ -18,6 +18,8 @@
 #include "../common/preserved-memory.h"
 #include "agent-client.h"
 
+/* A token, not a manifest label: the session is the agent's, adopted here,
+ * and only its creator can write its manifest. */
 #define TEXT_TOKEN 1
 #define TEXT_SIZE 4096
 
@@ -37,10 +39,10 @@ static int subscribe(struct liveupdate_ctx *ctx, int sock, const char *id, const
 	if (agent_request(ctx, sock, "SUBSCRIBE", id, &s, why, sizeof(why)) < 0)
 		return fail("SUBSCRIBE", why);
 	printf("agentctl: got session \"%s\" from the agent\n", liveupdate_session_get_name(s));
-	ret = preserved_memory_create("agentctl-text", TEXT_SIZE, &m);
+	ret = preserved_memory_create(ctx, "agentctl-text", TEXT_SIZE, &m);
 	if (ret == 0) {
 		snprintf(m.addr, TEXT_SIZE, "%s", text);
-		ret = preserved_memory_preserve(&m, s, TEXT_TOKEN);
+		ret = preserved_memory_preserve_token(&m, s, TEXT_TOKEN);
 		preserved_memory_close(&m);
 	}
 	/* Our fd goes; the agent's keeps the session until the reboot. */
@@ -62,7 +64,7 @@ static int claim(struct liveupdate_ctx *ctx, int sock, const char *id)
 
 	if (agent_request(ctx, sock, "CLAIM", id, &s, why, sizeof(why)) < 0)
 		return fail("CLAIM", why);
-	ret = preserved_memory_retrieve(s, TEXT_TOKEN, &m);
+	ret = preserved_memory_retrieve_token(s, TEXT_TOKEN, &m);
 	if (ret == 0) {
 		printf("agentctl: session \"%s\" claimed; its text: \"%.*s\"\n",
 		       liveupdate_session_get_name(s), (int)strnlen(m.addr, m.size),

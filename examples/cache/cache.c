@@ -78,7 +78,7 @@ static int start(struct server *sv)
 	if (ret < 0)
 		printf("cache: live update is not available here, so no table to take "
 		       "back and no update possible: %s\n", liveupdate_last_error());
-	ret = cache_handover_start(ret < 0 ? NULL : sv->ctx, sv->session_name, sv->size,
+	ret = cache_handover_start(sv->ctx, ret < 0 ? NULL : sv->session_name, sv->size,
 				   &sv->mem, &sv->store);
 	liveupdate_ctx_close_device(sv->ctx);	/* for others until the update */
 	if (ret < 0) {

@@ -3,11 +3,8 @@
  * vmm-handover: what the VMM carries across an update and under which
  * names: its session, the guest RAM, and a small state memfd (magic,
  * version, vCPU registers, the proof's reference values and timestamps).
- *
- * INTEGRATION POINTS: guest_ram_create/preserve/retrieve go through
- * ../common/preserved-memory.c (issue 8, the memory helper); the session
- * name and the tokens VMM_TOKEN_RAM/VMM_TOKEN_STATE are what manifest
- * labels (issue 10) replace: "guest-ram" and "vmm-state".
+ * Both are the library's memory objects (../common/preserved-memory.c),
+ * labelled in the session's manifest: "guest-ram" and "vmm-state".
  */
 #ifndef EXAMPLES_VMM_HANDOVER_H
 #define EXAMPLES_VMM_HANDOVER_H
@@ -17,8 +14,8 @@
 #include "../common/preserved-memory.h"
 #include "kvm-vm.h"
 
-#define VMM_TOKEN_RAM   1	/* label "guest-ram" once manifests exist */
-#define VMM_TOKEN_STATE 2	/* label "vmm-state" */
+#define VMM_LABEL_RAM   "guest-ram"
+#define VMM_LABEL_STATE "vmm-state"
 
 #define VMM_STATE_MAGIC "LUVMMST"	/* 8 bytes with the NUL */
 #define VMM_STATE_VERSION 1
@@ -44,17 +41,21 @@ struct vmm_state {
  * -EINVAL when too long. */
 int vmm_session_name(const char *vm_name, char *buf);
 
-int guest_ram_create(uint64_t size, struct preserved_memory *ram);
+int guest_ram_create(struct liveupdate_ctx *ctx, uint64_t size, struct preserved_memory *ram);
 int guest_ram_preserve(struct liveupdate_session *s, struct preserved_memory *ram);
 int guest_ram_retrieve(struct liveupdate_session *s, struct preserved_memory *ram);
 
 /* Write @st into a new state memfd and preserve it in @s; @mem keeps the
  * mapping so that fields written later (t_preserve_end) reach the next
  * process. 0 or -errno. */
-int state_save(struct liveupdate_session *s, const struct vmm_state *st,
-	       struct preserved_memory *mem);
+int state_save(struct liveupdate_ctx *ctx, struct liveupdate_session *s,
+	       const struct vmm_state *st, struct preserved_memory *mem);
 /* Retrieve the state memfd from @s and check its magic, version and size.
  * 0, -EPROTO (not a state this VMM understands), or -errno. */
 int state_load(struct liveupdate_session *s, struct vmm_state *st);
+
+/* Print the entries of @s's manifest, one line each: label, kind,
+ * backing and size (part of the proof: what came back, by name). */
+void manifest_print(struct liveupdate_session *s);
 
 #endif

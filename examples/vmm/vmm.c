@@ -86,7 +86,7 @@ static uint32_t guest_u32(const struct vmm *v, uint32_t addr)
 
 static int cold_boot(struct vmm *v)
 {
-	int ret = guest_ram_create(v->opt.ram_size, &v->ram);
+	int ret = guest_ram_create(v->ctx, v->opt.ram_size, &v->ram);
 
 	if (ret < 0) {
 		fprintf(stderr, "vmm: guest RAM: %s\n", strerror(-ret));
@@ -147,8 +147,12 @@ static int resume(struct vmm *v, struct liveupdate_session *s, int64_t t_start)
 	v->resumed = 1;
 	printf("vmm: resumed the guest from session \"%s\" (live update %u): it stopped "
 	       "after reporting %u\n", v->session_name, v->updates, v->last_counter);
-	printf("vmm: guest RAM intact: %llu MiB, hash %016llx, the same as at the pause\n",
-	       (unsigned long long)(v->ram.size >> 20), (unsigned long long)h);
+	printf("vmm: guest RAM intact: %llu MiB of %s, hash %016llx, the same as at the pause\n",
+	       (unsigned long long)(v->ram.size >> 20),
+	       preserved_memory_backing_name(liveupdate_memory_get_backing(v->ram.mem)),
+	       (unsigned long long)h);
+	printf("vmm: found by label in the session's manifest:\n");
+	manifest_print(s);
 	pause = st.t_paused - st.t_pause_start;
 	preserve = st.t_preserve_end - st.t_preserve_start;
 	restart = t_start - st.t_preserve_end;
@@ -241,7 +245,7 @@ static int update(struct vmm *v, int64_t *t_rebooted)
 	st.updates = v->updates + 1;
 	st.kexec = v->opt.next.kernel != NULL;
 	st.t_preserve_start = now_ns();
-	ret = state_save(s, &st, &state_mem);
+	ret = state_save(v->ctx, s, &st, &state_mem);
 	if (ret < 0)
 		goto failed;
 	((struct vmm_state *)state_mem.addr)->t_preserve_end = now_ns();

@@ -72,10 +72,10 @@ static int client_stage1(int sock)
 			return __LINE__;
 		}
 		lt_log("client: adopted session %s", liveupdate_session_get_name(s));
-		if (preserved_memory_create(ids[i], SIZE, &m) < 0)
+		if (preserved_memory_create(ctx, ids[i], SIZE, &m) < 0)
 			return __LINE__;
 		lt_fill(m.addr, SIZE, 0xa9e47 + i);
-		if (preserved_memory_preserve(&m, s, 1) < 0) {
+		if (preserved_memory_preserve_token(&m, s, 1) < 0) {
 			lt_log("client: preserve: %s", liveupdate_last_error());
 			return __LINE__;
 		}
@@ -104,7 +104,7 @@ static int client_stage2(int sock)
 			lt_log("client: CLAIM %s: %s", ids[i], why);
 			return __LINE__;
 		}
-		if (preserved_memory_retrieve(s, 1, &m) < 0 || m.size != SIZE) {
+		if (preserved_memory_retrieve_token(s, 1, &m) < 0 || m.size != SIZE) {
 			lt_log("client: retrieve: %s", liveupdate_last_error());
 			return __LINE__;
 		}
