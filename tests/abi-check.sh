@@ -59,6 +59,19 @@ for d in $(grep -o '\bliveupdate_[a-z_0-9]*(' "$header" | tr -d '(' | sort -u); 
 	echo "$mapsyms" | grep -qx "$d" || err "$d is declared in the header but not in the map"
 done
 
+# Only what the library uses goes into it: no function of the simulator's
+# own programs (daemon, command, shim, sim-control.c) may be defined in the
+# .so; the library links only the protocol and client (sim-proto, sim-client).
+NM=${NM:-nm}
+sim_only=$(for o in "$top_builddir"/sim/*.o "$top_builddir"/sim/.libs/*.o; do
+	case $o in *sim-client.o|*sim-proto.o|*"*.o") continue ;; esac
+	$NM --defined-only "$o" | awk '$2 == "T" { print $3 }'
+done | sort -u)
+[ -n "$sim_only" ] || err "no simulator objects found under $top_builddir/sim to compare with"
+in_so=$($NM --defined-only "$so" | awk '{ print $3 }' | sort -u)
+leaked=$(printf '%s\n' "$in_so" | grep -Fx "$sim_only")
+[ -z "$leaked" ] || err "simulator-only functions in $so: $(echo $leaked)"
+
 n=$(echo "$exports" | wc -l)
-[ $fail = 0 ] && echo "abi-check: $n exports, all versioned ($nodes), declared and documented; SONAME $soname"
+[ $fail = 0 ] && echo "abi-check: $n exports, all versioned ($nodes), declared and documented; SONAME $soname; none of the simulator's $(echo "$sim_only" | wc -l) own functions in the .so"
 exit $fail

@@ -22,38 +22,11 @@
 # and those of build-rootfs.sh, fetch-kernel.sh and build-kernel.sh.
 set -uo pipefail
 
-srcdir=.
-builddir=.
-out=tests/vm/out/systemd
-while [ $# -gt 0 ]; do
-	case $1 in
-	--srcdir) srcdir=$2; shift 2 ;;
-	--builddir) builddir=$2; shift 2 ;;
-	--out) out=$2; shift 2 ;;
-	-h|--help) sed -n '2,21p' "$0"; exit 0 ;;
-	*) echo "run-vm-systemd.sh: unknown argument $1" >&2; exit 2 ;;
-	esac
-done
-
-mkdir -p "$out" || exit 2
-out=$(cd "$out" && pwd)
-srcdir=$(cd "$srcdir" && pwd)
-builddir=$(cd "$builddir" && pwd)
-here=$srcdir/tests/vm
-CC=${CC:-cc}
+vm_name=run-vm-systemd vm_out=tests/vm/out/systemd vm_help=2,21
+# shellcheck source=vm-common.sh
+. "$(dirname "$0")/vm-common.sh"
 VM_TIMEOUT=${LUTEST_SYSTEMD_TIMEOUT:-600}
 
-rm -f "$out/vm-status" "$out/vm-serial.log" "$out/vm-host.log" "$out/vm-build.log"
-: >"$out/vm-host.log"
-
-t_start=$(date +%s.%N)
-elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
-log() { echo "run-vm-systemd: $*" >&2; }
-finish() { echo "$*" >"$out/vm-status"; log "$*"; exit 0; }
-
-QEMU=${LUTEST_QEMU:-qemu-system-x86_64}
-command -v "$QEMU" >/dev/null ||
-	finish "SKIP $QEMU not found: install it with 'apt-get install qemu-system-x86'"
 for tool in mkfs.ext4 tar timeout awk; do
 	command -v "$tool" >/dev/null || finish "SKIP $tool not found"
 done

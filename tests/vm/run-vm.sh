@@ -24,41 +24,12 @@
 #   and those of fetch-kernel.sh and build-kernel.sh.
 set -uo pipefail
 
-srcdir=.
-builddir=.
-out=tests/vm/out
-while [ $# -gt 0 ]; do
-	case $1 in
-	--srcdir) srcdir=$2; shift 2 ;;
-	--builddir) builddir=$2; shift 2 ;;
-	--out) out=$2; shift 2 ;;
-	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
-	*) echo "run-vm.sh: unknown argument $1" >&2; exit 2 ;;
-	esac
-done
-
-mkdir -p "$out" || exit 2
-out=$(cd "$out" && pwd)
-srcdir=$(cd "$srcdir" && pwd)
-builddir=$(cd "$builddir" && pwd)
-here=$srcdir/tests/vm
-CC=${CC:-cc}
+vm_name=run-vm vm_out=tests/vm/out vm_help=2,25
+# shellcheck source=vm-common.sh
+. "$(dirname "$0")/vm-common.sh"
 VM_TIMEOUT=${LUTEST_VM_TIMEOUT:-300}
 
-rm -f "$out/vm-status" "$out/vm-serial.log" "$out/vm-host.log" "$out/vm-build.log"
-: >"$out/vm-host.log"
-
-t_start=$(date +%s.%N)
-elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
-log() { echo "run-vm: $*" >&2; }
-finish() { echo "$*" >"$out/vm-status"; log "$*"; exit 0; }
-host_result() { echo "$*" >>"$out/vm-host.log"; }
-
 # --- what the host needs --------------------------------------------------
-QEMU=${LUTEST_QEMU:-qemu-system-x86_64}
-if ! command -v "$QEMU" >/dev/null; then
-	finish "SKIP $QEMU not found: install it with 'apt-get install qemu-system-x86'"
-fi
 for tool in cpio timeout awk; do
 	command -v "$tool" >/dev/null || finish "SKIP $tool not found: install it with 'apt-get install $tool'"
 done
@@ -131,11 +102,23 @@ lib_sources=()
 for f in "$here"/sc-lib-*.c; do
 	[ -e "$f" ] && lib_sources+=("$f")
 done
+# sc-example-*.c run the examples' cores (examples/*/, without their main())
+for f in "$here"/sc-example-*.c; do
+	[ -e "$f" ] && lib_sources+=("$f")
+done
+if [ ${#lib_sources[@]} -gt 0 ]; then
+	for f in common/preserved-memory.c common/update.c cache/cache-store.c \
+		cache/cache-command.c cache/cache-handover.c agent/agent-proto.c \
+		agent/agent-core.c agent/agent-client.c; do
+		[ -e "$srcdir/examples/$f" ] && lib_sources+=("$srcdir/examples/$f")
+	done
+fi
 if [ ${#lib_sources[@]} -gt 0 ]; then
 	if [ -n "$lib_a" ] && [ -r "$srcdir/include/liveupdate/liveupdate.h" ]; then
 		sources+=("${lib_sources[@]}")
 	else
 		for f in "${lib_sources[@]}"; do
+			case $f in "$here"/sc-*) ;; *) continue ;; esac
 			n=$(basename "$f" .c); n=${n#sc-}
 			host_result "LUTEST $n FAIL host: not built into the guest: lib/.libs/libliveupdate.a missing (configure with static libraries enabled, then make)"
 		done

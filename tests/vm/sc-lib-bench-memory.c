@@ -2,7 +2,7 @@
  * bench-memory: the guest memory benchmark (opt-in; not a test: it judges
  * nothing but prints one table). Run it alone, with enough guest RAM:
  *
- *   LUTEST_ONLY=bench-memory LUTEST_VM_MEM=6G make check-vm
+ *   make bench-memory
  *
  * and read the table in tests/vm/bench-memory.log. It keeps 3.3 GiB
  * preserved across the kexec, and Linux 7.3 keeps about 1.5 GiB of a 6 GiB
@@ -312,30 +312,41 @@ static int raw_session(int dev, unsigned long req, const char *name)
  * raw ioctl (a median, as TCG and the shared host add rare huge stalls).
  */
 static double call_ns[2][NOPS];
-static void preserve_round(struct liveupdate_session *lib, int raw, int r, double *l, double *w)
+
+/* One side of a preserve comparison: a library session, or a raw session fd. */
+struct preserver {
+	struct liveupdate_session *lib;
+	int raw;
+};
+
+static int preserve_one(const struct preserver *p, int fd, uint64_t token)
+{
+	struct liveupdate_session_preserve_fd pf = { .size = sizeof(pf), .fd = fd, .token = token };
+
+	if (p->lib)
+		return liveupdate_session_preserve_fd(p->lib, fd, token);
+	return ioctl(p->raw, LIVEUPDATE_SESSION_PRESERVE_FD, &pf) == 0 ? 0 : -errno;
+}
+
+/* Side 0 against side 1, as above: the median us per call of each. */
+static void preserve_round(const struct preserver side[2], int r, double *l, double *w)
 {
 	static int fds[2][NOPS];
 	for (int i = 0; i < NOPS; i++)
-		for (int side = 0; side < 2; side++)
-			fds[side][i] = lt_memfd("bench-op", 4096, i);
+		for (int k = 0; k < 2; k++)
+			fds[k][i] = lt_memfd("bench-op", 4096, i);
 	for (int i = 0; i < NOPS; i++)
 		for (int k = 0; k < 2; k++) {
-			int use_lib = (i + r + k) % 2 == 0;
+			int which = (i + r + k) % 2, ret;
 			uint64_t token = (uint64_t)r * NOPS + i, t0 = lt_now_ns();
-			if (use_lib) {
-				int ret = liveupdate_session_preserve_fd(lib, fds[0][i], token);
-				call_ns[0][i] = lt_now_ns() - t0;
-				LT_OK(ret);
-			} else {
-				struct liveupdate_session_preserve_fd pf = { .size = sizeof(pf), .fd = fds[1][i], .token = token };
-				int ret = ioctl(raw, LIVEUPDATE_SESSION_PRESERVE_FD, &pf);
-				call_ns[1][i] = lt_now_ns() - t0;
-				LT_CHECK(ret == 0, "raw preserve: %s", lt_errname(errno));
-			}
+
+			ret = preserve_one(&side[which], fds[which][i], token);
+			call_ns[which][i] = lt_now_ns() - t0;
+			LT_CHECK(ret == 0, "preserve (side %d): %s", which, lt_errname(-ret));
 		}
 	for (int i = 0; i < NOPS; i++)
-		for (int side = 0; side < 2; side++)
-			close(fds[side][i]);
+		for (int k = 0; k < 2; k++)
+			close(fds[k][i]);
 	*l = median(call_ns[0], NOPS) / 1e3;
 	*w = median(call_ns[1], NOPS) / 1e3;
 }
@@ -363,25 +374,33 @@ static void retrieve_round(struct liveupdate_session *lib, int raw, int r, doubl
 	*w = median(call_ns[1], NOPS) / 1e3;
 }
 
-static void report_ops(const char *what, double lib[ROUNDS], double raw[ROUNDS])
+static void report_ops(const char *what, const char *a, const char *b,
+		       double lib[ROUNDS], double raw[ROUNDS])
 {
 	double ratio[ROUNDS];
 	char s1[80], s2[80], s3[80];
 	for (int r = 0; r < ROUNDS; r++)
 		ratio[r] = lib[r] / raw[r];
-	row("%s x%d, %d rounds, calls interleaved | us per call (median of each round): library %s, raw ioctl %s | "
-	    "library/raw %s", what, NOPS, ROUNDS, spread(s1, sizeof(s1), lib, ROUNDS, "%.1f"),
-	    spread(s2, sizeof(s2), raw, ROUNDS, "%.1f"), spread(s3, sizeof(s3), ratio, ROUNDS, "%.3f"));
+	row("%s x%d, %d rounds, calls interleaved | us per call (median of each round): %s %s, %s %s | "
+	    "%s/%s %s", what, NOPS, ROUNDS, a, spread(s1, sizeof(s1), lib, ROUNDS, "%.1f"),
+	    b, spread(s2, sizeof(s2), raw, ROUNDS, "%.1f"), a, b,
+	    spread(s3, sizeof(s3), ratio, ROUNDS, "%.3f"));
 }
 
+/*
+ * The library's own cost against the raw ioctl, on a session without a
+ * manifest (the raw side keeps none either); then what keeping the manifest
+ * adds to each preserve: a library session with one against one without.
+ */
 static void ops(struct liveupdate_ctx *ctx, int stage)
 {
-	struct liveupdate_session *lib = NULL;
+	LIVEUPDATE_OPTS(liveupdate_session_opts, plain, .flags = LIVEUPDATE_SESSION_NO_MANIFEST);
+	struct liveupdate_session *lib = NULL, *with_manifest = NULL;
 	double l[ROUNDS], w[ROUNDS];
 	int dev, raw;
 
 	if (stage == 1) {
-		LT_OK(liveupdate_session_create(ctx, LIB_S, &lib));
+		LT_OK(liveupdate_session_create_opts(ctx, LIB_S, &plain, &lib));
 		dev = dev_fd();
 		raw = raw_session(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, RAW_S);
 	} else {
@@ -390,13 +409,30 @@ static void ops(struct liveupdate_ctx *ctx, int stage)
 		raw = raw_session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, RAW_S);
 	}
 	for (int r = 0; r < ROUNDS; r++) {
-		if (stage == 1)
-			preserve_round(lib, raw, r, &l[r], &w[r]);
-		else
+		if (stage == 1) {
+			const struct preserver side[2] = { { lib, -1 }, { NULL, raw } };
+
+			preserve_round(side, r, &l[r], &w[r]);
+		} else {
 			retrieve_round(lib, raw, r, &l[r], &w[r]);
+		}
 	}
-	report_ops(stage == 1 ? "PRESERVE_FD one-page memfd" : "RETRIEVE_FD one-page memfd", l, w);
+	report_ops(stage == 1 ? "PRESERVE_FD one-page memfd" : "RETRIEVE_FD one-page memfd",
+		   "library", "raw ioctl", l, w);
 	if (stage == 1) {
+		struct liveupdate_session *scratch = NULL;
+
+		LT_OK(liveupdate_session_create(ctx, LIB_S "-manifest", &with_manifest));
+		LT_OK(liveupdate_session_create_opts(ctx, LIB_S "-plain", &plain, &scratch));
+		for (int r = 0; r < ROUNDS; r++) {
+			const struct preserver side[2] = { { with_manifest, -1 }, { scratch, -1 } };
+
+			preserve_round(side, r, &l[r], &w[r]);
+		}
+		report_ops("PRESERVE_FD one-page memfd, the manifest's cost", "with manifest",
+			   "without", l, w);
+		liveupdate_session_unref(with_manifest);
+		liveupdate_session_unref(scratch);
 		lt_keep_fd(liveupdate_session_get_fd(lib));
 		lt_keep_fd(raw);
 	} else {
@@ -659,7 +695,7 @@ static int run(int stage)
 	struct liveupdate_ctx *ctx;
 
 	if (stage == 1 && !asked_for())
-		lt_skip("opt-in benchmark: LUTEST_ONLY=bench-memory LUTEST_VM_MEM=6G make check-vm");
+		lt_skip("opt-in benchmark: make bench-memory");
 	ctx = lt_ctx_new();
 	if (stage == 1) {
 		mount_huge_tmpfs(); /* the guest kernel's shmem THP policy is 'never' */

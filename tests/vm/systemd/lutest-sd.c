@@ -4,9 +4,12 @@
  * systemd.
  *
  *   lutest-sd service   lutest-fdstore.service. Without fds from systemd:
- *                       make "guest RAM" (a memfd) and an outgoing session
- *                       holding a "device state" memfd, push both to the fd
- *                       store. With them (after the kexec): check every byte.
+ *                       make "guest RAM" with the library's memory helper
+ *                       (liveupdate_memory_new, AUTO) and an outgoing
+ *                       session holding a "device state" memfd, push both
+ *                       to the fd store. With them (after the kexec): wrap
+ *                       the RAM with liveupdate_memory_from_fd, check every
+ *                       byte.
  *   lutest-sd luosession  lutest-luosession.service (LUOSession=vmm, systemd
  *                       262): the session systemd made for the unit; keep a
  *                       memfd in it, and after the kexec check it.
@@ -37,7 +40,7 @@
 #include <liveupdate/liveupdate.h>
 
 #define SCENARIO "systemd-fdstore"
-#define RAM_NAME "guest-ram"            /* a memfd, kept by systemd's session */
+#define RAM_NAME "guest-ram"            /* a memory object, kept by systemd's session */
 #define SESSION_FDNAME "vmm-session"    /* our own session, carried as itself */
 #define SESSION_NAME "lutest-vmm"
 #define STATE_TOKEN 7
@@ -122,6 +125,57 @@ static int pattern_memfd(const char *name, size_t size, uint32_t seed)
 	return fd;
 }
 
+static const char *backing_name(enum liveupdate_memory_backing b)
+{
+	switch (b) {
+	case LIVEUPDATE_MEMORY_SHMEM: return "shmem";
+	case LIVEUPDATE_MEMORY_THP: return "THP";
+	case LIVEUPDATE_MEMORY_HUGETLB: return "HugeTLB";
+	default: return "unknown";
+	}
+}
+
+static void show_memory(const char *what, struct liveupdate_memory *mem)
+{
+	note("%s: %llu MiB of %s (%llu KiB pages): %s", what,
+	     (unsigned long long)(liveupdate_memory_get_size(mem) >> 20),
+	     backing_name(liveupdate_memory_get_backing(mem)),
+	     (unsigned long long)(liveupdate_memory_get_page_size(mem) >> 10),
+	     liveupdate_memory_get_reason(mem));
+}
+
+/* Guest RAM as a VMM makes it: the memory helper with AUTO, patterned. */
+static struct liveupdate_memory *guest_ram_new(struct liveupdate_ctx *ctx)
+{
+	LIVEUPDATE_OPTS(liveupdate_memory_opts, o, .size = RAM_SIZE,
+			.backing = LIVEUPDATE_MEMORY_AUTO, .name = RAM_NAME);
+	struct liveupdate_memory *mem = NULL;
+	uint8_t *p;
+	int r;
+
+	r = liveupdate_memory_new(ctx, &o, &mem);
+	if (r < 0)
+		fail("liveupdate_memory_new", r);
+	r = liveupdate_memory_map(mem, (void **)&p);
+	if (r < 0)
+		fail("liveupdate_memory_map", r);
+	for (size_t i = 0; i < RAM_SIZE; i++)
+		p[i] = pattern(i, RAM_SEED);
+	show_memory("guest RAM made by liveupdate_memory_new(AUTO)", mem);
+	return mem;
+}
+
+/* Every byte against the pattern; a FAIL verdict and exit if not. */
+static void check_bytes(const char *what, const uint8_t *p, size_t size, uint32_t seed)
+{
+	for (size_t i = 0; i < size; i++)
+		if (p[i] != pattern(i, seed)) {
+			verdict(0, "%s: byte %zu of %zu differs", what, i, size);
+			exit(1);
+		}
+	note("%s: all %zu bytes intact", what, size);
+}
+
 /* Every byte of @fd against the pattern; a FAIL verdict and exit if not. */
 static void check_memfd(const char *what, int fd, size_t size, uint32_t seed)
 {
@@ -137,13 +191,26 @@ static void check_memfd(const char *what, int fd, size_t size, uint32_t seed)
 	p = map(fd, size, PROT_READ);
 	if (!p)
 		fail(what, -errno);
-	for (size_t i = 0; i < size; i++)
-		if (p[i] != pattern(i, seed)) {
-			verdict(0, "%s: byte %zu of %zu differs", what, i, size);
-			exit(1);
-		}
+	check_bytes(what, p, size, seed);
 	munmap(p, size);
-	note("%s: all %zu bytes intact", what, size);
+}
+
+/* The same through the memory object's own mapping. */
+static void check_memory(const char *what, struct liveupdate_memory *mem, size_t size,
+			 uint32_t seed)
+{
+	uint8_t *p;
+	int r;
+
+	if (liveupdate_memory_get_size(mem) != size) {
+		verdict(0, "%s: %llu bytes, want %zu", what,
+			(unsigned long long)liveupdate_memory_get_size(mem), size);
+		exit(1);
+	}
+	r = liveupdate_memory_map(mem, (void **)&p);
+	if (r < 0)
+		fail("liveupdate_memory_map", r);
+	check_bytes(what, p, size, seed);
 }
 
 static int stage_from_cmdline(void)
@@ -227,6 +294,7 @@ static int service_first_start(struct liveupdate_ctx *ctx)
 {
 	LIVEUPDATE_OPTS(liveupdate_fdstore_opts, sync, .barrier_ms = 10000);
 	struct liveupdate_session *session = NULL;
+	struct liveupdate_memory *mem;
 	int ram, state, r, limit;
 
 	limit = liveupdate_fdstore_limit(ctx);
@@ -234,7 +302,8 @@ static int service_first_start(struct liveupdate_ctx *ctx)
 		fail("liveupdate_fdstore_limit", limit);
 	note("fd store limit (FileDescriptorStoreMax=): %d; NOTIFY_SOCKET=%s",
 	     limit, getenv("NOTIFY_SOCKET"));
-	ram = pattern_memfd(RAM_NAME, RAM_SIZE, RAM_SEED);
+	mem = guest_ram_new(ctx);
+	ram = liveupdate_memory_get_fd(mem);
 	state = pattern_memfd("device-state", STATE_SIZE, STATE_SEED);
 
 	r = liveupdate_session_create(ctx, SESSION_NAME, &session);
@@ -254,7 +323,7 @@ static int service_first_start(struct liveupdate_ctx *ctx)
 	r = liveupdate_fdstore_push_session(ctx, session, SESSION_FDNAME, &sync);
 	if (r < 0)
 		fail("liveupdate_fdstore_push_session(" SESSION_FDNAME ")", r);
-	note("pushed '%s' (%u MiB memfd) and '%s' (session '%s', %u MiB memfd at token %d)",
+	note("pushed '%s' (%u MiB memory object) and '%s' (session '%s', %u MiB memfd at token %d)",
 	     RAM_NAME, RAM_SIZE >> 20, SESSION_FDNAME, SESSION_NAME,
 	     STATE_SIZE >> 20, STATE_TOKEN);
 	close(open(STAGE1_OK, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
@@ -263,7 +332,7 @@ static int service_first_start(struct liveupdate_ctx *ctx)
 	/* systemd holds duplicates: ours may go */
 	liveupdate_session_unref(session);
 	close(state);
-	close(ram);
+	liveupdate_memory_unref(mem);	/* unmaps, closes ram */
 	return 0;
 }
 
@@ -271,10 +340,16 @@ static int service_first_start(struct liveupdate_ctx *ctx)
 static int service_after_update(struct liveupdate_ctx *ctx, int ram)
 {
 	struct liveupdate_session *session;
+	struct liveupdate_memory *mem = NULL;
+	int r;
 
 	show_fd("guest RAM from systemd", ram);
-	check_memfd("guest RAM '" RAM_NAME "'", ram, RAM_SIZE, RAM_SEED);
-	close(ram);
+	r = liveupdate_memory_from_fd(ctx, ram, &mem);
+	if (r < 0)
+		fail("liveupdate_memory_from_fd", r);
+	show_memory("guest RAM wrapped by liveupdate_memory_from_fd", mem);
+	check_memory("guest RAM '" RAM_NAME "'", mem, RAM_SIZE, RAM_SEED);
+	liveupdate_memory_unref(mem);	/* closes ram */
 	session = adopt(ctx, SESSION_FDNAME);
 	take_back(ctx, session, SESSION_FDNAME, STATE_TOKEN, STATE_SIZE, STATE_SEED);
 	verdict(1, "after the kexec systemd handed back '%s' (%u MiB) and session '%s' "

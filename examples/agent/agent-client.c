@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* agent-client: see agent-client.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "agent-client.h"
+
+int agent_connect(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd, err;
+
+	if (strlen(path) >= sizeof(a.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(a.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Keep the first fd that comes, close any other. */
+static void take_fds(struct msghdr *msg, int *fdp)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		int *fds = (int *)CMSG_DATA(c);
+		size_t n;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			if (*fdp < 0)
+				*fdp = fds[i];
+			else
+				close(fds[i]);
+		}
+	}
+}
+
+int agent_call(int sock, const char *request, char *reply, size_t reply_size, int *fdp)
+{
+	char line[AGENT_LINE_MAX + 2];
+	int n = snprintf(line, sizeof(line), "%s\n", request);
+	size_t used = 0;
+
+	*fdp = -1;
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return -EMSGSIZE;
+	if (send(sock, line, (size_t)n, MSG_NOSIGNAL) != n)
+		return -errno ? -errno : -EIO;
+	while (used + 1 < reply_size) {
+		union {
+			char buf[CMSG_SPACE(4 * sizeof(int))];
+			struct cmsghdr align;
+		} control;
+		struct iovec iov = { reply + used, reply_size - 1 - used };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = control.buf,
+				      .msg_controllen = sizeof(control.buf) };
+		ssize_t got = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+		char *nl;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		take_fds(&msg, fdp);
+		used += (size_t)got;
+		reply[used] = '\0';
+		nl = memchr(reply, '\n', used);
+		if (nl) {
+			*nl = '\0';
+			return nl + 1 == reply + used ? 0 : -EPROTO;
+		}
+	}
+	if (*fdp >= 0)
+		close(*fdp);
+	*fdp = -1;
+	return -EPROTO;
+}
+
+int agent_reply_check(const char *reply, char *why, size_t why_size)
+{
+	struct agent_member m[AGENT_MEMBERS_MAX];
+	const char *err = "malformed reply";
+	int n = agent_json_decode(reply, strlen(reply), m, &err);
+	int ok = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(m[i].key, "ok") && m[i].is_bool && !strcmp(m[i].value, "true"))
+			ok = 1;
+		if (!strcmp(m[i].key, "error") && !m[i].is_bool)
+			err = m[i].value;
+	}
+	if (ok)
+		return 0;
+	snprintf(why, why_size, "%s", n < 0 ? "malformed reply" : err);
+	return -1;
+}
+
+int agent_request(struct liveupdate_ctx *ctx, int sock, const char *op, const char *id,
+		  struct liveupdate_session **sp, char *why, size_t why_size)
+{
+	char req[AGENT_LINE_MAX], reply[AGENT_LINE_MAX + 2];
+	int fd, ret;
+
+	snprintf(req, sizeof(req), "{");
+	if (agent_json_string(req, sizeof(req), "op", op) < 0 ||
+	    agent_json_string(req, sizeof(req), "id", id) < 0 ||
+	    agent_json_end(req, sizeof(req)) < 0) {
+		snprintf(why, why_size, "request too long");
+		return -1;
+	}
+	req[strlen(req) - 1] = '\0';	/* agent_call adds the newline */
+	ret = agent_call(sock, req, reply, sizeof(reply), &fd);
+	if (ret < 0) {
+		snprintf(why, why_size, "talking to the agent: %s", strerror(-ret));
+		return -1;
+	}
+	if (agent_reply_check(reply, why, why_size) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!sp) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	if (fd < 0) {
+		snprintf(why, why_size, "the agent sent no session fd");
+		return -1;
+	}
+	ret = liveupdate_session_adopt(ctx, fd, sp);
+	if (ret < 0) {
+		snprintf(why, why_size, "adopting the session fd: %s", liveupdate_last_error());
+		close(fd);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,13 @@
+#!/bin/sh
+# libFuzzer on the examples' decoders of untrusted lines: the agent's JSON
+# requests and the cache's commands (examples/agent/fuzz-decoders.c). See
+# tests/fuzz-lib.sh.
+. "${top_srcdir:-.}/tests/fuzz-lib.sh"
+ex=$top_srcdir/examples
+set -- "$ex/agent/fuzz-decoders.c" "$ex/agent/agent-proto.c" \
+	"$ex/cache/cache-command.c" "$ex/cache/cache-store.c"
+fuzz_build "$FUZZ_DIR/fuzz" "$@"
+$CLANG -g -DEXAMPLES_FUZZ_SEEDS "$@" -o "$FUZZ_DIR/seeds" || exit 99
+mkdir "$FUZZ_DIR/corpus" && "$FUZZ_DIR/seeds" "$FUZZ_DIR/corpus" || exit 99
+fuzz_run examples "$FUZZ_DIR/fuzz" "$FUZZ_DIR/corpus" 4200
+echo "PASS: no crash, no undefined behaviour, every decoded request re-encodes the same"

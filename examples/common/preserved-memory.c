@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* preserved-memory: see preserved-memory.h. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "preserved-memory.h"
+
+const char *preserved_memory_backing_name(uint32_t backing)
+{
+	switch (backing) {
+	case LIVEUPDATE_MEMORY_SHMEM: return "shmem";
+	case LIVEUPDATE_MEMORY_THP: return "THP";
+	case LIVEUPDATE_MEMORY_HUGETLB: return "HugeTLB";
+	default: return "unknown";
+	}
+}
+
+/* Whether this process has already said which backing AUTO chose, or got
+ * memory back (with the backing it had): said once is enough. */
+static int told;
+
+const char *preserved_memory_size(char *buf, size_t len, uint64_t bytes)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	unsigned u = 0;
+
+	while (u < 4 && bytes >= 1024 && bytes % 1024 == 0) {
+		bytes /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%" PRIu64 " %s", bytes, units[u]);
+	return buf;
+}
+
+/* Fill in fd, addr and size from m->mem, mapping it. */
+static int adopt(struct preserved_memory *m)
+{
+	int ret;
+
+	m->fd = liveupdate_memory_get_fd(m->mem);
+	m->size = liveupdate_memory_get_size(m->mem);
+	ret = m->size ? liveupdate_memory_map(m->mem, &m->addr) : -ENODATA;
+	if (ret < 0)
+		preserved_memory_close(m);
+	return ret;
+}
+
+int preserved_memory_create(struct liveupdate_ctx *ctx, const char *name,
+			    uint64_t size, struct preserved_memory *m)
+{
+	/* populate: every page now, not at the guest's first touch (the
+	 * kernel pins them all when preserving anyway, and THP under the
+	 * policy 'advise' needs it to get huge pages). */
+	LIVEUPDATE_OPTS(liveupdate_memory_opts, opts, .size = size,
+			.backing = LIVEUPDATE_MEMORY_AUTO, .name = name, .populate = 1);
+	int ret;
+
+	*m = (struct preserved_memory){ .fd = -1 };
+	ret = liveupdate_memory_new(ctx, &opts, &m->mem);
+	if (ret < 0)
+		return ret;
+	if (!told) {	/* the first object is the big one */
+		char a[32], b[32];
+
+		printf("%s: memory \"%s\": %s of %s (%s pages), chosen by the library "
+		       "(AUTO): %s\n", program_invocation_short_name, name,
+		       preserved_memory_size(a, sizeof(a), size),
+		       preserved_memory_backing_name(liveupdate_memory_get_backing(m->mem)),
+		       preserved_memory_size(b, sizeof(b), liveupdate_memory_get_page_size(m->mem)),
+		       liveupdate_memory_get_reason(m->mem));
+		told = 1;
+	}
+	return adopt(m);
+}
+
+/* Preserve under @label (NULL: none) and @token (0: the library picks one). */
+static int preserve(struct preserved_memory *m, struct liveupdate_session *s,
+		    const char *label, uint64_t token)
+{
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, opts, .label = label,
+			.flags = token ? LIVEUPDATE_PRESERVE_TOKEN : 0, .token = token,
+			.kind = LIVEUPDATE_ENTRY_MEMORY,
+			.backing = liveupdate_memory_get_backing(m->mem),
+			.page_size = liveupdate_memory_get_page_size(m->mem));
+
+	return liveupdate_session_preserve_fd_opts(s, m->fd, &opts, NULL);
+}
+
+int preserved_memory_preserve(struct preserved_memory *m,
+			      struct liveupdate_session *s, const char *label)
+{
+	return preserve(m, s, label, 0);
+}
+
+int preserved_memory_preserve_token(struct preserved_memory *m,
+				    struct liveupdate_session *s, uint64_t token)
+{
+	return preserve(m, s, NULL, token);
+}
+
+int preserved_memory_retrieve_token(struct liveupdate_session *s, uint64_t token,
+				    struct preserved_memory *m)
+{
+	int ret;
+
+	*m = (struct preserved_memory){ .fd = -1 };
+	ret = liveupdate_memory_retrieve(s, token, &m->mem);
+	told = 1;
+	return ret < 0 ? ret : adopt(m);
+}
+
+int preserved_memory_retrieve(struct liveupdate_session *s, const char *label,
+			      struct preserved_memory *m)
+{
+	const struct liveupdate_entry *e;
+	int ret = liveupdate_session_find_entry(s, label, &e);
+
+	if (ret < 0) {
+		*m = (struct preserved_memory){ .fd = -1 };
+		return ret;
+	}
+	return preserved_memory_retrieve_token(s, e->token, m);
+}
+
+void preserved_memory_close(struct preserved_memory *m)
+{
+	liveupdate_memory_unref(m->mem);	/* unmaps and closes */
+	*m = (struct preserved_memory){ .fd = -1 };
+}

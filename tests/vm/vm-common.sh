@@ -1,0 +1,38 @@
+# Sourced by run-vm.sh and run-vm-systemd.sh: their common arguments
+# (--srcdir, --builddir, --out), the output directory, timing and logging,
+# the status line the .vmt tests read, and the qemu they need. Set before
+# sourcing: vm_name (in messages), vm_out (the default --out) and
+# vm_help (the lines of $0 that --help prints, as for sed -n).
+srcdir=.
+builddir=.
+out=$vm_out
+while [ $# -gt 0 ]; do
+	case $1 in
+	--srcdir) srcdir=$2; shift 2 ;;
+	--builddir) builddir=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	-h|--help) sed -n "${vm_help}p" "$0"; exit 0 ;;
+	*) echo "$vm_name.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+mkdir -p "$out" || exit 2
+out=$(cd "$out" && pwd)
+srcdir=$(cd "$srcdir" && pwd)
+builddir=$(cd "$builddir" && pwd)
+here=$srcdir/tests/vm
+CC=${CC:-cc}
+
+rm -f "$out/vm-status" "$out/vm-serial.log" "$out/vm-host.log" "$out/vm-build.log"
+: >"$out/vm-host.log"
+
+t_start=$(date +%s.%N)
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+log() { echo "$vm_name: $*" >&2; }
+# Record the outcome for the .vmt tests and stop: the tests judge, not us.
+finish() { echo "$*" >"$out/vm-status"; log "$*"; exit 0; }
+host_result() { echo "$*" >>"$out/vm-host.log"; }
+
+QEMU=${LUTEST_QEMU:-qemu-system-x86_64}
+command -v "$QEMU" >/dev/null ||
+	finish "SKIP $QEMU not found: install it with 'apt-get install qemu-system-x86'"
