@@ -9,16 +9,6 @@
 
 #include "preserved-memory.h"
 
-const char *preserved_memory_backing_name(uint32_t backing)
-{
-	switch (backing) {
-	case LIVEUPDATE_MEMORY_SHMEM: return "shmem";
-	case LIVEUPDATE_MEMORY_THP: return "THP";
-	case LIVEUPDATE_MEMORY_HUGETLB: return "HugeTLB";
-	default: return "unknown";
-	}
-}
-
 /* Whether this process has already said which backing AUTO chose, or got
  * memory back (with the backing it had): said once is enough. */
 static int told;
@@ -69,7 +59,7 @@ int preserved_memory_create(struct liveupdate_ctx *ctx, const char *name,
 		printf("%s: memory \"%s\": %s of %s (%s pages), chosen by the library "
 		       "(AUTO): %s\n", program_invocation_short_name, name,
 		       preserved_memory_size(a, sizeof(a), size),
-		       preserved_memory_backing_name(liveupdate_memory_get_backing(m->mem)),
+		       liveupdate_memory_backing_name(liveupdate_memory_get_backing(m->mem)),
 		       preserved_memory_size(b, sizeof(b), liveupdate_memory_get_page_size(m->mem)),
 		       liveupdate_memory_get_reason(m->mem));
 		told = 1;
@@ -77,29 +67,19 @@ int preserved_memory_create(struct liveupdate_ctx *ctx, const char *name,
 	return adopt(m);
 }
 
-/* Preserve under @label (NULL: none) and @token (0: the library picks one). */
-static int preserve(struct preserved_memory *m, struct liveupdate_session *s,
-		    const char *label, uint64_t token)
-{
-	LIVEUPDATE_OPTS(liveupdate_preserve_opts, opts, .label = label,
-			.flags = token ? LIVEUPDATE_PRESERVE_TOKEN : 0, .token = token,
-			.kind = LIVEUPDATE_ENTRY_MEMORY,
-			.backing = liveupdate_memory_get_backing(m->mem),
-			.page_size = liveupdate_memory_get_page_size(m->mem));
-
-	return liveupdate_session_preserve_fd_opts(s, m->fd, &opts, NULL);
-}
-
+/* The manifest records the object's kind, backing and page size itself. */
 int preserved_memory_preserve(struct preserved_memory *m,
 			      struct liveupdate_session *s, const char *label)
 {
-	return preserve(m, s, label, 0);
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, opts, .label = label);
+
+	return liveupdate_memory_preserve_opts(m->mem, s, &opts, NULL);
 }
 
 int preserved_memory_preserve_token(struct preserved_memory *m,
 				    struct liveupdate_session *s, uint64_t token)
 {
-	return preserve(m, s, NULL, token);
+	return liveupdate_memory_preserve(m->mem, s, token);
 }
 
 int preserved_memory_retrieve_token(struct liveupdate_session *s, uint64_t token,
@@ -116,14 +96,12 @@ int preserved_memory_retrieve_token(struct liveupdate_session *s, uint64_t token
 int preserved_memory_retrieve(struct liveupdate_session *s, const char *label,
 			      struct preserved_memory *m)
 {
-	const struct liveupdate_entry *e;
-	int ret = liveupdate_session_find_entry(s, label, &e);
+	int ret;
 
-	if (ret < 0) {
-		*m = (struct preserved_memory){ .fd = -1 };
-		return ret;
-	}
-	return preserved_memory_retrieve_token(s, e->token, m);
+	*m = (struct preserved_memory){ .fd = -1 };
+	ret = liveupdate_memory_retrieve_label(s, label, &m->mem);
+	told = 1;
+	return ret < 0 ? ret : adopt(m);
 }
 
 void preserved_memory_close(struct preserved_memory *m)

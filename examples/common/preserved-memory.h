@@ -49,8 +49,6 @@ int preserved_memory_retrieve_token(struct liveupdate_session *s, uint64_t token
 /* Unmap and close (the session, if any, keeps the memory). */
 void preserved_memory_close(struct preserved_memory *m);
 
-/* "shmem", "THP", "HugeTLB" (the words of enum liveupdate_memory_backing). */
-const char *preserved_memory_backing_name(uint32_t backing);
 /* @bytes as "64 MiB", "4 KiB", "100 bytes" (exact: no rounding) into @buf. */
 const char *preserved_memory_size(char *buf, size_t len, uint64_t bytes);
 

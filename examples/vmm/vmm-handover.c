@@ -79,7 +79,7 @@ void manifest_print(struct liveupdate_session *s)
 		preserved_memory_size(page, sizeof(page), e->page_size);
 		if (e->kind == LIVEUPDATE_ENTRY_MEMORY)
 			printf("vmm:   \"%s\": memory, %s, %s in %s pages\n", e->label,
-			       size, preserved_memory_backing_name(e->backing), page);
+			       size, liveupdate_memory_backing_name(e->backing), page);
 		else
 			printf("vmm:   \"%s\": %s, %s\n", e->label, kind_name(e->kind), size);
 	}

@@ -149,7 +149,7 @@ static int resume(struct vmm *v, struct liveupdate_session *s, int64_t t_start)
 	       "after reporting %u\n", v->session_name, v->updates, v->last_counter);
 	printf("vmm: guest RAM intact: %llu MiB of %s, hash %016llx, the same as at the pause\n",
 	       (unsigned long long)(v->ram.size >> 20),
-	       preserved_memory_backing_name(liveupdate_memory_get_backing(v->ram.mem)),
+	       liveupdate_memory_backing_name(liveupdate_memory_get_backing(v->ram.mem)),
 	       (unsigned long long)h);
 	printf("vmm: found by label in the session's manifest:\n");
 	manifest_print(s);

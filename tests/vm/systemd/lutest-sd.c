@@ -125,21 +125,11 @@ static int pattern_memfd(const char *name, size_t size, uint32_t seed)
 	return fd;
 }
 
-static const char *backing_name(enum liveupdate_memory_backing b)
-{
-	switch (b) {
-	case LIVEUPDATE_MEMORY_SHMEM: return "shmem";
-	case LIVEUPDATE_MEMORY_THP: return "THP";
-	case LIVEUPDATE_MEMORY_HUGETLB: return "HugeTLB";
-	default: return "unknown";
-	}
-}
-
 static void show_memory(const char *what, struct liveupdate_memory *mem)
 {
 	note("%s: %llu MiB of %s (%llu KiB pages): %s", what,
 	     (unsigned long long)(liveupdate_memory_get_size(mem) >> 20),
-	     backing_name(liveupdate_memory_get_backing(mem)),
+	     liveupdate_memory_backing_name(liveupdate_memory_get_backing(mem)),
 	     (unsigned long long)(liveupdate_memory_get_page_size(mem) >> 10),
 	     liveupdate_memory_get_reason(mem));
 }
