@@ -103,22 +103,8 @@ cmdline="$cmdline systemd.show_status=1 lutest.stage=1"
 qemu_cmd=("$QEMU" -accel tcg -m "${LUTEST_VM_MEM:-1G}" -smp 2 -no-reboot -nographic -nodefaults
 	-serial "file:$out/vm-serial.log" -append "$cmdline" -kernel "$BZIMAGE"
 	-drive "file=$out/rootfs.img,if=virtio,format=raw")
-{
-	echo "#!/bin/sh"
-	echo "# re-run the last systemd VM by hand (the image keeps the first boot's changes)"
-	printf 'timeout --kill-after=10 %s' "$VM_TIMEOUT"
-	printf ' %q' "${qemu_cmd[@]}"
-	echo " </dev/null"
-} >"$out/qemu-cmd.sh"
-chmod +x "$out/qemu-cmd.sh"
-
 log "booting systemd on linux ${LUTEST_KERNEL_DEBVER:-?} (timeout $VM_TIMEOUT s)"
-t0=$(date +%s.%N)
-timeout --kill-after=10 "$VM_TIMEOUT" "${qemu_cmd[@]}" </dev/null >"$work/qemu.out" 2>&1
-qrc=$?
-vm_secs=$(elapsed "$t0")
-[ -s "$work/qemu.out" ] && sed 's/^/qemu: /' "$work/qemu.out" >>"$out/vm-build.log"
-touch "$out/vm-serial.log"
+boot_qemu "re-run the last systemd VM by hand (the image keeps the first boot's changes)"
 
 # systemd's own words about LUO and the services' fd stores, for the tests' logs
 tr -d '\r' <"$out/vm-serial.log" |

@@ -169,22 +169,8 @@ cmdline="console=ttyS0 liveupdate=on panic=-1 loglevel=4 lutest.stage=1"
 qemu_cmd=("$QEMU" -accel tcg -m "${LUTEST_VM_MEM:-1G}" -smp 2 -no-reboot -nographic -nodefaults
 	-serial "file:$out/vm-serial.log" -append "$cmdline"
 	-kernel "$BZIMAGE" -initrd "$out/initrd.cpio")
-{
-	echo "#!/bin/sh"
-	echo "# re-run the last check-vm VM by hand"
-	printf 'timeout --kill-after=10 %s' "$VM_TIMEOUT"
-	printf ' %q' "${qemu_cmd[@]}"
-	echo " </dev/null"
-} >"$out/qemu-cmd.sh"
-chmod +x "$out/qemu-cmd.sh"
-
 log "booting linux ${LUTEST_KERNEL_DEBVER:-?} under qemu (timeout $VM_TIMEOUT s)"
-t0=$(date +%s.%N)
-timeout --kill-after=10 "$VM_TIMEOUT" "${qemu_cmd[@]}" </dev/null >"$work/qemu.out" 2>&1
-qrc=$?
-vm_secs=$(elapsed "$t0")
-[ -s "$work/qemu.out" ] && sed 's/^/qemu: /' "$work/qemu.out" >>"$out/vm-build.log"
-touch "$out/vm-serial.log"
+boot_qemu "re-run the last check-vm VM by hand"
 
 stages=$(grep -ac '^LUTEST-STAGE-DONE' "$out/vm-serial.log")
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then

@@ -36,3 +36,24 @@ host_result() { echo "$*" >>"$out/vm-host.log"; }
 QEMU=${LUTEST_QEMU:-qemu-system-x86_64}
 command -v "$QEMU" >/dev/null ||
 	finish "SKIP $QEMU not found: install it with 'apt-get install qemu-system-x86'"
+
+# Boot the array qemu_cmd under timeout: first write $out/qemu-cmd.sh, which
+# re-runs it by hand ($1 says what it is), then keep qemu's own output in
+# vm-build.log; sets qrc (qemu's exit status) and vm_secs.
+boot_qemu() {
+	local t0
+	{
+		echo "#!/bin/sh"
+		echo "# $1"
+		printf 'timeout --kill-after=10 %s' "$VM_TIMEOUT"
+		printf ' %q' "${qemu_cmd[@]}"
+		echo " </dev/null"
+	} >"$out/qemu-cmd.sh"
+	chmod +x "$out/qemu-cmd.sh"
+	t0=$(date +%s.%N)
+	timeout --kill-after=10 "$VM_TIMEOUT" "${qemu_cmd[@]}" </dev/null >"$work/qemu.out" 2>&1
+	qrc=$?
+	vm_secs=$(elapsed "$t0")
+	[ -s "$work/qemu.out" ] && sed 's/^/qemu: /' "$work/qemu.out" >>"$out/vm-build.log"
+	touch "$out/vm-serial.log"
+}
