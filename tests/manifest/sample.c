@@ -20,29 +20,10 @@
 
 #include "liveupdate-private.h"
 #include "manifest-format.h"
-
-#define CHECK(expr)                                                             \
-	do {                                                                    \
-		int r_ = (expr);                                                \
-		if (r_ < 0) {                                                   \
-			fprintf(stderr, "sample: %s: %s\n", #expr,              \
-				liveupdate_last_error());                       \
-			exit(1);                                                \
-		}                                                               \
-	} while (0)
+#include "../sim-ctx.h"
 
 static const char *const names[] = { "plain", "torn", "future", "broken" };
 #define N_SESSIONS (sizeof(names) / sizeof(names[0]))
-
-static struct liveupdate_ctx *sim_ctx(void)
-{
-	LIVEUPDATE_OPTS(liveupdate_ctx_opts, o, .backend = LIVEUPDATE_BACKEND_SIM);
-	struct liveupdate_ctx *ctx;
-
-	CHECK(liveupdate_ctx_new(&o, &ctx));
-	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
-	return ctx;
-}
 
 static void preserve(struct liveupdate_session *s, const char *label, size_t size,
 		     const struct liveupdate_preserve_opts *base)

@@ -31,6 +31,7 @@
 #include <liveupdate/liveupdate.h>
 
 #include "sim-control.h"
+#include "../sim-ctx.h"
 
 #define MAX_REPEATS 99
 #define FILES_SESSION "scale-files"
@@ -53,26 +54,6 @@ static double now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-#define CHECK(expr)                                                             \
-	do {                                                                    \
-		int r_ = (expr);                                                \
-		if (r_ < 0) {                                                   \
-			fprintf(stderr, "scale: %s: %s\n", #expr,               \
-				liveupdate_last_error());                       \
-			exit(1);                                                \
-		}                                                               \
-	} while (0)
-
-static struct liveupdate_ctx *sim_ctx(void)
-{
-	LIVEUPDATE_OPTS(liveupdate_ctx_opts, o, .backend = LIVEUPDATE_BACKEND_SIM);
-	struct liveupdate_ctx *ctx;
-
-	CHECK(liveupdate_ctx_new(&o, &ctx));
-	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
-	return ctx;
 }
 
 static void session_name(char *buf, size_t len, int i)
@@ -113,7 +94,6 @@ static void check_file(int fd, int i)
 		exit(1);
 	}
 }
-
 
 /* CPU time so far of this process and the daemon, in microseconds. */
 static double cpu_us(void)
