@@ -114,13 +114,5 @@ tr -d '\r' <"$out/vm-serial.log" |
 		/lutest-luosession|session .vmm./ { sc = "systemd-luosession" }
 		{ print "LUTEST-LOG " sc " console: " $0 }' >>"$out/vm-host.log"
 
-if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
-	what="timed out after $VM_TIMEOUT s"
-elif [ "$qrc" != 0 ]; then
-	what="qemu exited with status $qrc"
-elif grep -aq 'LUTEST-END' "$out/vm-serial.log"; then
-	what="completed"
-else
-	what="ended before LUTEST-END"
-fi
+vm_outcome
 finish "BOOTED $what; qemu status $qrc; vm ${vm_secs} s; total $(elapsed "$t_start") s; kernel ${LUTEST_KERNEL_DEBVER:-$BZIMAGE}; rootfs $(basename "$tarball")"

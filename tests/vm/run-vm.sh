@@ -173,14 +173,6 @@ log "booting linux ${LUTEST_KERNEL_DEBVER:-?} under qemu (timeout $VM_TIMEOUT s)
 boot_qemu "re-run the last check-vm VM by hand"
 
 stages=$(grep -ac '^LUTEST-STAGE-DONE' "$out/vm-serial.log")
-if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
-	what="timed out after $VM_TIMEOUT s"
-elif [ "$qrc" != 0 ]; then
-	what="qemu exited with status $qrc"
-elif grep -aq '^LUTEST-END' "$out/vm-serial.log"; then
-	what="completed"
-else
-	what="ended before LUTEST-END (guest crash or kernel panic?)"
-fi
+vm_outcome
 log "VM $what: $stages stage(s) in $vm_secs s; total $(elapsed "$t_start") s; serial log: $out/vm-serial.log"
 finish "BOOTED $what; qemu status $qrc; $stages stage(s); vm ${vm_secs} s; total $(elapsed "$t_start") s; kernel ${LUTEST_KERNEL_DEBVER:-$BZIMAGE}"

@@ -57,3 +57,16 @@ boot_qemu() {
 	[ -s "$work/qemu.out" ] && sed 's/^/qemu: /' "$work/qemu.out" >>"$out/vm-build.log"
 	touch "$out/vm-serial.log"
 }
+
+# What became of the VM, from qrc and the guest's end marker: sets what.
+vm_outcome() {
+	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+		what="timed out after $VM_TIMEOUT s"
+	elif [ "$qrc" != 0 ]; then
+		what="qemu exited with status $qrc"
+	elif grep -aq 'LUTEST-END' "$out/vm-serial.log"; then
+		what="completed"
+	else
+		what="ended before LUTEST-END (guest crash or kernel panic?)"
+	fi
+}
