@@ -38,11 +38,13 @@ static const struct lu_advice generic[] = {
 	{ EFAULT, "bad address passed to the kernel" },
 	{ ENOEXEC, "the kernel image cannot be booted by kexec" },
 	{ ECONNREFUSED, "the backend is not running" },
-	{ ENODATA, "the session has no manifest: it was created without one, by "
-		   "another program, or is an outgoing session this process did "
-		   "not create; use tokens" },
-	{ ENOSPC, "the session manifest is full: create the session with a larger "
-		  "manifest_size" },
+	{ ENODATA, "the session has no manifest: nothing was recorded in it (no "
+		   "label, metadata or kind), it was created without one or by "
+		   "another program, or it is an outgoing session this process "
+		   "did not create; use tokens" },
+	{ ENOSPC, "the session manifest has reached its limit of 64 MiB: record "
+		  "less (shorter labels and metadata), or spread the files over "
+		  "more sessions" },
 	{ 0, NULL },
 };
 

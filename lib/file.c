@@ -46,11 +46,12 @@ static int check_preserve(struct liveupdate_session *session, int fd,
 	if (flags & ~(uint32_t)LIVEUPDATE_PRESERVE_TOKEN)
 		return lu_bad_arg(ctx, "%s: unknown flags %#x", call, flags);
 	if ((flags & LIVEUPDATE_PRESERVE_TOKEN) &&
-	    lu_opts_get(opts, token, 0) == LIVEUPDATE_MANIFEST_TOKEN)
+	    lu_opts_get(opts, token, 0) - LIVEUPDATE_MANIFEST_TOKEN < LIVEUPDATE_MANIFEST_TOKENS)
 		return lu_bad_arg(ctx, "%s(\"%s\"): token %#" PRIx64 " is reserved for "
-				  "the session manifest (LIVEUPDATE_MANIFEST_TOKEN): "
-				  "use another token", call, session->name,
-				  LIVEUPDATE_MANIFEST_TOKEN);
+				  "the session manifest (LIVEUPDATE_MANIFEST_TOKEN and "
+				  "the %d after it): use another token", call,
+				  session->name, lu_opts_get(opts, token, 0),
+				  LIVEUPDATE_MANIFEST_TOKENS - 1);
 	if ((uint32_t)lu_opts_get(opts, kind, 0) > LIVEUPDATE_ENTRY_OTHER)
 		return lu_bad_arg(ctx, "%s: unknown kind %u", call,
 				  (unsigned)lu_opts_get(opts, kind, 0));

@@ -123,10 +123,10 @@ LU_EXPORT int liveupdate_session_create_opts(struct liveupdate_ctx *ctx,
 	if (!size)
 		size = LU_MF_DEFAULT_SIZE;
 	if (!(flags & LIVEUPDATE_SESSION_NO_MANIFEST) &&
-	    (size % LU_MF_MIN_SIZE || size > LU_MF_MAX_SIZE))
-		return lu_bad_arg(ctx, "%s: manifest_size %zu is not a multiple of "
-				  "%u up to %u", call, size, LU_MF_MIN_SIZE,
-				  LU_MF_MAX_SIZE);
+	    (size % LU_MF_PIECE_UNIT || size > LU_MF_MAX_SIZE))
+		return lu_bad_arg(ctx, "%s: manifest_size %zu (the manifest's first "
+				  "piece) is not a multiple of %u up to %u", call, size,
+				  LU_MF_PIECE_UNIT, LU_MF_MAX_SIZE);
 	ret = session_open(ctx, name, &s, true);
 	if (ret)
 		return ret;
