@@ -161,23 +161,8 @@ static void mf_pass(struct liveupdate_ctx *ctx, int dev, int n, int lib, double 
 		us[op] = median_us(ns[op], p);
 }
 
-static double dmin(const double *v, int n)
-{
-	double m = v[0];
-	for (int i = 1; i < n; i++)
-		m = v[i] < m ? v[i] : m;
-	return m;
-}
-
-static double dmax(const double *v, int n)
-{
-	double m = v[0];
-	for (int i = 1; i < n; i++)
-		m = v[i] > m ? v[i] : m;
-	return m;
-}
-
-static double dmedian(const double *v, int n)
+/* The least, median and largest of a few values (a sorted copy). */
+static void spread(const double *v, int n, double out[3])
 {
 	double s[MF_ROUNDS];
 	memcpy(s, v, sizeof(s));
@@ -187,7 +172,9 @@ static double dmedian(const double *v, int n)
 			s[j] = s[j - 1];
 			s[j - 1] = t;
 		}
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	out[0] = s[0];
+	out[1] = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	out[2] = s[n - 1];
 }
 
 /* Both sides at n sessions; the create and token-preserve ratios go to state. */
@@ -211,16 +198,17 @@ static void manifest_cost(struct liveupdate_ctx *ctx, int dev, int n)
 		}
 	}
 	for (int op = 0; op < MF_NOPS; op++) {
-		double ml = dmedian(lib[op], MF_ROUNDS), mr = dmedian(raw[op], MF_ROUNDS);
+		double l[3], w[3], q[3];
+		spread(lib[op], MF_ROUNDS, l);
+		spread(raw[op], MF_ROUNDS, w);
+		spread(ratio[op], MF_ROUNDS, q);
 		lt_log("TIME manifest cost, %d sessions, %s (preserves in %d), %d rounds "
 		       "alternating, median us per call: library %.1f (%.1f..%.1f), raw %.1f "
 		       "(%.1f..%.1f), library/raw %.3f (%.3f..%.3f)", n, mf_name[op],
-		       n < MF_PRESERVING ? n : MF_PRESERVING, MF_ROUNDS, ml,
-		       dmin(lib[op], MF_ROUNDS), dmax(lib[op], MF_ROUNDS), mr,
-		       dmin(raw[op], MF_ROUNDS), dmax(raw[op], MF_ROUNDS), ml / mr,
-		       dmin(ratio[op], MF_ROUNDS), dmax(ratio[op], MF_ROUNDS));
+		       n < MF_PRESERVING ? n : MF_PRESERVING, MF_ROUNDS, l[1], l[0], l[2],
+		       w[1], w[0], w[2], l[1] / w[1], q[0], q[2]);
 		snprintf(key, sizeof(key), "mf_%d_%d", n, op);
-		lt_state_put(key, "%.2f", ml / mr);
+		lt_state_put(key, "%.2f", l[1] / w[1]);
 	}
 }
 
