@@ -267,8 +267,9 @@ enum liveupdate_session_direction {
  * @sessionp: where to store the new session.
  *
  * Opens the device first if needed; it then stays open with the context,
- * also when the kernel refuses the request. The session gets a manifest of
- * 256 KiB (see "Manifest" below and liveupdate_session_create_opts()).
+ * also when the kernel refuses the request. The session gets a manifest,
+ * made only once something is recorded in it (see "Manifest" below and
+ * liveupdate_session_create_opts()).
  * Returns: 0, or -EINVAL (NULL/empty/too long @name, NULL pointer),
  * -EEXIST (an outgoing session of that name is open), -EMFILE, -ENOMEM,
  * or an error of liveupdate_ctx_open_device().
