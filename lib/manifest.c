@@ -118,7 +118,7 @@ static int make_room(struct liveupdate_session *s, const char *call, size_t len)
 	struct lu_manifest *m = s->manifest;
 	size_t size = lu_manifest_next_piece_size(m, len);
 	uint64_t token = LIVEUPDATE_MANIFEST_TOKEN + m->n_pieces;
-	struct lu_uapi_fd_req req = { .size = sizeof(req), .token = token };
+	struct liveupdate_session_preserve_fd req = { .size = sizeof(req), .token = token };
 	uint8_t *map = MAP_FAILED;
 	int fd, ret;
 
@@ -143,7 +143,7 @@ static int make_room(struct liveupdate_session *s, const char *call, size_t len)
 	}
 	lu_mf_piece_init(map, (unsigned)m->n_pieces);
 	req.fd = fd;
-	ret = lu_backend_ioctl(ctx, s->fd, LU_UAPI_SESSION_PRESERVE_FD, &req);
+	ret = lu_backend_ioctl(ctx, s->fd, LIVEUPDATE_SESSION_PRESERVE_FD, &req);
 	if (ret < 0) {
 		ret = lu_fail(ctx, LU_OP_PRESERVE_FD, ret, "%s(\"%s\"): preserving "
 			      "piece %zu of its manifest as token %#" PRIx64, call,
@@ -352,10 +352,10 @@ static int retrieve_pieces(struct liveupdate_session *s, const char *call, int *
 	int n, ret = 0;
 
 	for (n = 0; n < LU_MF_PIECES_MAX; n++) {
-		struct lu_uapi_fd_req req = { .size = sizeof(req), .fd = -1,
-					      .token = LIVEUPDATE_MANIFEST_TOKEN + n };
+		struct liveupdate_session_retrieve_fd req = {
+			.size = sizeof(req), .fd = -1, .token = LIVEUPDATE_MANIFEST_TOKEN + n };
 
-		ret = lu_backend_ioctl(ctx, s->fd, LU_UAPI_SESSION_RETRIEVE_FD, &req);
+		ret = lu_backend_ioctl(ctx, s->fd, LIVEUPDATE_SESSION_RETRIEVE_FD, &req);
 		if (ret < 0)
 			break;
 		fds[n] = req.fd;

@@ -143,23 +143,23 @@ static void raw_pass(struct liveupdate_ctx *ctx, int n, struct pass *t)
 	if (!fds || dev < 0)
 		exit(1);
 	for (int i = 0; i < n; i++) {
-		struct lu_uapi_session_req req = { .size = sizeof(req) };
+		struct liveupdate_ioctl_create_session req = { .size = sizeof(req) };
 		double t0;
 
 		session_name((char *)req.name, sizeof(req.name), i);
 		t0 = now_us();
-		CHECK(lu_backend_ioctl(ctx, dev, LU_UAPI_CREATE_SESSION, &req));
+		CHECK(lu_backend_ioctl(ctx, dev, LIVEUPDATE_IOCTL_CREATE_SESSION, &req));
 		t->call[CREATE][i] = now_us() - t0;
 		fds[i] = req.fd;
 	}
 	t->n[CREATE] = n;
 	for (int op = PRESERVE; op < NOPS; op++) {
 		for (int i = 0; i < p; i++) {
-			struct lu_uapi_fd_req req = { .size = sizeof(req), .fd = page_memfd(),
-						      .token = (uint64_t)op };
+			struct liveupdate_session_preserve_fd req = {
+				.size = sizeof(req), .fd = page_memfd(), .token = (uint64_t)op };
 			double t0 = now_us();
 
-			CHECK(lu_backend_ioctl(ctx, fds[i], LU_UAPI_SESSION_PRESERVE_FD, &req));
+			CHECK(lu_backend_ioctl(ctx, fds[i], LIVEUPDATE_SESSION_PRESERVE_FD, &req));
 			t->call[op][i] = now_us() - t0;
 			close(req.fd);
 		}
