@@ -59,10 +59,11 @@ def records(pieces):
                 break
             if not whole(piece, off, seq):
                 last = number == len(pieces) - 1
-                later = any(
-                    whole(piece, o, struct.unpack_from("<I", piece, o + 8)[0])
-                    and struct.unpack_from("<I", piece, o + 8)[0] > seq
-                    for o in range(off, len(piece) - 15, 8))
+                later = False
+                for o in range(off, len(piece) - 15, 8):
+                    (s,) = struct.unpack_from("<I", piece, o + 8)
+                    if 0 < s - seq < len(piece) // 16 and whole(piece, o, s):
+                        later = True
                 if not last or later:
                     raise Unreadable("damaged record %d with records after it" % seq)
                 return out, seq
