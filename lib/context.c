@@ -19,16 +19,6 @@ static void log_to_stderr(void *data, int priority, const char *file, int line,
 	fputc('\n', stderr);
 }
 
-void lu_log(const struct liveupdate_ctx *ctx, int priority, const char *file,
-	    int line, const char *fn, const char *format, ...)
-{
-	va_list args;
-
-	va_start(args, format);
-	ctx->log_fn(ctx->log_data, priority, file, line, fn, format, args);
-	va_end(args);
-}
-
 /* "err", "info", "debug" or a number 0..7; -1 when not recognised. */
 static int parse_log_priority(const char *s)
 {
