@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "liveupdate-private.h"
-#include "memory-private.h"
 
 static void log_to_stderr(void *data, int priority, const char *file, int line,
 			  const char *fn, const char *format, va_list args)
@@ -17,6 +16,47 @@ static void log_to_stderr(void *data, int priority, const char *file, int line,
 	fputs("libliveupdate: ", stderr);
 	vfprintf(stderr, format, args);
 	fputc('\n', stderr);
+}
+
+void *lu_feature_data_get(struct lu_feature_data *const *list, const void *key)
+{
+	for (const struct lu_feature_data *d = *list; d; d = d->next)
+		if (d->key == key)
+			return d->data;
+	return NULL;
+}
+
+int lu_feature_data_set(struct lu_feature_data **list, const void *key,
+			void *data, void (*free_fn)(void *data))
+{
+	struct lu_feature_data *d;
+
+	for (d = *list; d && d->key != key; d = d->next)
+		;
+	if (!d) {
+		d = calloc(1, sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		d->key = key;
+		d->next = *list;
+		*list = d;
+	}
+	d->data = data;
+	d->free_fn = free_fn;
+	return 0;
+}
+
+void lu_feature_data_free(struct lu_feature_data **list)
+{
+	struct lu_feature_data *d = *list, *next;
+
+	for (; d; d = next) {
+		next = d->next;
+		if (d->data)
+			d->free_fn(d->data);
+		free(d);
+	}
+	*list = NULL;
 }
 
 /* "err", "info", "debug" or a number 0..7; -1 when not recognised. */
@@ -117,7 +157,7 @@ LU_EXPORT int liveupdate_ctx_new(const struct liveupdate_ctx_opts *opts,
 	ctx->refcount = 1;
 	ctx->device_fd = -1;
 	pthread_mutex_init(&ctx->device_lock, NULL);
-	pthread_mutex_init(&ctx->memory_lock, NULL);
+	pthread_mutex_init(&ctx->feature_lock, NULL);
 	ctx->log_fn = log_to_stderr;
 	ctx->log_priority = LOG_ERR;
 	ctx->ops = &lu_kernel_backend;
@@ -176,8 +216,8 @@ LU_EXPORT struct liveupdate_ctx *liveupdate_ctx_unref(struct liveupdate_ctx *ctx
 		return ctx;
 	liveupdate_ctx_close_device(ctx);
 	lu_backend_release(ctx);
-	lu_memory_probe_cache_free(ctx);
-	pthread_mutex_destroy(&ctx->memory_lock);
+	lu_feature_data_free(&ctx->features);
+	pthread_mutex_destroy(&ctx->feature_lock);
 	pthread_mutex_destroy(&ctx->device_lock);
 	free(ctx->device_path);
 	free(ctx);

@@ -68,6 +68,26 @@ extern const struct lu_backend_ops lu_sim_backend;
 int lu_sim_backend_new(struct liveupdate_ctx *ctx, const char *socket,
 		       void **datap);
 
+/*
+ * Data a feature keeps in an object of the core (a context's memory probe
+ * cache, a session's manifest), found by the feature's own key (the address
+ * of one of its statics) and freed with the object by the feature's
+ * free_fn: the core knows no feature.
+ */
+struct lu_feature_data {
+	struct lu_feature_data *next;
+	const void *key;
+	void *data;
+	void (*free_fn)(void *data);
+};
+/* The data kept under key, or NULL. */
+void *lu_feature_data_get(struct lu_feature_data *const *list, const void *key);
+/* Keep data under key, replacing (not freeing) what was there: 0 or -ENOMEM. */
+int lu_feature_data_set(struct lu_feature_data **list, const void *key,
+			void *data, void (*free_fn)(void *data));
+/* Free everything kept in list, each with its free_fn (the object's end). */
+void lu_feature_data_free(struct lu_feature_data **list);
+
 struct liveupdate_ctx {
 	int refcount;                 /* atomic */
 	pthread_mutex_t device_lock;  /* guards device_fd */
@@ -78,8 +98,8 @@ struct liveupdate_ctx {
 	int log_priority;
 	const struct lu_backend_ops *ops;
 	void *ops_data;
-	pthread_mutex_t memory_lock;  /* guards memory_probes */
-	struct lu_memory_probe *memory_probes; /* lib/memory-probe.c's cache */
+	pthread_mutex_t feature_lock; /* guards features */
+	struct lu_feature_data *features; /* what features keep per context */
 };
 
 struct liveupdate_session {

@@ -111,8 +111,6 @@ int lu_memory_measure_huge(int fd, uint64_t len, uint64_t block, bool hugetlb,
  * errno; cached in the context. */
 int lu_memory_probe_plan(struct liveupdate_ctx *ctx,
 			 const struct lu_memory_plan *plan);
-/* Free the context's probe cache (liveupdate_ctx_unref). */
-void lu_memory_probe_cache_free(struct liveupdate_ctx *ctx);
 /* Tests: record an answer as if the kernel had given it. */
 void lu_memory_probe_cache_set(struct liveupdate_ctx *ctx,
 			       const struct lu_memory_plan *plan, int answer);
