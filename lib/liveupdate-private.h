@@ -109,11 +109,20 @@ struct liveupdate_session {
 	enum liveupdate_session_direction direction;
 	bool finished;
 	char name[LU_UAPI_NAME_LEN];
-	/* lib/manifest.c: NULL when there is none or it is not read yet;
-	 * writable (manifest->map set) for sessions this process created */
-	struct lu_manifest *manifest;
+	struct lu_feature_data *features; /* what features keep per session */
 	uint64_t next_token;          /* where the library's next token search starts */
 };
+
+/* lib/session.c: CREATE_SESSION (create) or RETRIEVE_SESSION for name:
+ * 0 with *sessionp set, or a negative errno (logged). */
+int lu_session_open(struct liveupdate_ctx *ctx, const char *name,
+		    struct liveupdate_session **sessionp, bool create);
+/* lib/file.c: the kernel's PRESERVE_FD and RETRIEVE_FD on a session, for
+ * the calls around them: 0 or the kernel's negative errno, not logged. */
+int lu_session_preserve(struct liveupdate_session *session, int fd,
+			uint64_t token, const char *call);
+int lu_session_retrieve(struct liveupdate_session *session, uint64_t token,
+			int *fdp);
 
 /* Replace the backend of a context; for tests, before any session exists. */
 void lu_ctx_set_backend(struct liveupdate_ctx *ctx,
@@ -243,30 +252,9 @@ const char *lu_errno_name(int err);
 
 /* ---- the session manifest (lib/manifest.c) ---- */
 
-/* Give a new outgoing session its manifest: 0 or a negative errno (logged). */
-int lu_session_manifest_start(struct liveupdate_session *s, size_t size);
-/* Whether s has a manifest this process writes (it created s). */
-bool lu_session_manifest_writable(const struct liveupdate_session *s);
-/* Unmap and free the session's manifest, if any. */
-void lu_session_manifest_free(struct liveupdate_session *s);
-
-/* A file record staged for a preserve: built and allocated before the
- * kernel is asked, committed after it said yes. */
-struct lu_manifest_pending {
-	uint8_t *rec;
-	size_t len;
-	void *item;                   /* struct lu_mf_item */
-};
-
-/* Stage the record of fd (0 or a negative errno, logged), set its token,
- * commit it (cannot fail) or drop it. */
-int lu_session_manifest_stage(struct liveupdate_session *s, int fd,
-			      const struct liveupdate_preserve_opts *opts,
-			      struct lu_manifest_pending *p);
-void lu_session_manifest_set_token(struct lu_manifest_pending *p, uint64_t token);
-void lu_session_manifest_commit(struct liveupdate_session *s,
-				struct lu_manifest_pending *p);
-void lu_session_manifest_drop(struct lu_manifest_pending *p);
+/* The session's manifest as it stands: NULL when there is none or it is
+ * not read yet. */
+struct lu_manifest *lu_session_manifest(const struct liveupdate_session *s);
 /* The session's manifest, read from an incoming session on first use:
  * 0 with *mp set, or a negative errno (logged, naming call). */
 int lu_session_manifest_get(struct liveupdate_session *s, const char *call,

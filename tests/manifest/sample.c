@@ -69,7 +69,7 @@ static void fill(struct liveupdate_session *s)
 /* Damage one session's image in place before the kexec. */
 static void damage(struct liveupdate_session *s, const char *name)
 {
-	struct lu_manifest *m = s->manifest;
+	struct lu_manifest *m = lu_session_manifest(s);
 	uint8_t *newest = m->map + m->active * m->copy_size;
 
 	if (!strcmp(name, "torn")) {
