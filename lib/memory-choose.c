@@ -18,11 +18,6 @@
 
 #define SEALS_ASKED(s) ((s) != 0 && (s) != LIVEUPDATE_MEMORY_SEALS_NONE)
 
-unsigned int lu_hugetlb_memfd_flags(uint64_t page_size)
-{
-	return MFD_HUGETLB | ((unsigned)__builtin_ctzll(page_size) << MFD_HUGE_SHIFT);
-}
-
 int lu_memory_check_size(struct liveupdate_ctx *ctx, const char *what,
 			 uint64_t size, uint64_t page_size)
 {

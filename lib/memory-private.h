@@ -51,6 +51,23 @@ const char *lu_fmt_size(char *buf, size_t len, uint64_t bytes);
 const char *lu_thp_policy_name(enum liveupdate_thp_policy policy);
 const char *lu_backing_name(enum liveupdate_memory_backing backing);
 
+/* ---- lib/memory-map.c ---- */
+
+/* The memfd_create() flags for a HugeTLB page size. */
+unsigned int lu_hugetlb_memfd_flags(uint64_t page_size);
+/* Create the file of a plan, size bytes, no seals: the fd (O_CLOEXEC) or a
+ * negative errno (not logged: callers say what it was for). */
+int lu_memory_create_file(const struct lu_memory_plan *plan, const char *name,
+			  uint64_t size);
+/* Map fd (len bytes) shared at an address aligned to align, with the THP
+ * advice for the backing. The whole reservation to unmap goes to basep
+ * and base_lenp. The address or MAP_FAILED (errno set). */
+void *lu_memory_map_aligned(int fd, uint64_t len, uint64_t align, int prot,
+			    enum liveupdate_memory_backing backing,
+			    void **basep, size_t *base_lenp);
+/* A failed mmap of the whole memory, explained (HugeTLB reservations). */
+int lu_memory_map_failed(struct liveupdate_memory *mem, const char *call, int err);
+
 /* ---- lib/memory-choose.c ---- */
 
 /* Decide what to create for opts (AUTO resolved), writing why into
@@ -62,8 +79,6 @@ int lu_memory_plan(struct liveupdate_ctx *ctx,
  * sizes otherwise. */
 int lu_memory_check_size(struct liveupdate_ctx *ctx, const char *what,
 			 uint64_t size, uint64_t page_size);
-/* The memfd_create() flags for a HugeTLB page size. */
-unsigned int lu_hugetlb_memfd_flags(uint64_t page_size);
 /* The same plan without HugeTLB, for moving memory off it. */
 int lu_memory_plan_preservable(struct liveupdate_ctx *ctx,
 			       const struct liveupdate_memory *src,
@@ -79,22 +94,7 @@ int lu_memory_build(struct liveupdate_memory *mem, const struct liveupdate_memor
 
 /* A new object around nothing yet (fd -1), holding a ctx reference. */
 struct liveupdate_memory *lu_memory_alloc(struct liveupdate_ctx *ctx);
-/* Create the file of a plan, size bytes, no seals: the fd (O_CLOEXEC) or a
- * negative errno (not logged: callers say what it was for). */
-int lu_memory_create_file(const struct lu_memory_plan *plan, const char *name,
-			  uint64_t size);
-/* Map fd (len bytes) shared at an address aligned to align, with the THP
- * advice for the backing. The whole reservation to unmap goes to basep
- * and base_lenp. The address or MAP_FAILED (errno set). */
-void *lu_memory_map_aligned(int fd, uint64_t len, uint64_t align, int prot,
-			    enum liveupdate_memory_backing backing,
-			    void **basep, size_t *base_lenp);
-/* A wrapped shmem fd has backing AUTO until its pages are first looked at:
- * measure them now (the getters, map, populate, ... call this). */
-void lu_memory_settle(const struct liveupdate_memory *mem);
 void lu_memory_prepend_reason(struct liveupdate_memory *mem, const char *prefix);
-/* A failed mmap of the whole memory, explained (HugeTLB reservations). */
-int lu_memory_map_failed(struct liveupdate_memory *mem, const char *call, int err);
 void lu_memory_append_reason(struct liveupdate_memory *mem, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -104,6 +104,9 @@ void lu_memory_append_reason(struct liveupdate_memory *mem, const char *fmt, ...
  * only in the first max_blocks blocks when max_blocks is not 0. */
 int lu_memory_measure_huge(int fd, uint64_t len, uint64_t block, bool hugetlb,
 			   uint64_t max_blocks, uint64_t *bytes);
+/* A wrapped shmem fd has backing AUTO until its pages are first looked at:
+ * measure them now (the getters, map, populate, ... call this). */
+void lu_memory_settle(const struct liveupdate_memory *mem);
 
 /* ---- lib/memory-probe.c ---- */
 
