@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <linux/memfd.h>
 #include <linux/magic.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Reading the host's files for the state queries, under the query's root. */
+/* Reading the host's files for the state queries, under the query's root,
+ * and recording where each fact came from or why it is missing. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,4 +151,51 @@ int lu_state_kbool(const char *v)
 			return 0;
 	}
 	return -1;
+}
+
+static const char *const avail_names[] = {
+	[LIVEUPDATE_AVAIL_YES] = "available",
+	[LIVEUPDATE_AVAIL_SIMULATED] = "simulated",
+	[LIVEUPDATE_AVAIL_KERNEL_TOO_OLD] = "kernel-too-old",
+	[LIVEUPDATE_AVAIL_NO_CONFIG] = "no-config",
+	[LIVEUPDATE_AVAIL_KHO_DISABLED] = "kho-disabled",
+	[LIVEUPDATE_AVAIL_NO_CMDLINE] = "no-cmdline",
+	[LIVEUPDATE_AVAIL_BUSY] = "busy",
+	[LIVEUPDATE_AVAIL_PERMISSION] = "permission-denied",
+	[LIVEUPDATE_AVAIL_NO_DEVICE] = "no-device",
+	[LIVEUPDATE_AVAIL_DEVICE_ERROR] = "device-error",
+};
+
+static void set_text(char *dst, size_t size, const char *fmt, va_list args)
+{
+	vsnprintf(dst, size, fmt, args);
+}
+
+void lu_state_set_source(struct liveupdate_state *st, enum liveupdate_fact f,
+			 const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	set_text(st->facts[f].source, sizeof(st->facts[f].source), fmt, args);
+	va_end(args);
+	st->facts[f].missing[0] = '\0';
+}
+
+void lu_state_set_missing(struct liveupdate_state *st, enum liveupdate_fact f,
+			  const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	set_text(st->facts[f].missing, sizeof(st->facts[f].missing), fmt, args);
+	va_end(args);
+	st->facts[f].source[0] = '\0';
+}
+
+LU_EXPORT const char *liveupdate_avail_name(enum liveupdate_avail avail)
+{
+	if ((unsigned)avail >= sizeof(avail_names) / sizeof(avail_names[0]))
+		return NULL;
+	return avail_names[avail];
 }
