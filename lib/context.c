@@ -284,6 +284,23 @@ int lu_ctx_device_fd(struct liveupdate_ctx *ctx)
 	return fd;
 }
 
+int lu_ctx_try_device(struct liveupdate_ctx *ctx)
+{
+	bool was_open;
+	int fd;
+
+	pthread_mutex_lock(&ctx->device_lock);
+	was_open = ctx->device_fd >= 0;
+	pthread_mutex_unlock(&ctx->device_lock);
+	if (was_open)
+		return 0;
+	fd = lu_ctx_device_fd(ctx);
+	if (fd < 0)
+		return fd;
+	liveupdate_ctx_close_device(ctx);
+	return 0;
+}
+
 LU_EXPORT int liveupdate_ctx_open_device(struct liveupdate_ctx *ctx)
 {
 	int fd;

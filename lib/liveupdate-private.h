@@ -130,6 +130,9 @@ void lu_ctx_set_backend(struct liveupdate_ctx *ctx,
 
 /* Device fd, opened on first use; a negative errno on failure. */
 int lu_ctx_device_fd(struct liveupdate_ctx *ctx);
+/* Whether the device opens: 0 (left as it was: open or closed) or the
+ * negative errno of opening it (logged). */
+int lu_ctx_try_device(struct liveupdate_ctx *ctx);
 
 /* ---- calls through the backend seam ---- */
 static inline int lu_backend_open_device(struct liveupdate_ctx *ctx)
