@@ -427,7 +427,7 @@ START_TEST(test_unknown_version)
 	ck_assert_int_eq(liveupdate_session_create(ctx, "v", &s), 0);
 	memcpy(h, lu_session_manifest(s)->map, sizeof(h));
 	h[8] = 2; /* major 2 */
-	crc = lu_crc32(0, h, 60);
+	crc = lu_util_crc32(0, h, 60);
 	memcpy(h + 60, &crc, 4); /* little-endian host */
 	scribble(s, 0, 0, h, sizeof(h));
 	ctx = seam_reboot(ctx, s);
