@@ -80,18 +80,6 @@ static int parse_log_priority(const char *s)
 	return -1;
 }
 
-bool lu_opts_valid(const void *opts, size_t user_size, size_t known_size)
-{
-	const unsigned char *p = opts;
-
-	if (user_size < sizeof(size_t))
-		return false;
-	for (size_t i = known_size; i < user_size; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 /*
  * The kernel unless the caller or, for DEFAULT only, the environment
  * (LIBLIVEUPDATE_BACKEND=sim) explicitly asks for the simulator.
@@ -137,11 +125,8 @@ LU_EXPORT int liveupdate_ctx_new(const struct liveupdate_ctx_opts *opts,
 
 	if (!ctxp)
 		return lu_bad_arg(NULL, "liveupdate_ctx_new: ctxp is NULL");
-	if (opts && !lu_opts_valid(opts, opts->sz, sizeof(*opts)))
-		return lu_bad_arg(NULL, "liveupdate_ctx_new: opts->sz is %zu, or "
-				  "fields this library (%s) does not know are set; "
-				  "declare options with LIVEUPDATE_OPTS()",
-				  opts->sz, liveupdate_version());
+	if (lu_check_opts(NULL, "liveupdate_ctx_new", opts))
+		return -EINVAL;
 	path = lu_opts_get(opts, device_path, NULL);
 	if (path && !*path)
 		return lu_bad_arg(NULL, "liveupdate_ctx_new: device_path is empty; "

@@ -9,6 +9,7 @@
 #include <syslog.h>
 
 #include "liveupdate/liveupdate.h"
+#include "lu-util.h"
 #include "luo-uapi.h"
 
 #define LU_EXPORT __attribute__((visibility("default")))
@@ -269,11 +270,18 @@ uint64_t lu_session_free_token(const struct liveupdate_session *s, uint64_t from
 /* ---- option structs ---- */
 
 /*
- * An options struct is acceptable when its size covers at least the size
- * field and every byte past what this library knows is zero (a newer
- * program asking for something this library cannot do).
+ * The check of every call that takes an options struct: 0 when opts is
+ * NULL or acceptable (lu_util_opts_valid: its size covers at least the
+ * size field and every byte past what this library knows is zero), else
+ * -EINVAL, saying so for call. ctx may be NULL.
  */
-bool lu_opts_valid(const void *opts, size_t user_size, size_t known_size);
+#define lu_check_opts(ctx, call, opts)                                        \
+	((opts) && !lu_util_opts_valid((opts), (opts)->sz, sizeof(*(opts)))   \
+		 ? lu_bad_arg(ctx, "%s: opts->sz is %zu, or fields this "     \
+			      "library (%s) does not know are set; declare "  \
+			      "options with LIVEUPDATE_OPTS()", call,         \
+			      (opts)->sz, liveupdate_version())               \
+		 : 0)
 
 #define lu_opts_has(opts, field)                                              \
 	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) +       \

@@ -280,10 +280,8 @@ LU_EXPORT int liveupdate_session_create_opts(struct liveupdate_ctx *ctx,
 
 	if (!sessionp)
 		return lu_bad_arg(ctx, "%s: sessionp is NULL", call);
-	if (opts && !lu_opts_valid(opts, opts->sz, sizeof(*opts)))
-		return lu_bad_arg(ctx, "%s: opts->sz is %zu, or fields this library "
-				  "(%s) does not know are set; declare options with "
-				  "LIVEUPDATE_OPTS()", call, opts->sz, liveupdate_version());
+	if (lu_check_opts(ctx, call, opts))
+		return -EINVAL;
 	if (flags & ~(uint32_t)LIVEUPDATE_SESSION_NO_MANIFEST)
 		return lu_bad_arg(ctx, "%s: unknown flags %#x", call, flags);
 	if (!size)
@@ -316,10 +314,8 @@ static int check_preserve(struct liveupdate_session *session, int fd,
 	const char *label = lu_opts_get(opts, label, NULL);
 	uint32_t flags = lu_opts_get(opts, flags, 0);
 
-	if (opts && !lu_opts_valid(opts, opts->sz, sizeof(*opts)))
-		return lu_bad_arg(ctx, "%s: opts->sz is %zu, or fields this library "
-				  "(%s) does not know are set; declare options with "
-				  "LIVEUPDATE_OPTS()", call, opts->sz, liveupdate_version());
+	if (lu_check_opts(ctx, call, opts))
+		return -EINVAL;
 	if (fd < 0)
 		return lu_bad_arg(ctx, "%s(\"%s\"): fd %d is negative", call,
 				  session->name, fd);

@@ -79,16 +79,17 @@ void *lu_memory_map_aligned(int fd, uint64_t len, uint64_t align, int prot,
 
 int lu_memory_map_failed(struct liveupdate_memory *mem, const char *call, int err)
 {
-	char s[32], ps[32];
+	char s[32], ps[32], n[32];
 
-	lu_fmt_size(s, sizeof(s), mem->size);
-	lu_fmt_size(ps, sizeof(ps), mem->page_size);
+	lu_util_fmt_size(s, sizeof(s), mem->size);
+	lu_util_fmt_size(ps, sizeof(ps), mem->page_size);
 	/* a shared HugeTLB mapping reserves its pages at mmap time */
 	if (err == -ENOMEM && mem->backing == LIVEUPDATE_MEMORY_HUGETLB)
 		return lu_fail(mem->ctx, LU_OP_MEMORY, err, "%s: mapping %s of HugeTLB: the "
-			       "pool cannot reserve its %" PRIu64 " pages of %s; raise "
+			       "pool cannot reserve its %s of %s; raise "
 			       "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages",
-			       call, s, mem->size / mem->page_size, ps, mem->page_size / 1024);
+			       call, s, lu_util_fmt_count(n, sizeof(n), mem->size / mem->page_size,
+							  "page"), ps, mem->page_size / 1024);
 	return lu_fail(mem->ctx, LU_OP_MEMORY, err, "%s: mmap of %s (%s)", call, s,
 		       lu_backing_name(mem->backing));
 }

@@ -135,14 +135,14 @@ void lu_memory_settle(const struct liveupdate_memory *cmem)
 		snprintf(mem->reason, sizeof(mem->reason), "detected THP: shmem with %s in "
 			 "%s huge pages among its first %s (measured; "
 			 "liveupdate_memory_huge_bytes() counts the whole %s)",
-			 lu_fmt_size(a, sizeof(a), huge), lu_fmt_size(b, sizeof(b), thp),
-			 lu_fmt_size(c, sizeof(c), DETECT_BLOCKS * thp),
-			 lu_fmt_size(d, sizeof(d), mem->size));
+			 lu_util_fmt_size(a, sizeof(a), huge), lu_util_fmt_size(b, sizeof(b), thp),
+			 lu_util_fmt_size(c, sizeof(c), DETECT_BLOCKS * thp),
+			 lu_util_fmt_size(d, sizeof(d), mem->size));
 		return;
 	}
 	mem->backing = LIVEUPDATE_MEMORY_SHMEM;
 	mem->page_size = LU_SMALL_PAGE;
 	snprintf(mem->reason, sizeof(mem->reason), "detected SHMEM: shmem with no huge "
 		 "page among its first %s (measured)",
-		 lu_fmt_size(a, sizeof(a), DETECT_BLOCKS * (thp ? thp : 2 << 20)));
+		 lu_util_fmt_size(a, sizeof(a), DETECT_BLOCKS * (thp ? thp : 2 << 20)));
 }

@@ -89,7 +89,7 @@ static const char *plan_label(const struct lu_memory_plan *plan, char *buf, size
 	char s[32];
 
 	snprintf(buf, len, "%s %s%s%s", lu_backing_name(plan->backing),
-		 lu_fmt_size(s, sizeof(s), plan->page_size),
+		 lu_util_fmt_size(s, sizeof(s), plan->page_size),
 		 plan->tmpfs_path ? " on " : "", plan->tmpfs_path ? plan->tmpfs_path : "");
 	return buf;
 }

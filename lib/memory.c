@@ -82,11 +82,8 @@ static int check_opts(struct liveupdate_ctx *ctx, const struct liveupdate_memory
 	if (!ctx || !memp || !opts)
 		return lu_bad_arg(ctx, "liveupdate_memory_new: %s is NULL",
 				  !ctx ? "ctx" : !memp ? "memp" : "opts (at least .size is needed)");
-	if (!lu_opts_valid(opts, opts->sz, sizeof(*opts)))
-		return lu_bad_arg(ctx, "liveupdate_memory_new: opts->sz is %zu, or fields "
-				  "this library (%s) does not know are set; declare "
-				  "options with LIVEUPDATE_OPTS()", opts->sz,
-				  liveupdate_version());
+	if (lu_check_opts(ctx, "liveupdate_memory_new", opts))
+		return -EINVAL;
 	memset(o, 0, sizeof(*o));
 	o->sz = sizeof(*o);
 	o->size = lu_opts_get(opts, size, 0);
@@ -149,7 +146,7 @@ int lu_memory_build(struct liveupdate_memory *mem, const struct liveupdate_memor
 		mem->fd = -1;
 		return lu_fail(ctx, LU_OP_MEMORY, ret, "liveupdate_memory_new: creating %s of "
 			       "%s (%s)", lu_backing_name(plan->backing),
-			       lu_fmt_size(s, sizeof(s), o->size),
+			       lu_util_fmt_size(s, sizeof(s), o->size),
 			       plan->tmpfs_path ? "O_TMPFILE on the huge tmpfs" : "memfd_create");
 	}
 	ret = apply_seals(ctx, mem, o->seals ? o->seals : QEMU_SEALS,
@@ -159,8 +156,8 @@ int lu_memory_build(struct liveupdate_memory *mem, const struct liveupdate_memor
 	if (ret)
 		return ret;
 	lu_dbg(ctx, "memory %p: fd %d, %s, %s, %s pages", (void *)mem, mem->fd,
-	       lu_fmt_size(s, sizeof(s), mem->size), lu_backing_name(mem->backing),
-	       lu_fmt_size(p, sizeof(p), mem->page_size));
+	       lu_util_fmt_size(s, sizeof(s), mem->size), lu_backing_name(mem->backing),
+	       lu_util_fmt_size(p, sizeof(p), mem->page_size));
 	return 0;
 }
 
@@ -206,7 +203,7 @@ static int detect(struct liveupdate_memory *mem)
 		mem->backing = LIVEUPDATE_MEMORY_HUGETLB;
 		mem->page_size = (uint64_t)st.st_blksize;
 		snprintf(mem->reason, sizeof(mem->reason), "detected HUGETLB: a hugetlbfs "
-			 "file with %s pages", lu_fmt_size(a, sizeof(a), mem->page_size));
+			 "file with %s pages", lu_util_fmt_size(a, sizeof(a), mem->page_size));
 		return 0;
 	}
 	if (sfs.f_type != TMPFS_MAGIC)

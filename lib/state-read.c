@@ -11,71 +11,10 @@
 
 #include "state.h"
 
-static int under_root(const struct lu_state_root *root, const char *path,
-		      char *out, size_t size)
-{
-	int n = snprintf(out, size, "%s%s", root->dir, path);
-
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
 int lu_state_read(const struct lu_state_root *root, const char *path,
 		  size_t max, char **bufp, size_t *lenp)
 {
-	char full[2 * LU_STATE_PATH_MAX];
-	size_t len = 0, cap = 4096;
-	char *buf, *grown;
-	ssize_t n;
-	int fd, err;
-
-	err = under_root(root, path, full, sizeof(full));
-	if (err)
-		return err;
-	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	buf = malloc(cap + 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	/* read one byte past max to tell "exactly max" from "more" */
-	for (;;) {
-		if (len == cap) {
-			if (cap > max) {
-				err = -EFBIG;
-				break;
-			}
-			cap *= 2;
-			grown = realloc(buf, cap + 1);
-			if (!grown) {
-				err = -ENOMEM;
-				break;
-			}
-			buf = grown;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (!err && len > max)
-		err = -EFBIG;
-	if (err) {
-		free(buf);
-		return err;
-	}
-	buf[len] = '\0';
-	*bufp = buf;
-	*lenp = len;
-	return 0;
+	return lu_util_read_under(root->dir, path, max, bufp, lenp);
 }
 
 int lu_state_read_line(const struct lu_state_root *root, const char *path,
@@ -97,7 +36,7 @@ int lu_state_stat(const struct lu_state_root *root, const char *path,
 		  struct stat *st)
 {
 	char full[2 * LU_STATE_PATH_MAX];
-	int err = under_root(root, path, full, sizeof(full));
+	int err = lu_util_path_under(full, sizeof(full), root->dir, path);
 
 	if (err)
 		return err;
@@ -107,7 +46,7 @@ int lu_state_stat(const struct lu_state_root *root, const char *path,
 DIR *lu_state_opendir(const struct lu_state_root *root, const char *path)
 {
 	char full[2 * LU_STATE_PATH_MAX];
-	int err = under_root(root, path, full, sizeof(full));
+	int err = lu_util_path_under(full, sizeof(full), root->dir, path);
 
 	if (err) {
 		errno = -err;
@@ -119,11 +58,11 @@ DIR *lu_state_opendir(const struct lu_state_root *root, const char *path)
 int lu_state_cmdline(const struct lu_state_root *root, const char *key,
 		     char *value, size_t size)
 {
-	size_t klen = strlen(key), len;
+	size_t klen = strlen(key);
 	char *buf, *tok, *save;
 	int found = 0, err;
 
-	err = lu_state_read(root, "/proc/cmdline", 64 * 1024, &buf, &len);
+	err = lu_util_read_cmdline(root->dir, 64 * 1024, &buf);
 	if (err)
 		return err;
 	/* the kernel applies each occurrence in turn: the last one wins */

@@ -76,11 +76,8 @@ LU_EXPORT int liveupdate_state_query(struct liveupdate_ctx *ctx,
 	if (!ctx || !statep)
 		return lu_bad_arg(ctx, "liveupdate_state_query: %s is NULL",
 				  ctx ? "statep" : "ctx");
-	if (opts && !lu_opts_valid(opts, opts->sz, sizeof(*opts)))
-		return lu_bad_arg(ctx, "liveupdate_state_query: opts->sz is %zu, or "
-				  "fields this library (%s) does not know are set; "
-				  "declare options with LIVEUPDATE_OPTS()",
-				  opts->sz, liveupdate_version());
+	if (lu_check_opts(ctx, "liveupdate_state_query", opts))
+		return -EINVAL;
 	err = set_root(ctx, lu_opts_get(opts, root, NULL), &root);
 	if (err)
 		return err;
