@@ -36,20 +36,20 @@ struct lu_memory_plan {
 	const char *tmpfs_path;       /* THP from an O_TMPFILE there, or NULL */
 };
 
+/* ---- lib/memory-names.c ---- */
+
+/* Name of a policy, as the sysfs files write it ("unknown" if none). */
+const char *lu_thp_policy_name(enum liveupdate_thp_policy policy);
+/* The policy named by the len bytes at word: true and *policyp, or false. */
+bool lu_thp_policy_parse(const char *word, size_t len,
+			 enum liveupdate_thp_policy *policyp);
+/* "SHMEM", "THP", "HUGETLB", "AUTO": a backing in messages. */
+const char *lu_backing_name(enum liveupdate_memory_backing backing);
+
 /* ---- lib/memory-host.c ---- */
 
-/* "<root><path>" in buf; -ENAMETOOLONG if it does not fit. */
-int lu_host_path(char *buf, size_t len, const char *root, const char *path);
-/* Read a small file under root into buf (NUL-terminated, trailing newline
- * kept); a negative errno on failure. */
-int lu_host_read(const char *root, const char *path, char *buf, size_t len);
 /* The default HugeTLB page size (Hugepagesize in /proc/meminfo), or 0. */
 uint64_t lu_host_default_hugetlb_size(const char *root);
-/* "2 MiB", "1 GiB", "4 KiB", "3145728 bytes": a size as people read it. */
-const char *lu_fmt_size(char *buf, size_t len, uint64_t bytes);
-/* Name of a policy, as the sysfs files write it. */
-const char *lu_thp_policy_name(enum liveupdate_thp_policy policy);
-const char *lu_backing_name(enum liveupdate_memory_backing backing);
 
 /* ---- lib/memory-map.c ---- */
 
