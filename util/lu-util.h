@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Helpers written once for lib/, sim/, tools/ and the tests: a convenience
+ * Helpers written once for lib/, tools/ and the tests: a convenience
  * library (util/libluutil.la), never installed; built with hidden
  * visibility, so nothing here is exported by libliveupdate.so.
  */
