@@ -10,9 +10,10 @@
 int lu_session_preserve(struct liveupdate_session *session, int fd,
 			uint64_t token, const char *call)
 {
-	struct lu_uapi_fd_req req = { .size = sizeof(req), .fd = fd, .token = token };
+	struct liveupdate_session_preserve_fd req = { .size = sizeof(req), .fd = fd,
+						      .token = token };
 	struct liveupdate_ctx *ctx = session->ctx;
-	int ret = lu_backend_ioctl(ctx, session->fd, LU_UAPI_SESSION_PRESERVE_FD, &req);
+	int ret = lu_backend_ioctl(ctx, session->fd, LIVEUPDATE_SESSION_PRESERVE_FD, &req);
 
 	if (ret < 0)
 		return ret;
@@ -24,9 +25,10 @@ int lu_session_preserve(struct liveupdate_session *session, int fd,
 int lu_session_retrieve(struct liveupdate_session *session, uint64_t token,
 			int *fdp)
 {
-	struct lu_uapi_fd_req req = { .size = sizeof(req), .fd = -1, .token = token };
+	struct liveupdate_session_retrieve_fd req = { .size = sizeof(req), .fd = -1,
+						      .token = token };
 	int ret = lu_backend_ioctl(session->ctx, session->fd,
-				   LU_UAPI_SESSION_RETRIEVE_FD, &req);
+				   LIVEUPDATE_SESSION_RETRIEVE_FD, &req);
 
 	if (ret < 0)
 		return ret;

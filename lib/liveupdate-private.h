@@ -9,8 +9,8 @@
 #include <syslog.h>
 
 #include "liveupdate/liveupdate.h"
+#include <linux/liveupdate.h>
 #include "lu-util.h"
-#include "luo-uapi.h"
 
 #define LU_EXPORT __attribute__((visibility("default")))
 
@@ -45,7 +45,7 @@ struct lu_backend_ops {
 	void (*name_holders)(void *data, const char *path);
 	/* open the device read-write, O_CLOEXEC: fd */
 	int (*open_device)(void *data, const char *path);
-	/* an LU_UAPI_* request on a device or session fd */
+	/* a <linux/liveupdate.h> request on a device or session fd */
 	int (*ioctl)(void *data, int fd, unsigned long request, void *arg);
 	/* close a device or session fd */
 	int (*close)(void *data, int fd);
@@ -109,7 +109,7 @@ struct liveupdate_session {
 	int fd;
 	enum liveupdate_session_direction direction;
 	bool finished;
-	char name[LU_UAPI_NAME_LEN];
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
 	struct lu_feature_data *features; /* what features keep per session */
 	uint64_t next_token;          /* where the library's next token search starts */
 };
