@@ -63,8 +63,8 @@ static void repair(uint8_t *img, size_t size)
 		if (hs < LU_MF_HEADER_SIZE || hs % 8 || hs > copy)
 			continue;
 		if (used <= copy - hs)
-			lu_util_put_le32(h + 40, lu_crc32(0, h + hs, used));
-		lu_util_put_le32(h + hs - 4, lu_crc32(0, h, hs - 4));
+			lu_util_put_le32(h + 40, lu_util_crc32(0, h + hs, used));
+		lu_util_put_le32(h + hs - 4, lu_util_crc32(0, h, hs - 4));
 	}
 }
 
