@@ -145,6 +145,8 @@ base_root() {
 			return 1
 		fi
 		mv "$tarball.tmp" "$tarball"
+		# a changed list replaces the old root (about 450 MB each)
+		find "$CACHE" -maxdepth 1 -name "$SUITE-*.tar" ! -name "${tarball##*/}" -delete
 	fi
 	exec 9>&-
 	echo "$tarball"
