@@ -199,6 +199,9 @@ void liveupdate_ctx_set_log_priority(struct liveupdate_ctx *ctx, int priority);
  *  -EBUSY   another open file holds the device (another process, or another
  *           context of this process);
  *  -EACCES  the device node's mode forbids it;
+ *  -ENOTTY  the file opens but is not the live update device (a regular
+ *           file, /dev/null, another driver's device: it does not answer
+ *           the Live Update Orchestrator's requests);
  *  -EIO     the kernel could not read the state handed over by the previous
  *           kernel: nothing can be retrieved in this boot.
  * Since: 1.0
@@ -746,7 +749,9 @@ struct liveupdate_state_opts {
  * @LIVEUPDATE_AVAIL_NO_DEVICE: there is no device, for a reason the library
  *      could not tell.
  * @LIVEUPDATE_AVAIL_DEVICE_ERROR: the device exists but opening it failed
- *      otherwise (-EIO: the previous kernel's state could not be read).
+ *      otherwise (-EIO: the previous kernel's state could not be read), or
+ *      the file is not the live update device (-ENOTTY: a regular file,
+ *      /dev/null; the text says what it is).
  */
 enum liveupdate_avail {
 	LIVEUPDATE_AVAIL_YES = 1,
@@ -898,8 +903,9 @@ const char *liveupdate_avail_name(enum liveupdate_avail avail);
 
 /**
  * liveupdate_state_get_holder_pid - the process holding the device when
- * the availability is LIVEUPDATE_AVAIL_BUSY (the first one found in /proc;
- * other users' processes are visible to root only).
+ * the availability is LIVEUPDATE_AVAIL_BUSY (on the kernel, the first one
+ * found in /proc: other users' processes are visible to root only; under
+ * liveupdate-sim, the one the simulator knows).
  * Returns: the pid, or -ENOENT when no holder is known, -EINVAL if @state
  * is NULL.
  * Since: 1.0

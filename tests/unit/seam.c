@@ -291,7 +291,7 @@ void seam_attach(struct liveupdate_ctx *ctx)
 	ops.open_advice = lu_kernel_backend.open_advice;
 	ops.open_fail_priority = lu_kernel_backend.open_fail_priority;
 	ops.device_label = lu_kernel_backend.device_label;
-	ops.name_holders = lu_kernel_backend.name_holders;
+	ops.find_holders = lu_kernel_backend.find_holders;
 	ops.release = lu_sim_backend.release;
 	lu_ctx_set_backend(ctx, &ops, inner);
 }
