@@ -1170,8 +1170,10 @@ int liveupdate_fdstore_limit(struct liveupdate_ctx *ctx);
  *      one name, the first is returned.
  *
  * Returns: 0, or -EINVAL (bad argument), -ENOENT (no fd of that name: a
- * first start, a cold boot, or nothing carried over), -EBADF (the fd
- * systemd announced is closed).
+ * first start, a cold boot, or nothing carried over; also when LISTEN_FDS
+ * is unset or not a positive number, or LISTEN_PID is unset or another
+ * process's: liveupdate_last_error() says which), -EBADF (the fd systemd
+ * announced is closed).
  * Since: 1.0
  */
 int liveupdate_fdstore_get(struct liveupdate_ctx *ctx, const char *name,

@@ -51,6 +51,9 @@ json "$FIX/vm-update-1" "$none" 1 --expect boot.kind=live-update \
 	--expect 'kho.in.subtrees.0.note~stale' --expect kho.in.subtrees.1.format=kexec-metadata-v1
 run 1 --root "$FIX/vm-update-2" --device "$none" status
 has "after live update #2 from 7.3.4"
+# a root without a mount table: that it could not be read, not "no tmpfs"
+run 1 --root "$FIX/too-old" --device "$none" status
+has "huge tmpfs:       unknown: the mount table $FIX/too-old/proc/self/mountinfo could not be read"
 run 0 --root "$FIX/vm-update-1" --device "$luo" status
 has "after live update #1 from 7.3.4"
 has "live update:   AVAILABLE (available)"
