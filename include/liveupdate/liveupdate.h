@@ -625,9 +625,13 @@ int liveupdate_netdevs_decode(struct liveupdate_ctx *ctx, const void *buf,
 
 /**
  * liveupdate_netdevs_preserve - preserve the set's record in an outgoing
- * session, as a sealed memfd labelled "liveupdate-netdevs", under @token.
- * Returns: 0, or -EINVAL (NULL argument), the errors of memfd_create(2)
- * and of liveupdate_session_preserve_fd().
+ * session, as a sealed memfd under @token, labelled "liveupdate-netdevs"
+ * in the session's manifest (find it after the update with
+ * liveupdate_session_find_entry(); a session without manifest records no
+ * label), so a session holds one set.
+ * Returns: 0, or -EINVAL (NULL argument), -EEXIST (@token, or the label:
+ * the session already holds a set), the errors of memfd_create(2) and of
+ * liveupdate_session_preserve_fd_opts().
  * Since: 1.0
  */
 int liveupdate_netdevs_preserve(const struct liveupdate_netdevs *set,
@@ -655,13 +659,19 @@ int liveupdate_netdevs_retrieve(struct liveupdate_session *session,
  * owner, group and persistence), macvtaps with rtnetlink on their lower
  * device. Everything is checked before anything is changed: a conflict
  * (a name taken by another kind of device, a tap with other flags, a tap
- * in use by another process, a macvtap on another lower device, a missing
- * lower device) changes nothing and names the device in
- * liveupdate_last_error(). A failure midway deletes the devices and
- * addresses this call created and closes its fds; settings changed on
- * reused devices stay. Calling it again closes the queue fds not taken.
+ * with queues attached by another process, a macvtap on another lower
+ * device, a missing lower device) changes nothing (the set keeps its queue
+ * fds) and names the device in liveupdate_last_error(). A failure midway
+ * deletes the devices and addresses this call created and closes its fds;
+ * settings changed on reused devices stay.
+ *
+ * Calling it again is safe: a tap or macvtap whose queues this process
+ * still has from an earlier restore (held by the set, or taken and still
+ * open) keeps them and is only reconfigured; the set's untaken fds stay
+ * available to liveupdate_netdevs_take_queue_fd(). Devices with no queue of
+ * this process get new queues, and a missing device is created again.
  * Returns: 0, or -EINVAL (NULL @set), -EEXIST (a conflict), -EBUSY (a tap
- * in use by another process), -ENODEV (a macvtap's lower device is
+ * with queues attached by another process), -ENODEV (a macvtap's lower device is
  * missing), -EPERM (no CAP_NET_ADMIN), -EACCES (/dev/net/tun or /dev/tapN
  * not open to this user), -ENOENT (no /dev/net/tun, or no
  * /dev/tapN node for a macvtap), -ENOMEM, or another netlink or ioctl error.
