@@ -283,8 +283,11 @@ int lu_manifest_read_fd(int fd, struct lu_manifest **mp, char *why, size_t why_l
 	uint8_t *map;
 	int ret;
 
-	if (fstat(fd, &st) < 0)
-		st.st_size = 0;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		snprintf(why, why_len, "fstat of the manifest memfd: %s", strerror(-ret));
+		return ret;
+	}
 	if (st.st_size <= 0 || (uint64_t)st.st_size > LU_MF_MAX_SIZE) {
 		snprintf(why, why_len, "the manifest memfd has %lld bytes, not 1 to %u",
 			 (long long)st.st_size, LU_MF_MAX_SIZE);
