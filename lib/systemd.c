@@ -314,8 +314,11 @@ LU_EXPORT int liveupdate_fdstore_get(struct liveupdate_ctx *ctx,
 				return lu_fail(ctx, LU_OP_FDSTORE_GET, -errno,
 					       "fd %d named '%s' from systemd", fd, name);
 			/* as sd_listen_fds(3): not inherited by our children */
-			if (!(flags & FD_CLOEXEC))
-				fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+			if (!(flags & FD_CLOEXEC) &&
+			    fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+				return lu_fail(ctx, LU_OP_FDSTORE_GET, -errno,
+					       "fd %d named '%s' from systemd: setting "
+					       "FD_CLOEXEC", fd, name);
 			*fdp = fd;
 			return 0;
 		}

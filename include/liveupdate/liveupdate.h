@@ -1183,7 +1183,7 @@ int liveupdate_fdstore_limit(struct liveupdate_ctx *ctx);
  * first start, a cold boot, or nothing carried over; also when LISTEN_FDS
  * is unset or not a positive number, or LISTEN_PID is unset or another
  * process's: liveupdate_last_error() says which), -EBADF (the fd systemd
- * announced is closed).
+ * announced is closed), or another error of fcntl(2) setting FD_CLOEXEC.
  * Since: 1.0
  */
 int liveupdate_fdstore_get(struct liveupdate_ctx *ctx, const char *name,
@@ -1402,7 +1402,8 @@ struct liveupdate_entry {
  * duplicate keys, a label or metadata in a session without manifest, the
  * token LIVEUPDATE_MANIFEST_TOKEN), -EEXIST (the label is already used in
  * this session), -ENOSPC (the manifest is full: create the session with a
- * larger manifest_size).
+ * larger manifest_size), or an error of fstat(2) or fcntl(2) on @fd (its
+ * size and seals are recorded; nothing is preserved then).
  * Since: 1.0
  */
 int liveupdate_session_preserve_fd_opts(struct liveupdate_session *session, int fd,

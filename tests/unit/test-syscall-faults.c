@@ -659,6 +659,7 @@ static void sweep(const struct path *p)
 	struct world w;
 	enum call seen[MAX_CALLS];
 	unsigned n;
+	unsigned before = absorbed;
 	int base, fds, ret;
 
 	/* count the path's calls */
@@ -690,6 +691,8 @@ static void sweep(const struct path *p)
 				/* the library went another way (a fallback): it
 				 * must still have leaked nothing */
 				absorbed++;
+				printf("  absorbed: call %u (%s) failing with %s\n", i,
+				       calls[seen[i - 1]].name, strerror(*err));
 				p->teardown(&w);
 				ck_assert_msg(count_fds() == base, "%s, call %u (%s) "
 					      "absorbed: %d fds leaked", p->name, i,
@@ -710,6 +713,8 @@ static void sweep(const struct path *p)
 			ck_assert_int_eq(count_fds(), base);
 		}
 	}
+	printf("%s: %u calls, %u faults absorbed by a fallback\n", p->name, n,
+	       absorbed - before);
 }
 
 START_TEST(test_sweep)
