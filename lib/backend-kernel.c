@@ -21,7 +21,7 @@ static int kernel_open_device(void *data, const char *path)
 	/* A file that opens is not yet the device. LUO reads a request's size
 	 * before anything else, so a NULL request gets EFAULT from it, and
 	 * ENOTTY (or EINVAL) from a regular file, /dev/null or another driver. */
-	if (ioctl(fd, LU_UAPI_RETRIEVE_SESSION, NULL) == 0 || errno != EFAULT) {
+	if (ioctl(fd, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, NULL) == 0 || errno != EFAULT) {
 		close(fd);
 		return -ENOTTY;
 	}
