@@ -1,47 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The session manifest's bytes, read: see manifest-format.h and doc/manifest.md. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "manifest-format.h"
-
-/* ---- little-endian fields ---- */
-
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t get32(const uint8_t *p) { return get16(p) | (uint32_t)get16(p + 2) << 16; }
-static uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
-
-
-/* CRC-32 as in zlib and IEEE 802.3 (reflected 0xEDB88320), so any language
- * has it at hand. */
-static uint32_t crc_table[256];
-
-static void crc_table_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
-uint32_t lu_crc32(uint32_t crc, const void *buf, size_t len)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	const uint8_t *p = buf;
-
-	pthread_once(&once, crc_table_init);
-	crc = ~crc;
-	while (len--)
-		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
 
 static int bad(char *why, size_t why_len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -210,9 +175,9 @@ static int parse_file(struct lu_manifest *m, const uint8_t *r, size_t len,
 	if (len < LU_MF_FILE_FIXED)
 		return bad(why, why_len, "file record of %zu bytes, shorter than "
 			   "its %u-byte fixed part", len, LU_MF_FILE_FIXED);
-	fixed = get16(r + 52);
-	label_len = get16(r + 48);
-	n_meta = get16(r + 50);
+	fixed = lu_util_get_le16(r + 52);
+	label_len = lu_util_get_le16(r + 48);
+	n_meta = lu_util_get_le16(r + 50);
 	if (fixed < LU_MF_FILE_FIXED || fixed % 8 || fixed > len)
 		return bad(why, why_len, "file record: label offset %zu outside "
 			   "%u..%zu", fixed, LU_MF_FILE_FIXED, len);
@@ -230,8 +195,8 @@ static int parse_file(struct lu_manifest *m, const uint8_t *r, size_t len,
 		if (len - off < 4)
 			return bad(why, why_len, "file record: metadata pair %zu overruns "
 				   "the record", i);
-		kl = get16(r + off);
-		vl = get16(r + off + 2);
+		kl = lu_util_get_le16(r + off);
+		vl = lu_util_get_le16(r + off + 2);
 		if (kl + vl > len - off - 4 ||
 		    !lu_mf_meta_ok((const char *)r + off + 4, kl, vl) ||
 		    memchr(r + off + 4 + kl, '\0', vl))
@@ -239,7 +204,7 @@ static int parse_file(struct lu_manifest *m, const uint8_t *r, size_t len,
 				   "%zu bytes, value of %zu: overruns the record, out of "
 				   "limits or holds a NUL", i, kl, vl);
 		for (size_t j = 0, o = fixed + label_len; j < i; j++) {
-			size_t jk = get16(r + o), jv = get16(r + o + 2);
+			size_t jk = lu_util_get_le16(r + o), jv = lu_util_get_le16(r + o + 2);
 
 			if (jk == kl && !memcmp(r + o + 4, r + off + 4, kl))
 				return bad(why, why_len, "file record: metadata key "
@@ -256,17 +221,17 @@ static int parse_file(struct lu_manifest *m, const uint8_t *r, size_t len,
 	meta = (struct liveupdate_meta *)(e + 1);
 	s = (char *)(meta + n_meta);
 	memset(&e->pub, 0, sizeof(e->pub));
-	e->pub.token = get64(r + 16);
-	e->pub.size = get64(r + 24);
-	e->pub.page_size = get64(r + 32);
-	e->pub.kind = (enum liveupdate_entry_kind)get32(r + 40);
-	e->pub.backing = get32(r + 44);
+	e->pub.token = lu_util_get_le64(r + 16);
+	e->pub.size = lu_util_get_le64(r + 24);
+	e->pub.page_size = lu_util_get_le64(r + 32);
+	e->pub.kind = (enum liveupdate_entry_kind)lu_util_get_le32(r + 40);
+	e->pub.backing = lu_util_get_le32(r + 44);
 	e->pub.label = copy_text(&s, r + fixed, label_len);
 	e->pub.meta = n_meta ? meta : NULL;
 	e->pub.n_meta = n_meta;
 	off = fixed + label_len;
 	for (size_t i = 0; i < n_meta; i++) {
-		size_t kl = get16(r + off), vl = get16(r + off + 2);
+		size_t kl = lu_util_get_le16(r + off), vl = lu_util_get_le16(r + off + 2);
 
 		meta[i].key = copy_text(&s, r + off + 4, kl);
 		meta[i].value = copy_text(&s, r + off + 4 + kl, vl);
@@ -288,8 +253,8 @@ static int parse_session_meta(struct lu_manifest *m, const uint8_t *r, size_t le
 
 	if (len < LU_MF_META_FIXED)
 		return bad(why, why_len, "session metadata record of %zu bytes", len);
-	kl = get16(r + 16);
-	vl = get16(r + 18);
+	kl = lu_util_get_le16(r + 16);
+	vl = lu_util_get_le16(r + 18);
 	if (kl + vl > len - LU_MF_META_FIXED ||
 	    !lu_mf_meta_ok((const char *)r + LU_MF_META_FIXED, kl, vl) ||
 	    memchr(r + LU_MF_META_FIXED + kl, '\0', vl))
@@ -315,8 +280,8 @@ int lu_manifest_prepare(struct lu_manifest *m, const uint8_t *rec, size_t avail,
 	memset(item, 0, sizeof(*item));
 	if (avail < LU_MF_REC_HEADER)
 		return bad(why, why_len, "a record header overruns the records");
-	type = get16(rec + 12);
-	len = get32(rec + 4);
+	type = lu_util_get_le16(rec + 12);
+	len = lu_util_get_le32(rec + 4);
 	if (len < LU_MF_REC_HEADER || len % 8 || len > avail)
 		return bad(why, why_len, "record of type %u has length %zu (a multiple "
 			   "of 8 from %u to the %zu bytes left)", type, len,
@@ -328,7 +293,7 @@ int lu_manifest_prepare(struct lu_manifest *m, const uint8_t *rec, size_t avail,
 	case LU_MF_REC_SESSION_META:
 		return parse_session_meta(m, rec, len, item, why, why_len);
 	default:
-		if (get16(rec + 14) & LU_MF_REC_MUST_UNDERSTAND)
+		if (lu_util_get_le16(rec + 14) & LU_MF_REC_MUST_UNDERSTAND)
 			return bad(why, why_len, "record type %u is unknown to this "
 				   "library and marked must-understand: a newer "
 				   "libliveupdate wrote this manifest", type);
@@ -418,20 +383,20 @@ static int read_piece_header(const struct lu_mf_piece *p, size_t index,
 
 	if (p->size < LU_MF_HEADER_SIZE || memcmp(c, LU_MF_MAGIC, 8))
 		return bad(why, why_len, "no magic \"" LU_MF_MAGIC "\"");
-	major = get16(c + 8);
-	minor = get16(c + 10);
-	hs = get32(c + 12);
+	major = lu_util_get_le16(c + 8);
+	minor = lu_util_get_le16(c + 10);
+	hs = lu_util_get_le32(c + 12);
 	if (hs < LU_MF_HEADER_SIZE || hs % 8 || hs > p->size)
 		return bad(why, why_len, "header size %zu", hs);
-	if (lu_crc32(0, c, hs - 4) != get32(c + hs - 4))
+	if (lu_util_crc32(0, c, hs - 4) != lu_util_get_le32(c + hs - 4))
 		return bad(why, why_len, "header checksum mismatch");
 	if (major != LU_MF_MAJOR)
 		return bad(why, why_len, "format version %u.%u; this library reads "
 			   "%u.x: %s libliveupdate wrote it", major, minor, LU_MF_MAJOR,
 			   major > LU_MF_MAJOR ? "a newer" : "an older");
-	if (get32(c + 16) != index)
+	if (lu_util_get_le32(c + 16) != index)
 		return bad(why, why_len, "it says it is piece %u",
-			   (unsigned)get32(c + 16));
+			   (unsigned)lu_util_get_le32(c + 16));
 	*hsp = hs;
 	return 0;
 }
@@ -444,9 +409,9 @@ static bool record_whole(const uint8_t *r, size_t avail, uint32_t seq)
 
 	if (avail < LU_MF_REC_HEADER)
 		return false;
-	len = get32(r + 4);
+	len = lu_util_get_le32(r + 4);
 	return len >= LU_MF_REC_HEADER && len % 8 == 0 && len <= avail &&
-	       get32(r + 8) == seq && lu_crc32(0, r + 4, len - 4) == get32(r);
+	       lu_util_get_le32(r + 8) == seq && lu_util_crc32(0, r + 4, len - 4) == lu_util_get_le32(r);
 }
 
 /*
@@ -457,7 +422,7 @@ static bool record_whole(const uint8_t *r, size_t avail, uint32_t seq)
 static bool later_record(const struct lu_mf_piece *p, size_t off, uint32_t seq)
 {
 	for (; off + LU_MF_REC_HEADER <= p->size; off += 8) {
-		uint32_t s = get32(p->map + off + 8);
+		uint32_t s = lu_util_get_le32(p->map + off + 8);
 
 		if (s > seq && s - seq < p->size / LU_MF_REC_HEADER &&
 		    record_whole(p->map + off, p->size - off, s))
@@ -498,7 +463,7 @@ static int walk_piece(struct lu_manifest *m, const struct lu_mf_piece *p, size_t
 		const uint8_t *r = p->map + off;
 		uint32_t seq = (uint32_t)m->generation + 1;
 
-		if (get64(r) == 0)
+		if (lu_util_get_le64(r) == 0)
 			return 0; /* never written: the piece's records end */
 		if (!record_whole(r, p->size - off, seq)) {
 			if (!last || later_record(p, off, seq))
@@ -509,11 +474,11 @@ static int walk_piece(struct lu_manifest *m, const struct lu_mf_piece *p, size_t
 			m->torn = seq; /* a torn last record: that update never happened */
 			return 1;
 		}
-		ret = take_record(m, r, get32(r + 4), why, why_len);
+		ret = take_record(m, r, lu_util_get_le32(r + 4), why, why_len);
 		if (ret)
 			return ret;
 		m->generation = seq;
-		off += get32(r + 4);
+		off += lu_util_get_le32(r + 4);
 	}
 	return 0;
 }

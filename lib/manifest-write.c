@@ -16,10 +16,6 @@ static void plain_store(void *dst, const void *src, size_t len)
 
 void (*lu_mf_store)(void *dst, const void *src, size_t len) = plain_store;
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
-static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
-
 static size_t pad8(size_t n)
 {
 	return (n + 7) & ~(size_t)7;
@@ -32,11 +28,11 @@ void lu_mf_piece_init(uint8_t *map, unsigned index)
 	uint8_t h[LU_MF_HEADER_SIZE] = { 0 };
 
 	memcpy(h, LU_MF_MAGIC, 8);
-	put16(h + 8, LU_MF_MAJOR);
-	put16(h + 10, LU_MF_MINOR);
-	put32(h + 12, LU_MF_HEADER_SIZE);
-	put32(h + 16, index);
-	put32(h + LU_MF_HEADER_SIZE - 4, lu_crc32(0, h, LU_MF_HEADER_SIZE - 4));
+	lu_util_put_le16(h + 8, LU_MF_MAJOR);
+	lu_util_put_le16(h + 10, LU_MF_MINOR);
+	lu_util_put_le32(h + 12, LU_MF_HEADER_SIZE);
+	lu_util_put_le32(h + 16, index);
+	lu_util_put_le32(h + LU_MF_HEADER_SIZE - 4, lu_util_crc32(0, h, LU_MF_HEADER_SIZE - 4));
 	lu_mf_store(map, h, sizeof(h));
 }
 
@@ -74,8 +70,8 @@ void lu_manifest_commit(struct lu_manifest *m, uint8_t *rec, size_t len,
 {
 	uint8_t *dst = m->pieces[m->n_pieces - 1].map + m->used;
 
-	put32(rec + 8, (uint32_t)(m->generation + 1));
-	put32(rec, lu_crc32(0, rec + 4, len - 4));
+	lu_util_put_le32(rec + 8, (uint32_t)(m->generation + 1));
+	lu_util_put_le32(rec, lu_util_crc32(0, rec + 4, len - 4));
 	/* one store: until its last byte lands the record reads as torn */
 	lu_mf_store(dst, rec, len);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -111,23 +107,23 @@ int lu_mf_encode_file(const struct liveupdate_entry *e, uint8_t **recp,
 	r = calloc(1, len);
 	if (!r)
 		return -ENOMEM;
-	put32(r + 4, (uint32_t)len);
-	put16(r + 12, LU_MF_REC_FILE);
-	put64(r + 16, e->token);
-	put64(r + 24, e->size);
-	put64(r + 32, e->page_size);
-	put32(r + 40, (uint32_t)e->kind);
-	put32(r + 44, e->backing);
-	put16(r + 48, (uint16_t)label_len);
-	put16(r + 50, (uint16_t)e->n_meta);
-	put16(r + 52, LU_MF_FILE_FIXED);
+	lu_util_put_le32(r + 4, (uint32_t)len);
+	lu_util_put_le16(r + 12, LU_MF_REC_FILE);
+	lu_util_put_le64(r + 16, e->token);
+	lu_util_put_le64(r + 24, e->size);
+	lu_util_put_le64(r + 32, e->page_size);
+	lu_util_put_le32(r + 40, (uint32_t)e->kind);
+	lu_util_put_le32(r + 44, e->backing);
+	lu_util_put_le16(r + 48, (uint16_t)label_len);
+	lu_util_put_le16(r + 50, (uint16_t)e->n_meta);
+	lu_util_put_le16(r + 52, LU_MF_FILE_FIXED);
 	p = r + LU_MF_FILE_FIXED;
 	put_text(&p, e->label, label_len);
 	for (size_t i = 0; i < e->n_meta; i++) {
 		size_t kl = strlen(e->meta[i].key), vl = strlen(e->meta[i].value);
 
-		put16(p, (uint16_t)kl);
-		put16(p + 2, (uint16_t)vl);
+		lu_util_put_le16(p, (uint16_t)kl);
+		lu_util_put_le16(p + 2, (uint16_t)vl);
 		p += 4;
 		put_text(&p, e->meta[i].key, kl);
 		put_text(&p, e->meta[i].value, vl);
@@ -139,7 +135,7 @@ int lu_mf_encode_file(const struct liveupdate_entry *e, uint8_t **recp,
 
 void lu_mf_set_token(uint8_t *rec, uint64_t token)
 {
-	put64(rec + 16, token);
+	lu_util_put_le64(rec + 16, token);
 }
 
 int lu_mf_encode_session_meta(const char *key, const char *value,
@@ -153,10 +149,10 @@ int lu_mf_encode_session_meta(const char *key, const char *value,
 	r = calloc(1, len);
 	if (!r)
 		return -ENOMEM;
-	put32(r + 4, (uint32_t)len);
-	put16(r + 12, LU_MF_REC_SESSION_META);
-	put16(r + 16, (uint16_t)kl);
-	put16(r + 18, (uint16_t)vl);
+	lu_util_put_le32(r + 4, (uint32_t)len);
+	lu_util_put_le16(r + 12, LU_MF_REC_SESSION_META);
+	lu_util_put_le16(r + 16, (uint16_t)kl);
+	lu_util_put_le16(r + 18, (uint16_t)vl);
 	memcpy(r + LU_MF_META_FIXED, key, kl);
 	memcpy(r + LU_MF_META_FIXED + kl, value, vl);
 	*recp = r;

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The session manifest: its memfd, created and preserved with the session,
- * records appended after each preserve, and reading it back after the
- * update. The bytes themselves are manifest-format.c's.
+ * The session manifest: its memfd pieces, made and preserved when there is
+ * a first record and when the last piece is full, a record appended after
+ * each preserve with a label, metadata or a kind
+ * (liveupdate_session_preserve_fd_opts) or session metadata, and reading
+ * it back after the update. The kernel is asked through session.c and
+ * file.c; the bytes themselves are manifest-format.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,67 +22,98 @@
 
 #define MF_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
-int lu_session_manifest_start(struct liveupdate_session *s, size_t first_size)
-{
-	struct lu_manifest *m = calloc(1, sizeof(*m));
+/* How many taken tokens a library-chosen token skips before giving up. */
+#define AUTO_TOKEN_TRIES 64
 
-	/* nothing is made or preserved until there is something to record */
-	if (!m)
-		return lu_oom(s->ctx, "liveupdate_session_create(\"%s\"): the manifest",
-			      s->name);
-	m->writable = true;
-	m->first_size = first_size;
-	s->manifest = m;
-	return 0;
+/* The session's manifest is kept in its feature data under this key: NULL
+ * when there is none or it is not read yet; writable for sessions this
+ * process created. */
+static const char manifest_key = 0;
+
+struct lu_manifest *lu_session_manifest(const struct liveupdate_session *s)
+{
+	return lu_feature_data_get(&s->features, &manifest_key);
 }
 
-bool lu_session_manifest_writable(const struct liveupdate_session *s)
+static void manifest_free(void *data)
 {
-	return s->manifest && s->manifest->writable;
-}
+	struct lu_manifest *m = data;
 
-void lu_session_manifest_free(struct liveupdate_session *s)
-{
-	struct lu_manifest *m = s->manifest;
-
-	if (!m)
-		return;
 	for (size_t i = 0; i < m->n_pieces; i++)
 		munmap(m->pieces[i].map, m->pieces[i].size);
 	free(m->pieces);
 	lu_manifest_clear(m);
 	free(m);
-	s->manifest = NULL;
 }
 
-uint64_t lu_session_free_token(const struct liveupdate_session *s, uint64_t from)
+static int manifest_keep(struct liveupdate_session *s, struct lu_manifest *m)
 {
+	return lu_feature_data_set(&s->features, &manifest_key, m, manifest_free);
+}
+
+/* Give a new outgoing session its manifest, still empty: nothing is made
+ * or preserved until there is something to record. 0 or -ENOMEM (logged). */
+static int manifest_start(struct liveupdate_session *s, size_t first_size)
+{
+	struct lu_manifest *m = calloc(1, sizeof(*m));
+
+	if (m) {
+		m->writable = true;
+		m->first_size = first_size;
+	}
+	if (!m || manifest_keep(s, m) < 0) {
+		free(m);
+		return lu_oom(s->ctx, "liveupdate_session_create(\"%s\"): the manifest",
+			      s->name);
+	}
+	return 0;
+}
+
+bool lu_session_manifest_writable(const struct liveupdate_session *s)
+{
+	const struct lu_manifest *m = lu_session_manifest(s);
+
+	return m && m->writable;
+}
+
+/* The first token from `from` on that the manifest does not hold. */
+static uint64_t free_token(const struct liveupdate_session *s, uint64_t from)
+{
+	const struct lu_manifest *m = lu_session_manifest(s);
 	uint64_t t = from;
 
 	/* the manifest knows its tokens; others' are found by the kernel */
 	while (t - LIVEUPDATE_MANIFEST_TOKEN < LIVEUPDATE_MANIFEST_TOKENS ||
-	       (s->manifest && lu_manifest_find_token(s->manifest, t)))
+	       (m && lu_manifest_find_token(m, t)))
 		t++;
 	return t;
 }
 
 /* ---- writing ---- */
 
-/* What to record about fd when the caller did not say. */
-static void describe_fd(int fd, struct liveupdate_entry *e)
+/* What to record about fd when the caller did not say: 0 or -errno. */
+static int describe_fd(int fd, struct liveupdate_entry *e)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) == 0)
-		e->size = (uint64_t)st.st_size;
-	if (e->kind == LIVEUPDATE_ENTRY_AUTO)
-		e->kind = fcntl(fd, F_GET_SEALS) >= 0 ? LIVEUPDATE_ENTRY_MEMFD
-						      : LIVEUPDATE_ENTRY_OTHER;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	e->size = (uint64_t)st.st_size;
+	if (e->kind == LIVEUPDATE_ENTRY_AUTO) {
+		/* EINVAL: a file that takes no seals, so not a memfd */
+		if (fcntl(fd, F_GET_SEALS) >= 0)
+			e->kind = LIVEUPDATE_ENTRY_MEMFD;
+		else if (errno == EINVAL)
+			e->kind = LIVEUPDATE_ENTRY_OTHER;
+		else
+			return -errno;
+	}
 	if (e->kind != LIVEUPDATE_ENTRY_MEMORY) {
 		/* the format promises 0 there */
 		e->backing = 0;
 		e->page_size = 0;
 	}
+	return 0;
 }
 
 static int check_meta(struct liveupdate_ctx *ctx, const char *call,
@@ -115,10 +149,9 @@ static int check_meta(struct liveupdate_ctx *ctx, const char *call,
 static int make_room(struct liveupdate_session *s, const char *call, size_t len)
 {
 	struct liveupdate_ctx *ctx = s->ctx;
-	struct lu_manifest *m = s->manifest;
+	struct lu_manifest *m = lu_session_manifest(s);
 	size_t size = lu_manifest_next_piece_size(m, len);
 	uint64_t token = LIVEUPDATE_MANIFEST_TOKEN + m->n_pieces;
-	struct liveupdate_session_preserve_fd req = { .size = sizeof(req), .token = token };
 	uint8_t *map = MAP_FAILED;
 	int fd, ret;
 
@@ -142,8 +175,7 @@ static int make_room(struct liveupdate_session *s, const char *call, size_t len)
 		goto fail;
 	}
 	lu_mf_piece_init(map, (unsigned)m->n_pieces);
-	req.fd = fd;
-	ret = lu_backend_ioctl(ctx, s->fd, LIVEUPDATE_SESSION_PRESERVE_FD, &req);
+	ret = lu_session_preserve(s, fd, token, call);
 	if (ret < 0) {
 		ret = lu_fail(ctx, LU_OP_PRESERVE_FD, ret, "%s(\"%s\"): preserving "
 			      "piece %zu of its manifest as token %#" PRIx64, call,
@@ -163,13 +195,25 @@ fail:
 	return ret;
 }
 
-int lu_session_manifest_stage(struct liveupdate_session *s, int fd,
-			      const struct liveupdate_preserve_opts *opts,
-			      struct lu_manifest_pending *p)
+/* A file record staged for a preserve: built and allocated before the
+ * kernel is asked, committed after it said yes. */
+struct lu_manifest_pending {
+	uint8_t *rec;
+	size_t len;
+	struct lu_mf_item *item;
+};
+
+static void manifest_drop(struct lu_manifest_pending *p);
+
+/* Stage the record of fd (0 or a negative errno, logged), set its token,
+ * commit it (cannot fail) or drop it. */
+static int manifest_stage(struct liveupdate_session *s, int fd,
+			  const struct liveupdate_preserve_opts *opts,
+			  struct lu_manifest_pending *p)
 {
 	static const char call[] = "liveupdate_session_preserve_fd_opts";
 	struct liveupdate_ctx *ctx = s->ctx;
-	struct lu_manifest *m = s->manifest;
+	struct lu_manifest *m = lu_session_manifest(s);
 	struct liveupdate_entry e = {
 		.label = lu_opts_get(opts, label, NULL),
 		.kind = lu_opts_get(opts, kind, LIVEUPDATE_ENTRY_AUTO),
@@ -195,7 +239,10 @@ int lu_session_manifest_stage(struct liveupdate_session *s, int fd,
 	if (lu_manifest_find(m, e.label))
 		return lu_fail(ctx, LU_OP_MANIFEST, -EEXIST, "%s(\"%s\", label \"%s\")",
 			       call, s->name, e.label);
-	describe_fd(fd, &e);
+	ret = describe_fd(fd, &e);
+	if (ret)
+		return lu_fail(ctx, LU_OP_MANIFEST, ret, "%s(\"%s\", fd %d): looking at "
+			       "the file to record it", call, s->name, fd);
 	ret = lu_mf_encode_file(&e, &p->rec, &p->len);
 	if (ret == -ENOMEM)
 		return lu_oom(ctx, "%s(\"%s\")", call, s->name);
@@ -204,7 +251,7 @@ int lu_session_manifest_stage(struct liveupdate_session *s, int fd,
 				  call, e.label);
 	ret = make_room(s, call, p->len);
 	if (ret) {
-		lu_session_manifest_drop(p);
+		manifest_drop(p);
 		return ret;
 	}
 	item = calloc(1, sizeof(*item));
@@ -212,7 +259,7 @@ int lu_session_manifest_stage(struct liveupdate_session *s, int fd,
 		   : -ENOMEM;
 	p->item = item;
 	if (ret) {
-		lu_session_manifest_drop(p);
+		manifest_drop(p);
 		return ret == -ENOMEM ? lu_oom(ctx, "%s(\"%s\")", call, s->name)
 				      : lu_fail(ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): %s",
 						call, s->name, why);
@@ -220,7 +267,7 @@ int lu_session_manifest_stage(struct liveupdate_session *s, int fd,
 	return 0;
 }
 
-void lu_session_manifest_set_token(struct lu_manifest_pending *p, uint64_t token)
+static void manifest_set_token(struct lu_manifest_pending *p, uint64_t token)
 {
 	struct lu_mf_item *item = p->item;
 
@@ -228,20 +275,166 @@ void lu_session_manifest_set_token(struct lu_manifest_pending *p, uint64_t token
 	item->entry->pub.token = token;
 }
 
-void lu_session_manifest_commit(struct liveupdate_session *s,
-				struct lu_manifest_pending *p)
+static void manifest_commit(struct liveupdate_session *s,
+			    struct lu_manifest_pending *p)
 {
-	lu_manifest_commit(s->manifest, p->rec, p->len, p->item);
-	lu_session_manifest_drop(p);
+	lu_manifest_commit(lu_session_manifest(s), p->rec, p->len, p->item);
+	manifest_drop(p);
 }
 
-void lu_session_manifest_drop(struct lu_manifest_pending *p)
+static void manifest_drop(struct lu_manifest_pending *p)
 {
 	if (p->item)
 		lu_mf_item_free(p->item);
 	free(p->item);
 	free(p->rec);
 	memset(p, 0, sizeof(*p));
+}
+
+LU_EXPORT int liveupdate_session_create(struct liveupdate_ctx *ctx,
+					const char *name,
+					struct liveupdate_session **sessionp)
+{
+	return liveupdate_session_create_opts(ctx, name, NULL, sessionp);
+}
+
+LU_EXPORT int liveupdate_session_create_opts(struct liveupdate_ctx *ctx,
+					     const char *name,
+					     const struct liveupdate_session_opts *opts,
+					     struct liveupdate_session **sessionp)
+{
+	static const char call[] = "liveupdate_session_create_opts";
+	uint32_t flags = lu_opts_get(opts, flags, 0);
+	size_t size = lu_opts_get(opts, manifest_size, 0);
+	struct liveupdate_session *s;
+	int ret;
+
+	if (!sessionp)
+		return lu_bad_arg(ctx, "%s: sessionp is NULL", call);
+	if (lu_check_opts(ctx, call, opts))
+		return -EINVAL;
+	if (flags & ~(uint32_t)LIVEUPDATE_SESSION_NO_MANIFEST)
+		return lu_bad_arg(ctx, "%s: unknown flags %#x", call, flags);
+	if (!size)
+		size = LU_MF_DEFAULT_SIZE;
+	if (!(flags & LIVEUPDATE_SESSION_NO_MANIFEST) &&
+	    (size % LU_MF_PIECE_UNIT || size > LU_MF_MAX_SIZE))
+		return lu_bad_arg(ctx, "%s: manifest_size %zu (the manifest's first "
+				  "piece) is not a multiple of %u up to %u", call, size,
+				  LU_MF_PIECE_UNIT, LU_MF_MAX_SIZE);
+	ret = lu_session_open(ctx, name, &s, true);
+	if (ret)
+		return ret;
+	if (!(flags & LIVEUPDATE_SESSION_NO_MANIFEST)) {
+		ret = manifest_start(s, size);
+		if (ret) {
+			liveupdate_session_unref(s); /* aborts: nothing is left */
+			return ret;
+		}
+	}
+	*sessionp = s;
+	return 0;
+}
+
+/* Arguments the library refuses before anything else: 0 or -EINVAL. */
+static int check_preserve(struct liveupdate_session *session, int fd,
+			  const struct liveupdate_preserve_opts *opts,
+			  const char *call)
+{
+	struct liveupdate_ctx *ctx = session->ctx;
+	const char *label = lu_opts_get(opts, label, NULL);
+	uint32_t flags = lu_opts_get(opts, flags, 0);
+
+	if (lu_check_opts(ctx, call, opts))
+		return -EINVAL;
+	if (fd < 0)
+		return lu_bad_arg(ctx, "%s(\"%s\"): fd %d is negative", call,
+				  session->name, fd);
+	if (session->direction != LIVEUPDATE_SESSION_OUTGOING)
+		return lu_bad_arg(ctx, "%s(\"%s\"): the session is incoming; preserve "
+				  "files in a session created with "
+				  "liveupdate_session_create()", call, session->name);
+	if (flags & ~(uint32_t)LIVEUPDATE_PRESERVE_TOKEN)
+		return lu_bad_arg(ctx, "%s: unknown flags %#x", call, flags);
+	if ((flags & LIVEUPDATE_PRESERVE_TOKEN) &&
+	    lu_opts_get(opts, token, 0) - LIVEUPDATE_MANIFEST_TOKEN < LIVEUPDATE_MANIFEST_TOKENS)
+		return lu_bad_arg(ctx, "%s(\"%s\"): token %#" PRIx64 " is reserved for "
+				  "the session manifest (LIVEUPDATE_MANIFEST_TOKEN and "
+				  "the %d after it): use another token", call,
+				  session->name, lu_opts_get(opts, token, 0),
+				  LIVEUPDATE_MANIFEST_TOKENS - 1);
+	if ((uint32_t)lu_opts_get(opts, kind, 0) > LIVEUPDATE_ENTRY_OTHER)
+		return lu_bad_arg(ctx, "%s: unknown kind %u", call,
+				  (unsigned)lu_opts_get(opts, kind, 0));
+	if (label && (!*label || strlen(label) > LIVEUPDATE_LABEL_MAX))
+		return lu_bad_arg(ctx, "%s(\"%s\"): a label takes 1 to %d bytes",
+				  call, session->name, LIVEUPDATE_LABEL_MAX);
+	if ((label || lu_opts_get(opts, n_meta, 0)) &&
+	    !lu_session_manifest_writable(session))
+		return lu_bad_arg(ctx, "%s(\"%s\"): a label or metadata needs a "
+				  "manifest, and this session has none (created with "
+				  "LIVEUPDATE_SESSION_NO_MANIFEST, or adopted)", call,
+				  session->name);
+	return 0;
+}
+
+LU_EXPORT int liveupdate_session_preserve_fd_opts(struct liveupdate_session *session,
+						  int fd,
+						  const struct liveupdate_preserve_opts *opts,
+						  uint64_t *tokenp)
+{
+	static const char call[] = "liveupdate_session_preserve_fd_opts";
+	struct lu_manifest_pending pending = { 0 };
+	bool auto_token = !(lu_opts_get(opts, flags, 0) & LIVEUPDATE_PRESERVE_TOKEN);
+	uint64_t token = auto_token ? 0 : lu_opts_get(opts, token, 0);
+	struct liveupdate_ctx *ctx;
+	int ret, tries = 0;
+
+	if (!session)
+		return lu_bad_arg(NULL, "%s: session is NULL", call);
+	ctx = session->ctx;
+	ret = check_preserve(session, fd, opts, call);
+	if (ret)
+		return ret;
+	if (lu_session_manifest_writable(session)) {
+		ret = manifest_stage(session, fd, opts, &pending);
+		if (ret)
+			return ret;
+	}
+	if (auto_token)
+		token = free_token(session, session->next_token);
+	for (;;) {
+		ret = lu_session_preserve(session, fd, token, call);
+		if (ret != -EEXIST || !auto_token || ++tries == AUTO_TOKEN_TRIES)
+			break;
+		/* taken outside the manifest: the kernel checks tokens first,
+		 * so nothing happened; try the next free one */
+		token = free_token(session, token + 1);
+	}
+	if (ret < 0) {
+		manifest_drop(&pending);
+		return lu_fail(ctx, LU_OP_PRESERVE_FD, ret, "%s(\"%s\", fd %d, token "
+			       "%" PRIu64 "%s)", call, session->name, fd, token,
+			       auto_token ? ", chosen by the library" : "");
+	}
+	if (auto_token)
+		session->next_token = token + 1;
+	if (pending.rec) {
+		manifest_set_token(&pending, token);
+		manifest_commit(session, &pending);
+	}
+	if (tokenp)
+		*tokenp = token;
+	return 0;
+}
+
+LU_EXPORT int liveupdate_session_preserve_fd(struct liveupdate_session *session,
+					     int fd, uint64_t token)
+{
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, opts,
+			.flags = LIVEUPDATE_PRESERVE_TOKEN, .token = token);
+
+	return liveupdate_session_preserve_fd_opts(session, fd, &opts, NULL);
 }
 
 LU_EXPORT int liveupdate_session_set_meta(struct liveupdate_session *session,
@@ -265,7 +458,7 @@ LU_EXPORT int liveupdate_session_set_meta(struct liveupdate_session *session,
 		return lu_bad_arg(session->ctx, "%s(\"%s\"): the session is incoming; "
 				  "its metadata was written before the update",
 				  call, session->name);
-	m = session->manifest;
+	m = lu_session_manifest(session);
 	if (!lu_session_manifest_writable(session))
 		return lu_fail(session->ctx, LU_OP_MANIFEST, -ENODATA, "%s(\"%s\")",
 			       call, session->name);
@@ -352,13 +545,9 @@ static int retrieve_pieces(struct liveupdate_session *s, const char *call, int *
 	int n, ret = 0;
 
 	for (n = 0; n < LU_MF_PIECES_MAX; n++) {
-		struct liveupdate_session_retrieve_fd req = {
-			.size = sizeof(req), .fd = -1, .token = LIVEUPDATE_MANIFEST_TOKEN + n };
-
-		ret = lu_backend_ioctl(ctx, s->fd, LIVEUPDATE_SESSION_RETRIEVE_FD, &req);
+		ret = lu_session_retrieve(s, LIVEUPDATE_MANIFEST_TOKEN + n, &fds[n]);
 		if (ret < 0)
 			break;
-		fds[n] = req.fd;
 	}
 	if (n > 0 && (ret == 0 || ret == -ENOENT))
 		return n; /* the pieces end at the first token not there */
@@ -384,16 +573,17 @@ int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
 			    struct lu_manifest **mp)
 {
 	struct liveupdate_ctx *ctx;
-	int fds[LU_MF_PIECES_MAX];
 	struct lu_manifest *m;
+	int fds[LU_MF_PIECES_MAX];
 	char why[512];
 	int ret, n;
 
 	if (!s)
 		return lu_bad_arg(NULL, "%s: session is NULL", call);
 	ctx = s->ctx;
-	if (s->manifest) {
-		*mp = s->manifest;
+	m = lu_session_manifest(s);
+	if (m) {
+		*mp = m;
 		return 0;
 	}
 	if (s->direction != LIVEUPDATE_SESSION_INCOMING)
@@ -420,7 +610,10 @@ int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
 			    "or the manifest was damaged", call, s->name, m->torn);
 	lu_dbg(ctx, "session \"%s\": manifest of %" PRIu64 " records, %zu files",
 	       s->name, m->generation, m->count);
-	s->manifest = m;
+	if (manifest_keep(s, m) < 0) {
+		manifest_free(m);
+		return lu_oom(ctx, "%s(\"%s\")", call, s->name);
+	}
 	*mp = m;
 	return 0;
 }

@@ -127,7 +127,7 @@ static size_t lib_pass(struct liveupdate_ctx *ctx, int n, struct pass *t)
 		t->n[op] = p;
 	}
 	for (int i = 0; i < n; i++) {
-		pinned += s[i]->manifest->total;
+		pinned += lu_session_manifest(s[i])->total;
 		liveupdate_session_unref(s[i]);
 	}
 	free(s);

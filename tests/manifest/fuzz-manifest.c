@@ -53,17 +53,6 @@ static void round_trip(const struct liveupdate_entry *e)
 #define PIECE 512 /* bytes of a seed's pieces */
 
 #ifndef LU_MF_FUZZ_SEEDS
-static uint32_t get32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /*
  * Make each piece's header checksum right, and the sequence numbers and
  * checksums of the records its lengths delimit, so that mutations reach
@@ -79,17 +68,17 @@ static void repair(struct lu_mf_piece *pieces, size_t n)
 
 		if (size < LU_MF_HEADER_SIZE)
 			continue;
-		hs = get32(h + 12);
+		hs = lu_util_get_le32(h + 12);
 		if (hs < LU_MF_HEADER_SIZE || hs % 8 || hs > size)
 			continue;
-		put32(h + hs - 4, lu_crc32(0, h, hs - 4));
+		lu_util_put_le32(h + hs - 4, lu_util_crc32(0, h, hs - 4));
 		for (off = hs; off + LU_MF_REC_HEADER <= size;) {
-			size_t len = get32(h + off + 4);
+			size_t len = lu_util_get_le32(h + off + 4);
 
 			if (len < LU_MF_REC_HEADER || len % 8 || len > size - off)
 				break;
-			put32(h + off + 8, seq++);
-			put32(h + off, lu_crc32(0, h + off + 4, len - 4));
+			lu_util_put_le32(h + off + 8, seq++);
+			lu_util_put_le32(h + off, lu_util_crc32(0, h + off + 4, len - 4));
 			off += len;
 		}
 	}

@@ -76,14 +76,14 @@ static void fill_pieces(struct liveupdate_session *s)
 		snprintf(label, sizeof(label), "extra-%d", i);
 		preserve(s, label, 64, &plain);
 	}
-	if (s->manifest->n_pieces != 3)
+	if (lu_session_manifest(s)->n_pieces != 3)
 		exit(1);
 }
 
 /* Damage one session's manifest in place before the kexec. */
 static void damage(struct liveupdate_session *s, const char *name)
 {
-	struct lu_manifest *m = s->manifest;
+	struct lu_manifest *m = lu_session_manifest(s);
 	uint8_t *first = m->pieces[0].map;
 
 	if (!strcmp(name, "torn")) {
@@ -93,7 +93,7 @@ static void damage(struct liveupdate_session *s, const char *name)
 		uint32_t crc;
 
 		first[8] = 3; /* major 3, checksum made right again */
-		crc = lu_crc32(0, first, LU_MF_HEADER_SIZE - 4);
+		crc = lu_util_crc32(0, first, LU_MF_HEADER_SIZE - 4);
 		for (int i = 0; i < 4; i++)
 			first[LU_MF_HEADER_SIZE - 4 + i] = (uint8_t)(crc >> (8 * i));
 	} else if (!strcmp(name, "broken")) {

@@ -294,7 +294,7 @@ START_TEST(test_grows)
 
 	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
 	ck_assert_int_eq(liveupdate_session_create_opts(ctx, "small", &small, &s), 0);
-	ck_assert_uint_eq(s->manifest->n_pieces, 0); /* nothing made before it is needed */
+	ck_assert_uint_eq(lu_session_manifest(s)->n_pieces, 0); /* nothing made before it is needed */
 	o.label = label;
 	for (int i = 0; i < 300; i++) {
 		int m = pattern_memfd(16, (unsigned)i);
@@ -304,8 +304,8 @@ START_TEST(test_grows)
 		close(m);
 	}
 	/* 300 records of 72 bytes: pieces of 4, 8 and 16 KiB */
-	ck_assert_uint_eq(s->manifest->n_pieces, 3);
-	ck_assert_uint_eq(s->manifest->pieces[2].size, 16384);
+	ck_assert_uint_eq(lu_session_manifest(s)->n_pieces, 3);
+	ck_assert_uint_eq(lu_session_manifest(s)->pieces[2].size, 16384);
 	ck_assert_int_eq(liveupdate_session_set_meta(s, "k", "v"), 0);
 	ctx = seam_reboot(ctx, s);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "small", &in), 0);
@@ -364,7 +364,7 @@ END_TEST
 static void scribble(struct liveupdate_session *s, size_t piece, size_t off,
 		     const void *bytes, size_t len)
 {
-	memcpy(s->manifest->pieces[piece].map + off, bytes, len);
+	memcpy(lu_session_manifest(s)->pieces[piece].map + off, bytes, len);
 }
 
 /* A damaged last record reads as torn (the state before it, with a
@@ -443,9 +443,9 @@ START_TEST(test_unknown_version)
 	ck_assert_int_eq(liveupdate_session_create(ctx, "v", &s), 0);
 	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m, &o, NULL), 0);
 	close(m);
-	memcpy(h, s->manifest->pieces[0].map, sizeof(h));
+	memcpy(h, lu_session_manifest(s)->pieces[0].map, sizeof(h));
 	h[8] = 3; /* major 3 */
-	crc = lu_crc32(0, h, LU_MF_HEADER_SIZE - 4);
+	crc = lu_util_crc32(0, h, LU_MF_HEADER_SIZE - 4);
 	memcpy(h + LU_MF_HEADER_SIZE - 4, &crc, 4); /* little-endian host */
 	scribble(s, 0, 0, h, sizeof(h));
 	ctx = seam_reboot(ctx, s);
