@@ -504,8 +504,12 @@ int lu_manifest_read_fds(const int *fds, size_t n, struct lu_manifest **mp,
 		struct stat st;
 		struct lu_mf_piece *p = &pieces[mapped];
 
-		if (fstat(fds[mapped], &st) < 0)
-			st.st_size = 0;
+		if (fstat(fds[mapped], &st) < 0) {
+			ret = -errno;
+			snprintf(why, why_len, "fstat of manifest piece %zu: %s", mapped,
+				 strerror(-ret));
+			break;
+		}
 		total += (size_t)st.st_size;
 		if (st.st_size <= 0 || total > LU_MF_MAX_SIZE) {
 			snprintf(why, why_len, "manifest piece %zu has %lld bytes: not "
