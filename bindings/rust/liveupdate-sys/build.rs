@@ -47,16 +47,25 @@ fn main() {
     }
     let libs = String::from_utf8(out.stdout)
         .unwrap_or_else(|_| fail("pkg-config printed something that is not UTF-8"));
+    // Statically, the private dependencies too (a dynamic one among them
+    // would make the linker fall back to dynamic linking), found by the
+    // linker in its own search path when the program is linked, not
+    // bundled into the rlib (rustc does not search the system's).
+    let kind = if static_link { "static:-bundle" } else { "dylib" };
+    let mut linked = Vec::new();
     for flag in libs.split_whitespace() {
         if let Some(dir) = flag.strip_prefix("-L") {
             println!("cargo:rustc-link-search=native={}", dir);
-        } else if flag == "-lliveupdate" {
-            let kind = if static_link { "static" } else { "dylib" };
-            println!("cargo:rustc-link-lib={}=liveupdate", kind);
-        } else if let Some(lib) = flag.strip_prefix("-l") {
-            println!("cargo:rustc-link-lib={}", lib);
-        } else if flag == "-pthread" {
-            println!("cargo:rustc-link-lib=pthread");
+        } else if let Some(lib) = flag.strip_prefix("-l").or(if flag == "-pthread" {
+            Some("pthread")
+        } else {
+            None
+        }) {
+            // Once each: rustc refuses a library named twice with modifiers.
+            if !linked.contains(&lib) {
+                println!("cargo:rustc-link-lib={}={}", kind, lib);
+                linked.push(lib);
+            }
         } else {
             fail(&format!(
                 "pkg-config gave the flag {:?}, which cargo cannot pass on from a \

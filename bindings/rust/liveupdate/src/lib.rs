@@ -55,6 +55,7 @@ mod manifest;
 mod memory;
 mod session;
 mod state;
+// mod handover: the handover API, once the C library has it (doc/rust.md).
 
 pub use context::{Backend, Context, ContextOptions, KexecOptions};
 pub use error::{Error, Result};
