@@ -42,9 +42,8 @@ stable)
 esac
 echo "$toolchain: $("$RUSTC" --version), $("$CARGO" --version)"
 
-. "$top_srcdir/tests/sim/sim-test-lib.sh"
-sim_start
-LIBLIVEUPDATE_BACKEND=sim
+# A private liveupdate-sim, LIBLIVEUPDATE_BACKEND=sim, fail and wait_for.
+. "$top_srcdir/examples/test-lib.sh"
 abs_builddir=$(cd "$top_builddir" && pwd)
 # Everything cargo writes goes to the build tree: the source tree may be
 # read-only (distcheck), and Cargo.lock is committed and used --locked.
@@ -54,7 +53,7 @@ PKG_CONFIG_PATH=$abs_builddir/pkgconfig
 LIVEUPDATE_LIB_DIR=$abs_builddir/lib/.libs
 LD_LIBRARY_PATH=$LIVEUPDATE_LIB_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 RUSTFLAGS=-Dwarnings RUSTDOCFLAGS=-Dwarnings
-export LIBLIVEUPDATE_BACKEND CARGO_HOME CARGO_TARGET_DIR PKG_CONFIG_PATH \
+export CARGO_HOME CARGO_TARGET_DIR PKG_CONFIG_PATH \
 	LIVEUPDATE_LIB_DIR LD_LIBRARY_PATH RUSTC RUSTDOC RUSTFLAGS RUSTDOCFLAGS
 manifest=$top_srcdir/bindings/rust/Cargo.toml
 
@@ -72,20 +71,12 @@ mkfifo "$sim_dir/hold" || fail "mkfifo"
 "$keeper" prepare "$session" 64 <"$sim_dir/hold" >"$sim_dir/prepare.out" 2>&1 &
 keeper_pid=$!
 exec 3>"$sim_dir/hold"
-n=0
-until grep -q '^READY ' "$sim_dir/prepare.out"; do
-	n=$((n + 1))
-	if [ $n -ge 300 ] || ! kill -0 "$keeper_pid" 2>/dev/null; then
-		cat "$sim_dir/prepare.out"
-		fail "ram-keeper prepare did not get READY within 30 s"
-	fi
-	sleep 0.1
-done
+wait_for "$sim_dir/prepare.out" '^READY ' "$keeper_pid"
 cat "$sim_dir/prepare.out"
 "$SIM" reboot || fail "liveupdate-sim reboot"
 exec 3>&-
 wait "$keeper_pid" || fail "ram-keeper prepare exited $?"
 "$keeper" resume "$session" || fail "ram-keeper resume"
-"$keeper" resume "$session" 2>&1 | grep -q 'no incoming session\|ENOENT' ||
+"$keeper" resume "$session" 2>&1 | grep -q 'liveupdate_session_retrieve.*(ENOENT)' ||
 	fail "the session is still there after resume finished it"
 echo "PASS: the Rust crates and the example with $toolchain"

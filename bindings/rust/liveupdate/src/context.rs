@@ -7,7 +7,7 @@ use std::ptr::{self, NonNull};
 
 use liveupdate_sys as sys;
 
-use crate::error::{c_path, c_string, check, created, Result};
+use crate::error::{c_path, c_string, check, created, opt_c_path, opt_c_string, ptr_or_null, Result};
 use crate::memory::{Memory, MemoryBacking};
 use crate::session::{Session, SessionOptions};
 use crate::state::State;
@@ -119,21 +119,13 @@ impl Context {
     /// # Ok::<(), liveupdate::Error>(())
     /// ```
     pub fn with_options(opts: &ContextOptions) -> Result<Context> {
-        let device = opts
-            .device_path
-            .as_ref()
-            .map(|p| c_path("device path", p))
-            .transpose()?;
-        let socket = opts
-            .sim_socket
-            .as_ref()
-            .map(|p| c_path("simulator socket", p))
-            .transpose()?;
+        let device = opt_c_path("device path", opts.device_path.as_ref())?;
+        let socket = opt_c_path("simulator socket", opts.sim_socket.as_ref())?;
         // SAFETY: an all-zero option struct means "defaults".
         let mut o: sys::liveupdate_ctx_opts = unsafe { mem::zeroed() };
         o.sz = mem::size_of_val(&o);
-        o.device_path = device.as_ref().map_or(ptr::null(), |c| c.as_ptr());
-        o.sim_socket = socket.as_ref().map_or(ptr::null(), |c| c.as_ptr());
+        o.device_path = ptr_or_null(&device);
+        o.sim_socket = ptr_or_null(&socket);
         o.backend = match opts.backend.unwrap_or(Backend::Default) {
             Backend::Default => sys::LIVEUPDATE_BACKEND_DEFAULT,
             Backend::Kernel => sys::LIVEUPDATE_BACKEND_KERNEL,
@@ -276,21 +268,13 @@ impl Context {
     /// Load the next kernel (kexec_file_load(2); needs CAP_SYS_BOOT).
     pub fn kexec_load<P: AsRef<Path>>(&self, kernel: P, opts: &KexecOptions) -> Result<()> {
         let kernel = c_path("kernel image", kernel.as_ref())?;
-        let initrd = opts
-            .initrd
-            .as_ref()
-            .map(|p| c_path("initrd", p))
-            .transpose()?;
-        let cmdline = opts
-            .cmdline
-            .as_ref()
-            .map(|s| c_string("command line", s))
-            .transpose()?;
+        let initrd = opt_c_path("initrd", opts.initrd.as_ref())?;
+        let cmdline = opt_c_string("command line", opts.cmdline.as_ref())?;
         // SAFETY: an all-zero option struct means "defaults".
         let mut o: sys::liveupdate_kexec_opts = unsafe { mem::zeroed() };
         o.sz = mem::size_of_val(&o);
-        o.initrd_path = initrd.as_ref().map_or(ptr::null(), |c| c.as_ptr());
-        o.cmdline = cmdline.as_ref().map_or(ptr::null(), |c| c.as_ptr());
+        o.initrd_path = ptr_or_null(&initrd);
+        o.cmdline = ptr_or_null(&cmdline);
         // SAFETY: the strings live until the call returns.
         check(unsafe { sys::liveupdate_kexec_load(self.as_ptr(), kernel.as_ptr(), &o) }).map(drop)
     }

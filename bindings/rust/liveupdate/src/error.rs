@@ -118,6 +118,21 @@ pub(crate) fn c_path(what: &str, p: &Path) -> Result<CString> {
     })
 }
 
+/// An optional string argument: `None` stays `None` (the C NULL).
+pub(crate) fn opt_c_string(what: &str, s: Option<&String>) -> Result<Option<CString>> {
+    s.map(|s| c_string(what, s)).transpose()
+}
+
+/// An optional path argument: `None` stays `None` (the C NULL).
+pub(crate) fn opt_c_path<P: AsRef<Path>>(what: &str, p: Option<P>) -> Result<Option<CString>> {
+    p.map(|p| c_path(what, p.as_ref())).transpose()
+}
+
+/// The pointer C gets for an optional string: NULL for `None`.
+pub(crate) fn ptr_or_null(s: &Option<CString>) -> *const c_char {
+    s.as_ref().map_or(std::ptr::null(), |c| c.as_ptr())
+}
+
 /// A string the library returned, borrowed for `'a` (the caller ties it to
 /// the object that owns it).
 ///

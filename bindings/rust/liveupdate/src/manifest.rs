@@ -6,7 +6,7 @@ use std::ptr;
 
 use liveupdate_sys as sys;
 
-use crate::error::{c_string, created, opt_text, text, Result};
+use crate::error::{c_string, created, opt_c_string, opt_text, ptr_or_null, text, Result};
 use crate::memory::MemoryBacking;
 
 /// What a manifest entry is.
@@ -54,7 +54,7 @@ impl Preserve {
     }
 
     pub(crate) fn to_raw(&self) -> Result<RawPreserve> {
-        let label = self.label.as_ref().map(|l| c_string("label", l)).transpose()?;
+        let label = opt_c_string("label", self.label.as_ref())?;
         let mut strings = Vec::with_capacity(self.meta.len());
         for (k, v) in &self.meta {
             strings.push((c_string("metadata key", k)?, c_string("metadata value", v)?));
@@ -70,7 +70,7 @@ impl Preserve {
         // SAFETY: an all-zero option struct means "defaults".
         let mut opts: sys::liveupdate_preserve_opts = unsafe { mem::zeroed() };
         opts.sz = mem::size_of_val(&opts);
-        opts.label = label.as_ref().map_or(ptr::null(), |c| c.as_ptr());
+        opts.label = ptr_or_null(&label);
         if let Some(token) = self.token {
             opts.flags = sys::LIVEUPDATE_PRESERVE_TOKEN;
             opts.token = token;

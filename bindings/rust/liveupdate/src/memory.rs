@@ -9,7 +9,9 @@ use std::ptr::{self, NonNull};
 
 use liveupdate_sys as sys;
 
-use crate::error::{c_path, c_string, check, created, text, Error, Result};
+use crate::error::{
+    check, created, opt_c_path, opt_c_string, ptr_or_null, text, Error, Result,
+};
 use crate::manifest::Preserve;
 use crate::session::Session;
 use crate::Context;
@@ -155,9 +157,9 @@ impl Context {
     /// # Ok::<(), liveupdate::Error>(())
     /// ```
     pub fn new_memory(&self, opts: &MemoryOptions) -> Result<Memory> {
-        let name = opts.name.as_ref().map(|n| c_string("memory name", n)).transpose()?;
-        let tmpfs = opts.tmpfs_path.as_ref().map(|p| c_path("tmpfs path", p)).transpose()?;
-        let root = opts.host_root.as_ref().map(|p| c_path("host root", p)).transpose()?;
+        let name = opt_c_string("memory name", opts.name.as_ref())?;
+        let tmpfs = opt_c_path("tmpfs path", opts.tmpfs_path.as_ref())?;
+        let root = opt_c_path("host root", opts.host_root.as_ref())?;
         // SAFETY: an all-zero option struct means "defaults".
         let mut o: sys::liveupdate_memory_opts = unsafe { mem::zeroed() };
         o.sz = mem::size_of_val(&o);
@@ -165,11 +167,11 @@ impl Context {
         o.backing = opts.backing.to_raw();
         o.page_size = opts.page_size;
         o.seals = opts.seals;
-        o.name = name.as_ref().map_or(ptr::null(), |c| c.as_ptr());
+        o.name = ptr_or_null(&name);
         o.populate = opts.populate as i32;
         o.populate_threads = opts.populate_threads;
-        o.tmpfs_path = tmpfs.as_ref().map_or(ptr::null(), |c| c.as_ptr());
-        o.host_root = root.as_ref().map_or(ptr::null(), |c| c.as_ptr());
+        o.tmpfs_path = ptr_or_null(&tmpfs);
+        o.host_root = ptr_or_null(&root);
         let mut raw = ptr::null_mut();
         // SAFETY: the strings live until the call returns.
         check(unsafe { sys::liveupdate_memory_new(self.as_ptr(), &o, &mut raw) })?;

@@ -7,7 +7,7 @@ use std::ptr::{self, NonNull};
 
 use liveupdate_sys as sys;
 
-use crate::error::{c_path, check, created, opt_text, text, Result};
+use crate::error::{check, created, opt_c_path, opt_text, ptr_or_null, text, Result};
 use crate::memory::MemoryBacking;
 use crate::Context;
 
@@ -141,11 +141,11 @@ unsafe impl Sync for State {}
 
 impl State {
     pub(crate) fn query(ctx: &Context, root: Option<&Path>) -> Result<State> {
-        let root = root.map(|p| c_path("state root", p)).transpose()?;
+        let root = opt_c_path("state root", root)?;
         // SAFETY: an all-zero option struct means "defaults".
         let mut o: sys::liveupdate_state_opts = unsafe { mem::zeroed() };
         o.sz = mem::size_of_val(&o);
-        o.root = root.as_ref().map_or(ptr::null(), |c| c.as_ptr());
+        o.root = ptr_or_null(&root);
         let mut raw = ptr::null_mut();
         // SAFETY: the root string lives until the call returns.
         check(unsafe { sys::liveupdate_state_query(ctx.as_ptr(), &o, &mut raw) })?;
