@@ -26,11 +26,17 @@ pub enum Backend {
 
 /// Options for [`Context::with_options`]; unset fields take the library's
 /// defaults (see liveupdate_ctx_new(3)).
+///
+/// The log settings are options, not setters of [`Context`]: the C library
+/// wants them set before other threads use the context, and a `Context`
+/// can be shared from its creation on.
 #[derive(Clone, Debug, Default)]
 pub struct ContextOptions {
     device_path: Option<PathBuf>,
     backend: Option<Backend>,
     sim_socket: Option<PathBuf>,
+    log_priority: Option<i32>,
+    quiet: bool,
 }
 
 impl ContextOptions {
@@ -57,6 +63,20 @@ impl ContextOptions {
     /// default.
     pub fn sim_socket<P: AsRef<Path>>(mut self, path: P) -> ContextOptions {
         self.sim_socket = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Log messages up to this syslog priority (0 LOG_EMERG ... 7
+    /// LOG_DEBUG) instead of LOG_ERR or LIBLIVEUPDATE_LOG.
+    pub fn log_priority(mut self, priority: i32) -> ContextOptions {
+        self.log_priority = Some(priority);
+        self
+    }
+
+    /// No messages to stderr; failures still reach
+    /// [`Error::detail`](crate::Error::detail).
+    pub fn quiet(mut self) -> ContextOptions {
+        self.quiet = true;
         self
     }
 }
@@ -134,9 +154,18 @@ impl Context {
         let mut raw = ptr::null_mut();
         // SAFETY: the strings live until the call returns.
         check(unsafe { sys::liveupdate_ctx_new(&o, &mut raw) })?;
-        Ok(Context {
+        let ctx = Context {
             raw: created(raw, "liveupdate_ctx_new")?,
-        })
+        };
+        if opts.quiet {
+            // SAFETY: a context no other thread sees yet; NULL silences it.
+            unsafe { sys::liveupdate_ctx_set_log_fn(ctx.as_ptr(), None, ptr::null_mut()) }
+        }
+        if let Some(priority) = opts.log_priority {
+            // SAFETY: a context no other thread sees yet.
+            unsafe { sys::liveupdate_ctx_set_log_priority(ctx.as_ptr(), priority) }
+        }
+        Ok(ctx)
     }
 
     pub(crate) fn as_ptr(&self) -> *mut sys::liveupdate_ctx {
@@ -160,24 +189,10 @@ impl Context {
         Path::new(std::ffi::OsStr::from_bytes(s.to_bytes()))
     }
 
-    /// Log messages up to this syslog priority (0 LOG_EMERG ... 7
-    /// LOG_DEBUG); the default is LOG_ERR, or LIBLIVEUPDATE_LOG.
-    pub fn set_log_priority(&self, priority: i32) {
-        // SAFETY: a live context.
-        unsafe { sys::liveupdate_ctx_set_log_priority(self.as_ptr(), priority) }
-    }
-
-    /// The highest syslog priority still logged.
+    /// The highest syslog priority the library logs.
     pub fn log_priority(&self) -> i32 {
         // SAFETY: a live context.
         unsafe { sys::liveupdate_ctx_get_log_priority(self.as_ptr()) }
-    }
-
-    /// Stop the library's messages to stderr; failures still reach
-    /// [`Error::detail`](crate::Error::detail).
-    pub fn silence_log(&self) {
-        // SAFETY: NULL silences the library.
-        unsafe { sys::liveupdate_ctx_set_log_fn(self.as_ptr(), None, ptr::null_mut()) }
     }
 
     /// Open the device now, to learn early whether live update works here

@@ -11,8 +11,7 @@
 //! ```
 //! use liveupdate::{Backend, Context, ContextOptions, KexecOptions, MemoryOptions, Preserve};
 //!
-//! # let ctx = Context::with_options(&ContextOptions::new().backend(Backend::Simulator))?;
-//! # ctx.silence_log();
+//! # let ctx = Context::with_options(&ContextOptions::new().backend(Backend::Simulator).quiet())?;
 //! # let name = format!("doc-vm-{}", std::process::id());
 //! // before the update
 //! let session = ctx.create_session(&name)?;

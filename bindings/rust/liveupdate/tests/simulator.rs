@@ -18,9 +18,9 @@ const EEXIST: i32 = 17;
 const ENOTTY: i32 = 25;
 
 fn sim() -> Context {
-    let ctx = Context::with_options(&ContextOptions::new().backend(Backend::Simulator))
-        .expect("the simulator answers (cargo-test.sh starts one)");
-    ctx.silence_log();
+    let opts = ContextOptions::new().backend(Backend::Simulator).quiet().log_priority(3);
+    let ctx = Context::with_options(&opts).expect("the simulator answers (cargo-test.sh starts one)");
+    assert_eq!(ctx.log_priority(), 3);
     ctx
 }
 
