@@ -229,23 +229,13 @@ impl State {
     /// Kexecs with handover since the last cold boot, when known.
     pub fn kexec_count(&self) -> Option<i64> {
         // SAFETY: a live state.
-        let n = unsafe { sys::liveupdate_state_get_kexec_count(self.as_ptr()) };
-        if n < 0 {
-            None
-        } else {
-            Some(n)
-        }
+        known(unsafe { sys::liveupdate_state_get_kexec_count(self.as_ptr()) })
     }
 
     /// Live updates since the last cold boot, when known.
     pub fn liveupdate_count(&self) -> Option<i64> {
         // SAFETY: a live state.
-        let n = unsafe { sys::liveupdate_state_get_liveupdate_count(self.as_ptr()) };
-        if n < 0 {
-            None
-        } else {
-            Some(n)
-        }
+        known(unsafe { sys::liveupdate_state_get_liveupdate_count(self.as_ptr()) })
     }
 
     /// The Live Update Orchestrator's ABI string ("luo-v5").
@@ -292,6 +282,15 @@ impl State {
             });
         }
         list
+    }
+}
+
+/// A count, or `None` for the negative errno of an unknown one.
+fn known(count: i64) -> Option<i64> {
+    if count < 0 {
+        None
+    } else {
+        Some(count)
     }
 }
 
