@@ -155,10 +155,20 @@ struct liveupdate_ctx *liveupdate_ctx_unref(struct liveupdate_ctx *ctx);
  * liveupdate_log_fn - a log function: @priority is a syslog level
  * (LOG_ERR ... LOG_DEBUG); @file, @line and @fn locate the message in the
  * library's source; @format and @args are printf-style.
+ *
+ * With GCC and Clang the type carries format(printf, 6, 0), so a logger
+ * declared with that attribute (as -Wmissing-format-attribute asks) is
+ * accepted by builds with -Werror=format.
  */
+#if defined(__GNUC__) || defined(__clang__)
+#define LIVEUPDATE_LOG_FORMAT_ __attribute__((format(printf, 6, 0)))
+#else
+#define LIVEUPDATE_LOG_FORMAT_
+#endif
 typedef void (*liveupdate_log_fn)(void *data, int priority, const char *file,
 				  int line, const char *fn, const char *format,
-				  va_list args);
+				  va_list args) LIVEUPDATE_LOG_FORMAT_;
+#undef LIVEUPDATE_LOG_FORMAT_
 
 /**
  * liveupdate_ctx_set_log_fn - route the context's messages to @fn.
