@@ -2,9 +2,13 @@
 /* Files in sessions: preserve before the update, retrieve after it. */
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/magic.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include "liveupdate-private.h"
+#include "memory-private.h"
 
 /* How many taken tokens a library-chosen token skips before giving up. */
 #define AUTO_TOKEN_TRIES 64
@@ -21,6 +25,44 @@ static int kernel_preserve(struct liveupdate_session *session, int fd,
 	lu_dbg(ctx, "%s: session \"%s\": preserved fd %d as token %" PRIu64,
 	       call, session->name, fd, token);
 	return 0;
+}
+
+/*
+ * Holes below this are not checked: the kernel takes longer to fill them
+ * than the check takes, and they matter only on a host already out of
+ * memory.
+ */
+#define HOLES_CHECKED_FROM (16ull << 20)
+
+/*
+ * The kernel allocates every hole of a shmem file when it preserves it: a
+ * sparse file larger than the memory left would end in the OOM killer in
+ * the middle of the preparation. -ENOMEM (logged) before that, or 0.
+ */
+static int check_holes(struct liveupdate_session *session, int fd, const char *call)
+{
+	uint64_t allocated, holes, room;
+	char why[256], a[32], b[32], c[32];
+	struct statfs sfs;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fstatfs(fd, &sfs) < 0 ||
+	    sfs.f_type != TMPFS_MAGIC)
+		return 0; /* not shmem: the kernel's own checks answer */
+	allocated = (uint64_t)st.st_blocks * 512;
+	holes = (uint64_t)st.st_size > allocated ? (uint64_t)st.st_size - allocated : 0;
+	if (holes < HOLES_CHECKED_FROM)
+		return 0;
+	room = lu_memory_room(NULL, why, sizeof(why));
+	if (holes <= room)
+		return 0;
+	return lu_fail(session->ctx, LU_OP_MEMORY, -ENOMEM, "%s(\"%s\", fd %d): the file "
+		       "is %s, %s of it never written (holes), and the kernel allocates "
+		       "every hole when it preserves a file, but this process can get "
+		       "only %s (%s); nothing was preserved: preserve a smaller file, "
+		       "raise the limit, or free memory", call, session->name, fd,
+		       lu_fmt_size(a, sizeof(a), (uint64_t)st.st_size),
+		       lu_fmt_size(b, sizeof(b), holes), lu_fmt_size(c, sizeof(c), room), why);
 }
 
 /* Arguments the library refuses before anything else: 0 or -EINVAL. */
@@ -82,6 +124,8 @@ LU_EXPORT int liveupdate_session_preserve_fd_opts(struct liveupdate_session *ses
 		return lu_bad_arg(NULL, "%s: session is NULL", call);
 	ctx = session->ctx;
 	ret = check_preserve(session, fd, opts, call);
+	if (!ret)
+		ret = check_holes(session, fd, call);
 	if (ret)
 		return ret;
 	if (lu_session_manifest_writable(session)) {

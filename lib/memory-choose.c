@@ -123,6 +123,28 @@ static bool huge_tmpfs(const char *root, const char *dir, char *why, size_t len)
 	return true;
 }
 
+/*
+ * Has the tmpfs at dir room for size bytes? Guest memory on a tmpfs that
+ * fills up dies of SIGBUS when the guest touches the page past the end.
+ */
+static bool tmpfs_fits(const char *dir, uint64_t size, char *why, size_t len)
+{
+	struct statfs sfs;
+	uint64_t free_bytes;
+	char a[32], b[32];
+
+	/* f_blocks 0: a tmpfs mounted without a size limit */
+	if (statfs(dir, &sfs) < 0 || !sfs.f_blocks)
+		return true;
+	free_bytes = (uint64_t)sfs.f_bavail * (uint64_t)sfs.f_bsize;
+	if (size <= free_bytes)
+		return true;
+	snprintf(why, len, "the tmpfs at %s has %s free, less than the %s asked for "
+		 "(raise its size= option)", dir, lu_fmt_size(a, sizeof(a), free_bytes),
+		 lu_fmt_size(b, sizeof(b), size));
+	return false;
+}
+
 /* Pages the pool of page_size cannot give for size bytes: 0 when it can. */
 static uint64_t pool_missing(const char *root, uint64_t size, uint64_t page_size,
 			     struct liveupdate_hugetlb_pool *pool)
@@ -231,6 +253,10 @@ static int plan_thp(struct liveupdate_ctx *ctx, const struct liveupdate_memory_o
 		return 0;
 	}
 	if (!SEALS_ASKED(o->seals) && huge_tmpfs(o->host_root, dir, why_tmpfs, sizeof(why_tmpfs))) {
+		if (!tmpfs_fits(dir, o->size, why_tmpfs, sizeof(why_tmpfs)))
+			return lu_fail(ctx, LU_OP_MEMORY, -ENOSPC, "liveupdate_memory_new: "
+				       "THP for shared memory: the memfd policy says no (%s), "
+				       "and %s; nothing was allocated", why_policy, why_tmpfs);
 		plan->tmpfs_path = dir;
 		snprintf(mem->reason, sizeof(mem->reason), "THP as asked: an unlinked file "
 			 "on the %s, %s pages (the memfd policy says no: %s)", why_tmpfs,
@@ -330,6 +356,8 @@ static int plan_auto(struct liveupdate_ctx *ctx, const struct liveupdate_memory_
 	} else if (thp && !huge_tmpfs(root, dir, why, sizeof(why))) {
 		say(skipped, sizeof(skipped), " Huge tmpfs: %s (mount one: 'mount -t tmpfs "
 		    "-o huge=always,mode=0700 liveupdate-huge %s').", why, dir);
+	} else if (thp && !tmpfs_fits(dir, o->size, why, sizeof(why))) {
+		say(skipped, sizeof(skipped), " Huge tmpfs: %s.", why);
 	} else if (thp) {
 		struct lu_memory_plan t = { LIVEUPDATE_MEMORY_THP, thp, dir };
 		int probe = lu_memory_probe_plan(ctx, &t);

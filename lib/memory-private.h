@@ -51,6 +51,12 @@ const char *lu_fmt_size(char *buf, size_t len, uint64_t bytes);
 const char *lu_thp_policy_name(enum liveupdate_thp_policy policy);
 const char *lu_backing_name(enum liveupdate_memory_backing backing);
 
+/* ---- lib/memory-room.c ---- */
+
+/* The bytes this process can still allocate under root ("/" when NULL):
+ * UINT64_MAX when nothing says; the tightest limit is described in why. */
+uint64_t lu_memory_room(const char *root, char *why, size_t len);
+
 /* ---- lib/memory-choose.c ---- */
 
 /* Decide what to create for opts (AUTO resolved), writing why into
@@ -151,6 +157,9 @@ int lu_memory_populate_chunk(struct liveupdate_memory *mem, unsigned char *addr,
 /* Set once MADV_POPULATE_WRITE was refused as unknown (atomic); tests set
  * it to exercise the fallback. */
 extern int lu_memory_no_populate_write;
+/* liveupdate_memory_populate() for call (named in its errors). */
+int lu_memory_populate(struct liveupdate_memory *mem, unsigned int threads,
+		       const char *call);
 /* The error of a failed populate or copy, explained and recorded. */
 int lu_memory_explain(struct liveupdate_memory *mem, const char *call, int err,
 		      uint64_t off, uint64_t done);

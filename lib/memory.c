@@ -214,7 +214,7 @@ int lu_memory_build(struct liveupdate_memory *mem, const struct liveupdate_memor
 	ret = apply_seals(ctx, mem, o->seals ? o->seals : QEMU_SEALS,
 			  o->seals != 0 && o->seals != LIVEUPDATE_MEMORY_SEALS_NONE);
 	if (!ret && o->populate)
-		ret = liveupdate_memory_populate(mem, 0);
+		ret = lu_memory_populate(mem, 0, "liveupdate_memory_new");
 	if (ret)
 		return ret;
 	lu_dbg(ctx, "memory %p: fd %d, %s, %s, %s pages", (void *)mem, mem->fd,

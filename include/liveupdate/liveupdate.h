@@ -399,6 +399,11 @@ int liveupdate_session_finish(struct liveupdate_session *session);
  * are carried over. There is no way to unpreserve one file: close the
  * session to abort them all.
  *
+ * The kernel allocates every hole of a shmem file when it preserves it: a
+ * file with more never-written bytes than this process can get
+ * (MemAvailable, memory cgroup limits; holes under 16 MiB are not checked)
+ * is refused with -ENOMEM before the kernel is asked.
+ *
  * In a session with a manifest, the file is recorded there (without a
  * label; see liveupdate_session_preserve_fd_opts()).
  *
@@ -407,7 +412,8 @@ int liveupdate_session_finish(struct liveupdate_session *session);
  * session), -EBADF (@fd not open), -ENOENT (the kernel cannot preserve
  * this kind of file), -EBUSY (the file is already preserved in some
  * session), -EOPNOTSUPP (the memfd has a seal the kernel cannot carry),
- * -EFBIG, -ENOMEM, -ENOSPC (the session's manifest is full).
+ * -EFBIG, -ENOMEM (also: a sparse file whose holes this process cannot
+ * get), -ENOSPC (the session's manifest is full).
  * Since: 1.0
  */
 int liveupdate_session_preserve_fd(struct liveupdate_session *session, int fd,
@@ -1551,8 +1557,9 @@ struct liveupdate_memory;
  *      liveupdate_memory_probe()) and the pool has enough free pages; shmem
  *      transparent huge pages on a memfd with MADV_HUGEPAGE if the shmem THP
  *      policy allows it; an unlinked file (O_TMPFILE) on a tmpfs mounted
- *      huge=always or huge=within_size; 4 KiB shmem. Only in options: an
- *      object always reports what it got.
+ *      huge=always or huge=within_size with room for the size (free space
+ *      from statvfs(3); a tmpfs too small is passed over, its reason kept);
+ *      4 KiB shmem. Only in options: an object always reports what it got.
  * @LIVEUPDATE_MEMORY_SHMEM: a memfd in 4 KiB pages.
  * @LIVEUPDATE_MEMORY_THP: shmem in transparent huge pages (PMD size, 2 MiB
  *      on x86-64), from a memfd or a huge tmpfs. Preserved as one entry per
@@ -1659,15 +1666,25 @@ struct liveupdate_memory_opts {
  * For AUTO the choice and its reason are logged at LOG_INFO and kept for
  * liveupdate_memory_get_reason(). A HugeTLB pool too small for @size fails
  * before anything is allocated, naming the missing page count and the
- * sysfs file to raise. Asking AUTO may open the device (for the HugeTLB
+ * sysfs file to raise. With @populate, memory other than HugeTLB is
+ * first compared with what this process can get: MemAvailable of
+ * /proc/meminfo, lowered by the headroom of each memory cgroup above it
+ * (v2 memory.max - memory.current, v1 memory.limit_in_bytes -
+ * memory.usage_in_bytes, plus its inactive file cache); more than that
+ * fails with -ENOMEM, naming the numbers, before a page is allocated,
+ * instead of a visit from the OOM killer. THP asked for that only a huge
+ * tmpfs with too little free space could give fails with -ENOSPC.
+ * Asking AUTO may open the device (for the HugeTLB
  * probe); it then stays open with the context, as after
  * liveupdate_session_create().
  *
  * Returns: 0, or -EINVAL (NULL argument, bad options, a size that is zero
  * or not a multiple of the page size: the message gives the nearest valid
- * sizes), -ENOMEM (HugeTLB pool too small, out of memory while populating:
- * the message says which and what to do), -EOPNOTSUPP (the backing asked
- * for is not available here: no THP for shmem, no such HugeTLB page size),
+ * sizes), -ENOMEM (HugeTLB pool too small, @populate asking for more than
+ * this process can get, out of memory while populating: the message says
+ * which and what to do), -ENOSPC (THP only from a huge tmpfs without room
+ * for @size), -EOPNOTSUPP (the backing asked for is not available here:
+ * no THP for shmem, no such HugeTLB page size),
  * -ECANCELED (the progress function stopped the populate), or an error of
  * memfd_create(2), open(2), ftruncate(2) or fcntl(2).
  * Since: 1.0
@@ -1790,10 +1807,12 @@ int liveupdate_memory_unmap(struct liveupdate_memory *mem);
  * Uses MADV_POPULATE_WRITE (Linux 5.14) on the object's mapping (or a
  * temporary one), split in chunks across the threads; on kernels without
  * it, fallocate(2) then a read-and-rewrite of one byte per page. Contents
- * are kept, but nothing else may write the memory meanwhile. Running out of
- * memory gives -ENOMEM with the offset and the reason (pool exhausted,
- * tmpfs full), never SIGBUS. The progress function of the options is
- * called from this thread.
+ * are kept, but nothing else may write the memory meanwhile. Pages not yet
+ * allocated that this process cannot get (see liveupdate_memory_new():
+ * MemAvailable and memory cgroup limits) fail with -ENOMEM before the
+ * first one is allocated. Running out of memory on the way gives -ENOMEM
+ * with the offset and the reason (pool exhausted, tmpfs full), never
+ * SIGBUS. The progress function of the options is called from this thread.
  *
  * Returns: 0, or -EINVAL, -ENOMEM, -ECANCELED (the progress function said
  * stop), -EHWPOISON, or an error of mmap(2).
