@@ -192,6 +192,7 @@ static const struct lu_advice *const by_op[] = {
 	[LU_OP_ARGUMENT] = NULL,
 	[LU_OP_ALLOC] = NULL,
 	[LU_OP_OPEN_DEVICE] = NULL, /* the backend's: its ops->open_advice */
+	[LU_OP_SIM_CONNECT] = NULL, /* lu_sim_backend's open_advice */
 	[LU_OP_CREATE_SESSION] = create_session,
 	[LU_OP_RETRIEVE_SESSION] = retrieve_session,
 	[LU_OP_ADOPT_SESSION] = adopt_session,
@@ -255,8 +256,9 @@ void lu_last_error_append(const char *fmt, ...)
 int lu_fail(const struct liveupdate_ctx *ctx, enum lu_op op, int err,
 	    const char *what_fmt, ...)
 {
-	const struct lu_advice *list = op == LU_OP_OPEN_DEVICE && ctx ? ctx->ops->open_advice
-								       : by_op[op];
+	const struct lu_backend_ops *opener = op == LU_OP_SIM_CONNECT ? &lu_sim_backend
+					      : op == LU_OP_OPEN_DEVICE && ctx ? ctx->ops : NULL;
+	const struct lu_advice *list = opener ? opener->open_advice : by_op[op];
 	const char *advice = lookup(list, -err);
 	va_list args;
 	int len;
@@ -272,8 +274,8 @@ int lu_fail(const struct liveupdate_ctx *ctx, enum lu_op op, int err,
 			 advice ? advice : liveupdate_strerror(err));
 	if (op == LU_OP_ARGUMENT || op == LU_OP_ALLOC)
 		lu_err(ctx, "%s", last_error);
-	else if (op == LU_OP_OPEN_DEVICE && ctx)
-		lu_log_cond(ctx, ctx->ops->open_fail_priority, "%s", last_error);
+	else if (opener && ctx)
+		lu_log_cond(ctx, opener->open_fail_priority, "%s", last_error);
 	else
 		lu_info(ctx, "%s", last_error);
 	return err;

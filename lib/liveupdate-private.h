@@ -101,6 +101,10 @@ void lu_ctx_set_backend(struct liveupdate_ctx *ctx,
 
 /* Device fd, opened on first use; a negative errno on failure. */
 int lu_ctx_device_fd(struct liveupdate_ctx *ctx);
+/* After a request on dev failed with EBADF: if dev is still open here, the
+ * device was closed under the context (liveupdate-sim's simulated kexec);
+ * forget it so that lu_ctx_device_fd() opens it again. true if so. */
+bool lu_ctx_device_gone(struct liveupdate_ctx *ctx, int dev);
 
 /* ---- calls through the backend seam ---- */
 static inline int lu_backend_open_device(struct liveupdate_ctx *ctx)
@@ -184,6 +188,8 @@ enum lu_op {
 	LU_OP_ARGUMENT,    /* the library rejected an argument */
 	LU_OP_ALLOC,       /* the library ran out of memory */
 	LU_OP_OPEN_DEVICE, /* advice: the backend's open_advice */
+	LU_OP_SIM_CONNECT, /* liveupdate_ctx_new() reaching liveupdate-sim:
+			    * advice and priority of its open_device */
 	LU_OP_CREATE_SESSION,
 	LU_OP_RETRIEVE_SESSION,
 	LU_OP_ADOPT_SESSION,

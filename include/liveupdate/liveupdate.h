@@ -124,13 +124,15 @@ struct liveupdate_ctx_opts {
  * The backend is chosen here, once: see enum liveupdate_backend. The
  * simulator is announced to the log function at LOG_NOTICE whatever the
  * log priority, so that nobody runs simulated without knowing; the kernel
- * is logged at LOG_DEBUG.
+ * is logged at LOG_DEBUG. With the simulator, the daemon is asked once
+ * whether it answers, so that a simulator that is not running fails here.
  *
  * Returns: 0, or -EINVAL (NULL @ctxp, @opts with a bad size or unknown
  * non-zero fields from a newer library version, empty @device_path, an
  * unknown backend, LIBLIVEUPDATE_BACKEND neither "kernel" nor "sim"),
  * -ENOMEM, or for the simulator an error reaching it (-ENOENT,
- * -ECONNREFUSED: liveupdate-sim is not running).
+ * -ECONNREFUSED: liveupdate-sim is not running; -EACCES: it runs as
+ * another user).
  * Since: 1.0
  */
 int liveupdate_ctx_new(const struct liveupdate_ctx_opts *opts,
@@ -201,7 +203,11 @@ void liveupdate_ctx_set_log_priority(struct liveupdate_ctx *ctx, int priority);
  * liveupdate_ctx_open_device - open the device now, if not yet open.
  *
  * Session creation and retrieval open it on demand; call this to learn
- * early whether live update is usable here.
+ * early whether live update is usable here. After a simulated kexec
+ * (liveupdate-sim reboot, or liveupdate_kexec_reboot() on the simulator),
+ * which closes the device under the context, they open it again by
+ * themselves; sessions of the previous boot are dead (-EBADF): retrieve
+ * them again.
  *
  * Returns: 0 (also when already open), or
  *  -ENOENT  no device: the kernel lacks CONFIG_LIVEUPDATE or was not booted
