@@ -181,6 +181,9 @@ void lu_log(const struct liveupdate_ctx *ctx, int priority, const char *file,
 #define lu_info(ctx, ...) lu_log_cond(ctx, LOG_INFO, __VA_ARGS__)
 #define lu_err(ctx, ...) lu_log_cond(ctx, LOG_ERR, __VA_ARGS__)
 
+/* "s" unless n is 1: "1 page", "2 pages". */
+#define LU_PLURAL(n) ((n) == 1 ? "" : "s")
+
 /* ---- errors ---- */
 
 /* What was being done when an error happened: selects the advice given. */

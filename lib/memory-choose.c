@@ -32,6 +32,9 @@ int lu_memory_check_size(struct liveupdate_ctx *ctx, const char *what,
 	if (size == 0)
 		return lu_bad_arg(ctx, "%s: size is 0; give the memory's size in bytes",
 				  what);
+	if (size > (uint64_t)INT64_MAX)
+		return lu_bad_arg(ctx, "%s: size %" PRIu64 " bytes is larger than any file "
+				  "can be (%" PRId64 " bytes at most)", what, size, INT64_MAX);
 	if (size % page_size == 0)
 		return 0;
 	if (below == 0)
@@ -166,12 +169,13 @@ static int pool_too_small(struct liveupdate_ctx *ctx, uint64_t size, uint64_t mi
 	char ps[32], sz[32];
 
 	return lu_fail(ctx, LU_OP_MEMORY, -ENOMEM,
-		       "liveupdate_memory_new: %s of HugeTLB needs %" PRIu64 " pages of %s, "
+		       "liveupdate_memory_new: %s of HugeTLB needs %" PRIu64 " page%s of %s, "
 		       "the pool lacks %" PRIu64 " (nr_hugepages %" PRIu64 ", free %" PRIu64
 		       ", reserved %" PRIu64 "); nothing was allocated: raise "
 		       "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages to at "
 		       "least %" PRIu64, lu_fmt_size(sz, sizeof(sz), size),
-		       size / pool->page_size, lu_fmt_size(ps, sizeof(ps), pool->page_size),
+		       size / pool->page_size, LU_PLURAL(size / pool->page_size),
+		       lu_fmt_size(ps, sizeof(ps), pool->page_size),
 		       missing, pool->total, pool->free, pool->reserved,
 		       pool->page_size / 1024, pool->total + missing);
 }
@@ -317,9 +321,9 @@ static int plan_auto(struct liveupdate_ctx *ctx, const struct liveupdate_memory_
 			    lu_fmt_size(s, sizeof(s), ps), strerror(-probe));
 		} else if ((missing = pool_missing(root, o->size, ps, &pool))) {
 			say(skipped, sizeof(skipped), " HugeTLB %s: preservable, but the pool "
-			    "lacks %" PRIu64 " pages (raise /sys/kernel/mm/hugepages/"
+			    "lacks %" PRIu64 " page%s (raise /sys/kernel/mm/hugepages/"
 			    "hugepages-%" PRIu64 "kB/nr_hugepages).", lu_fmt_size(s, sizeof(s), ps),
-			    missing, ps / 1024);
+			    missing, LU_PLURAL(missing), ps / 1024);
 		} else {
 			*plan = h;
 			snprintf(mem->reason, sizeof(mem->reason), "AUTO chose HUGETLB, %s "
@@ -389,6 +393,7 @@ static int plan_auto(struct liveupdate_ctx *ctx, const struct liveupdate_memory_
 int lu_memory_plan(struct liveupdate_ctx *ctx, const struct liveupdate_memory_opts *o,
 		   struct liveupdate_memory *mem, struct lu_memory_plan *plan)
 {
+	char s[32];
 	int ret;
 
 	memset(plan, 0, sizeof(*plan));
@@ -396,8 +401,8 @@ int lu_memory_plan(struct liveupdate_ctx *ctx, const struct liveupdate_memory_op
 	case LIVEUPDATE_MEMORY_AUTO:
 		ret = plan_auto(ctx, o, mem, plan, true);
 		if (!ret)
-			lu_info(ctx, "liveupdate_memory_new(%" PRIu64 " bytes): %s", o->size,
-				mem->reason);
+			lu_info(ctx, "liveupdate_memory_new(%s): %s",
+				lu_fmt_size(s, sizeof(s), o->size), mem->reason);
 		return ret;
 	case LIVEUPDATE_MEMORY_SHMEM:
 		if (o->page_size && o->page_size != LU_SMALL_PAGE)

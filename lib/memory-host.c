@@ -78,7 +78,7 @@ const char *lu_fmt_size(char *buf, size_t len, uint64_t bytes)
 		u++;
 	}
 	if (u < 0 || bytes == 0)
-		snprintf(buf, len, "%" PRIu64 " bytes", bytes);
+		snprintf(buf, len, "%" PRIu64 " byte%s", bytes, LU_PLURAL(bytes));
 	else
 		snprintf(buf, len, "%" PRIu64 " %s", v, units[u]);
 	return buf;

@@ -59,7 +59,7 @@ LU_EXPORT int liveupdate_memory_preserve_opts(struct liveupdate_memory *mem,
 	o.page_size = page_size;
 	ret = liveupdate_session_preserve_fd_opts(session, mem->fd, &o, tokenp);
 	if (ret == -ENOENT && backing == LIVEUPDATE_MEMORY_HUGETLB)
-		lu_last_error_append(" To keep this memory, copy it into memory the kernel "
+		lu_last_error_append(". To keep this memory, copy it into memory the kernel "
 				     "can preserve with liveupdate_memory_move_to_thp().");
 	return ret;
 }

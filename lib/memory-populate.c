@@ -74,7 +74,7 @@ int lu_memory_explain(struct liveupdate_memory *mem, const char *call, int err,
 	lu_fmt_size(ps, sizeof(ps), mem->page_size);
 	if (err == -ECANCELED)
 		return lu_fail(mem->ctx, LU_OP_MEMORY, err, "%s: stopped by the progress "
-			       "function after %" PRIu64 " bytes", call, done);
+			       "function after %s", call, lu_fmt_size(o, sizeof(o), done));
 	if (err == -EFAULT || err == -ENOMEM || err == -ENOSPC) {
 		/* EFAULT is what MADV_POPULATE_WRITE says where a fault would
 		 * have been a SIGBUS: no page could be had */

@@ -86,9 +86,10 @@ int lu_memory_build(struct liveupdate_memory *mem, const struct liveupdate_memor
 /* A new object around nothing yet (fd -1), holding a ctx reference. */
 struct liveupdate_memory *lu_memory_alloc(struct liveupdate_ctx *ctx);
 /* Create the file of a plan, size bytes, no seals: the fd (O_CLOEXEC) or a
- * negative errno (not logged: callers say what it was for). */
+ * negative errno (not logged: callers say what it was for, *failed names
+ * the system call that failed). */
 int lu_memory_create_file(const struct lu_memory_plan *plan, const char *name,
-			  uint64_t size);
+			  uint64_t size, const char **failed);
 /* Map fd (len bytes) shared at an address aligned to align, with the THP
  * advice for the backing. The whole reservation to unmap goes to basep
  * and base_lenp. The address or MAP_FAILED (errno set). */

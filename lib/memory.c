@@ -60,10 +60,11 @@ void lu_memory_prepend_reason(struct liveupdate_memory *mem, const char *prefix)
 }
 
 int lu_memory_create_file(const struct lu_memory_plan *plan, const char *name,
-			  uint64_t size)
+			  uint64_t size, const char **failed)
 {
 	int fd;
 
+	*failed = plan->tmpfs_path ? "open(O_TMPFILE) on the huge tmpfs" : "memfd_create";
 	if (plan->tmpfs_path)
 		fd = open(plan->tmpfs_path, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	else if (plan->backing == LIVEUPDATE_MEMORY_HUGETLB)
@@ -76,6 +77,7 @@ int lu_memory_create_file(const struct lu_memory_plan *plan, const char *name,
 	if (ftruncate(fd, (off_t)size) < 0) {
 		int err = -errno;
 
+		*failed = "ftruncate";
 		close(fd);
 		return err;
 	}
@@ -188,6 +190,7 @@ int lu_memory_build(struct liveupdate_memory *mem, const struct liveupdate_memor
 {
 	struct liveupdate_ctx *ctx = mem->ctx;
 	bool failed = false;
+	const char *failed_call;
 	char s[32], p[32];
 	int ret;
 
@@ -202,14 +205,14 @@ int lu_memory_build(struct liveupdate_memory *mem, const struct liveupdate_memor
 	mem->host_root = dup_or_null(o->host_root, &failed);
 	if (failed)
 		return lu_oom(ctx, "liveupdate_memory_new");
-	mem->fd = lu_memory_create_file(plan, o->name ? o->name : DEFAULT_NAME, o->size);
+	mem->fd = lu_memory_create_file(plan, o->name ? o->name : DEFAULT_NAME, o->size,
+					&failed_call);
 	if (mem->fd < 0) {
 		ret = mem->fd;
 		mem->fd = -1;
 		return lu_fail(ctx, LU_OP_MEMORY, ret, "liveupdate_memory_new: creating %s of "
-			       "%s (%s)", lu_backing_name(plan->backing),
-			       lu_fmt_size(s, sizeof(s), o->size),
-			       plan->tmpfs_path ? "O_TMPFILE on the huge tmpfs" : "memfd_create");
+			       "%s: %s failed", lu_backing_name(plan->backing),
+			       lu_fmt_size(s, sizeof(s), o->size), failed_call);
 	}
 	ret = apply_seals(ctx, mem, o->seals ? o->seals : QEMU_SEALS,
 			  o->seals != 0 && o->seals != LIVEUPDATE_MEMORY_SEALS_NONE);
@@ -416,9 +419,10 @@ int lu_memory_map_failed(struct liveupdate_memory *mem, const char *call, int er
 	/* a shared HugeTLB mapping reserves its pages at mmap time */
 	if (err == -ENOMEM && mem->backing == LIVEUPDATE_MEMORY_HUGETLB)
 		return lu_fail(mem->ctx, LU_OP_MEMORY, err, "%s: mapping %s of HugeTLB: the "
-			       "pool cannot reserve its %" PRIu64 " pages of %s; raise "
+			       "pool cannot reserve its %" PRIu64 " page%s of %s; raise "
 			       "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages",
-			       call, s, mem->size / mem->page_size, ps, mem->page_size / 1024);
+			       call, s, mem->size / mem->page_size,
+			       LU_PLURAL(mem->size / mem->page_size), ps, mem->page_size / 1024);
 	return lu_fail(mem->ctx, LU_OP_MEMORY, err, "%s: mmap of %s (%s)", call, s,
 		       lu_backing_name(mem->backing));
 }
@@ -463,6 +467,7 @@ LU_EXPORT int liveupdate_memory_unmap(struct liveupdate_memory *mem)
 LU_EXPORT int liveupdate_memory_huge_bytes(struct liveupdate_memory *mem, uint64_t *bytes)
 {
 	uint64_t block;
+	char s[32];
 	int ret;
 
 	if (!mem || !bytes)
@@ -483,7 +488,7 @@ LU_EXPORT int liveupdate_memory_huge_bytes(struct liveupdate_memory *mem, uint64
 				     mem->backing == LIVEUPDATE_MEMORY_HUGETLB, 0, bytes);
 	if (ret)
 		return lu_fail(mem->ctx, LU_OP_MEMORY, ret, "liveupdate_memory_huge_bytes: "
-			       "measuring %" PRIu64 " bytes", mem->size);
+			       "measuring %s", lu_fmt_size(s, sizeof(s), mem->size));
 	return 0;
 }
 

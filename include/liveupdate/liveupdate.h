@@ -2216,6 +2216,11 @@ const char *liveupdate_memory_backing_name(enum liveupdate_memory_backing backin
  * liveupdate_strerror - a sentence for a return code of this library, saying
  * what it means here and what to do about it.
  * @err: a return code (negative errno; the sign is ignored; 0 is success).
+ *
+ * Knowing only the code, it lists what the code can mean across the
+ * library (-EBADMSG: a damaged session manifest or network device record;
+ * -ENOSPC: a full manifest or tmpfs); liveupdate_last_error() gives the
+ * advice for the call that failed, chosen by the call and the code.
  * Returns: a static string, never NULL.
  * Since: 1.0
  */

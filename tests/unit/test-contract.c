@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include "unit.h"
+#include "memory-fixture.h"
 
 #define MiB (1ull << 20)
 
@@ -66,6 +67,150 @@ START_TEST(test_ctx_new_without_simulator)
 }
 END_TEST
 
+/*
+ * liveupdate_strerror(3) and liveupdate_last_error(3): the advice fits the
+ * call that failed, not only the errno.
+ */
+START_TEST(test_advice_fits_the_call)
+{
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct liveupdate_memory *mem = NULL;
+	char path[64];
+	void *addr;
+	int fd, ro;
+
+	/* EBADMSG is a damaged manifest or record here, not libc's words */
+	ck_assert_ptr_nonnull(strstr(liveupdate_strerror(-EBADMSG), "manifest"));
+
+	/* a size no file can have: about the size, not session names */
+	{
+		LIVEUPDATE_OPTS(liveupdate_memory_opts, o, .size = UINT64_MAX - 4095,
+				.backing = LIVEUPDATE_MEMORY_SHMEM);
+
+		ck_assert_int_eq(liveupdate_memory_new(ctx, &o, &mem), -EINVAL);
+		ck_assert_ptr_null(strstr(liveupdate_last_error(), "session"));
+		ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "larger than"));
+	}
+
+	/* mapping a read-only fd: about how the fd was opened, not a device */
+	fd = memfd_create("lu-contract", MFD_CLOEXEC);
+	ck_assert_int_eq(ftruncate(fd, 4096), 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ro = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(ro, 0);
+	ck_assert_int_eq(liveupdate_memory_from_fd(ctx, ro, &mem), 0);
+	ck_assert_int_eq(liveupdate_memory_map(mem, &addr), -EACCES);
+	ck_assert_msg(!strstr(liveupdate_last_error(), "device") &&
+		      strstr(liveupdate_last_error(), "O_RDWR"),
+		      "advice: %s", liveupdate_last_error());
+	liveupdate_memory_unref(mem); /* closes ro */
+	close(fd);
+	liveupdate_ctx_unref(ctx);
+}
+END_TEST
+
+/* Messages are sentences: "1 page", "1 byte", a full stop between two. */
+START_TEST(test_wording)
+{
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct liveupdate_memory *mem = NULL;
+	char *root = fixture_new();
+
+	{
+		LIVEUPDATE_OPTS(liveupdate_memory_opts, o, .size = 1,
+				.backing = LIVEUPDATE_MEMORY_SHMEM);
+
+		ck_assert_int_eq(liveupdate_memory_new(ctx, &o, &mem), -EINVAL);
+		ck_assert_msg(strstr(liveupdate_last_error(), "size 1 byte ") &&
+			      !strstr(liveupdate_last_error(), "1 bytes"),
+			      "%s", liveupdate_last_error());
+	}
+	{
+		LIVEUPDATE_OPTS(liveupdate_memory_opts, o, .size = 2 * MiB,
+				.backing = LIVEUPDATE_MEMORY_HUGETLB, .host_root = root);
+
+		fixture_pool(root, 2048, 0, 0, 0, 0, 0);
+		ck_assert_int_eq(liveupdate_memory_new(ctx, &o, &mem), -ENOMEM);
+		ck_assert_msg(strstr(liveupdate_last_error(), "needs 1 page of 2 MiB") &&
+			      !strstr(liveupdate_last_error(), "1 pages"),
+			      "%s", liveupdate_last_error());
+	}
+	fixture_free(root);
+	liveupdate_ctx_unref(ctx);
+}
+END_TEST
+
+/* One more page in the host's 2 MiB HugeTLB pool for the test, or false. */
+static bool hugetlb_page_lent(long *before)
+{
+	FILE *f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", "r+");
+	long now = -1;
+
+	if (!f || fscanf(f, "%ld", before) != 1) {
+		if (f)
+			fclose(f);
+		return false;
+	}
+	rewind(f);
+	fprintf(f, "%ld\n", *before + 1);
+	fclose(f);
+	f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "r");
+	if (f && fscanf(f, "%ld", &now) != 1)
+		now = -1;
+	if (f)
+		fclose(f);
+	return now >= 1;
+}
+
+static void hugetlb_page_return(long before)
+{
+	FILE *f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%ld\n", before);
+	fclose(f);
+}
+
+/* liveupdate_memory_preserve(3) of HugeTLB memory the kernel refuses. */
+START_TEST(test_wording_hugetlb_refusal)
+{
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct liveupdate_memory *mem = NULL;
+	struct liveupdate_session *s;
+	const char *ci = getenv("CI");
+	long before = 0;
+	int ret;
+
+	if (!hugetlb_page_lent(&before)) {
+		if (before)
+			hugetlb_page_return(before);
+		ck_assert_msg(!(ci && !strcmp(ci, "true")), "no 2 MiB HugeTLB page to "
+			      "lend (not root, or no HugeTLB): cannot run under CI=true");
+		fprintf(stderr, "test_wording_hugetlb_refusal: no HugeTLB page: not run\n");
+		liveupdate_ctx_unref(ctx);
+		return;
+	}
+	{
+		LIVEUPDATE_OPTS(liveupdate_memory_opts, o, .size = 2 * MiB,
+				.backing = LIVEUPDATE_MEMORY_HUGETLB);
+
+		ret = liveupdate_memory_new(ctx, &o, &mem);
+	}
+	if (ret == 0) {
+		ck_assert_int_eq(liveupdate_session_create(ctx, "hugetlb", &s), 0);
+		ret = liveupdate_memory_preserve(mem, s, 1);
+		liveupdate_session_unref(s);
+		liveupdate_memory_unref(mem);
+	}
+	hugetlb_page_return(before);
+	ck_assert_msg(ret == -ENOENT, "%d: %s", ret, liveupdate_last_error());
+	ck_assert_msg(strstr(liveupdate_last_error(), ". To keep this memory") &&
+		      !strstr(liveupdate_last_error(), "file To keep"),
+		      "%s", liveupdate_last_error());
+	liveupdate_ctx_unref(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("contract");
@@ -73,6 +218,9 @@ int main(void)
 
 	tcase_add_test(tc, test_context_survives_simulated_kexec);
 	tcase_add_test(tc, test_ctx_new_without_simulator);
+	tcase_add_test(tc, test_advice_fits_the_call);
+	tcase_add_test(tc, test_wording);
+	tcase_add_test(tc, test_wording_hugetlb_refusal);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
