@@ -73,6 +73,9 @@ static int check_preserve(struct liveupdate_session *session, int fd,
 	struct liveupdate_ctx *ctx = session->ctx;
 	const char *label = lu_opts_get(opts, label, NULL);
 	uint32_t flags = lu_opts_get(opts, flags, 0);
+	enum liveupdate_entry_kind kind = lu_opts_get(opts, kind, LIVEUPDATE_ENTRY_AUTO);
+	uint32_t backing = lu_opts_get(opts, backing, 0);
+	uint64_t page_size = lu_opts_get(opts, page_size, 0);
 
 	if (opts && !lu_opts_valid(opts, opts->sz, sizeof(*opts)))
 		return lu_bad_arg(ctx, "%s: opts->sz is %zu, or fields this library "
@@ -93,9 +96,21 @@ static int check_preserve(struct liveupdate_session *session, int fd,
 				  "the session manifest (LIVEUPDATE_MANIFEST_TOKEN): "
 				  "use another token", call, session->name,
 				  LIVEUPDATE_MANIFEST_TOKEN);
-	if ((uint32_t)lu_opts_get(opts, kind, 0) > LIVEUPDATE_ENTRY_OTHER)
-		return lu_bad_arg(ctx, "%s: unknown kind %u", call,
-				  (unsigned)lu_opts_get(opts, kind, 0));
+	if ((uint32_t)kind > LIVEUPDATE_ENTRY_OTHER)
+		return lu_bad_arg(ctx, "%s: unknown kind %u", call, (unsigned)kind);
+	/* what liveupdate_memory_retrieve_label() could not read back */
+	if (kind == LIVEUPDATE_ENTRY_MEMORY && !lu_memory_backing_valid(backing, page_size))
+		return lu_bad_arg(ctx, "%s(\"%s\"): kind MEMORY with backing %" PRIu32
+				  " and page size %" PRIu64 ": give the memory's own, as "
+				  "liveupdate_memory_get_backing() and _get_page_size() "
+				  "say (SHMEM with 4096, THP or HUGETLB with their huge "
+				  "page size), or preserve it with "
+				  "liveupdate_memory_preserve_opts(), which fills them in",
+				  call, session->name, backing, page_size);
+	if (kind != LIVEUPDATE_ENTRY_MEMORY && (backing || page_size))
+		return lu_bad_arg(ctx, "%s(\"%s\"): backing %" PRIu32 " and page size %"
+				  PRIu64 " are recorded for kind MEMORY only: leave them 0",
+				  call, session->name, backing, page_size);
 	if (label && (!*label || strlen(label) > LIVEUPDATE_LABEL_MAX))
 		return lu_bad_arg(ctx, "%s(\"%s\"): a label takes 1 to %d bytes",
 				  call, session->name, LIVEUPDATE_LABEL_MAX);

@@ -67,6 +67,19 @@ const char *lu_backing_name(enum liveupdate_memory_backing backing)
 	}
 }
 
+bool lu_memory_backing_valid(uint32_t backing, uint64_t page_size)
+{
+	switch (backing) {
+	case LIVEUPDATE_MEMORY_SHMEM:
+		return page_size == LU_SMALL_PAGE;
+	case LIVEUPDATE_MEMORY_THP:
+	case LIVEUPDATE_MEMORY_HUGETLB:
+		return page_size > LU_SMALL_PAGE && !(page_size & (page_size - 1));
+	default:
+		return false;
+	}
+}
+
 const char *lu_fmt_size(char *buf, size_t len, uint64_t bytes)
 {
 	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };

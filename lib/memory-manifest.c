@@ -95,19 +95,6 @@ static int take_recorded(struct liveupdate_memory *mem, const struct liveupdate_
 	return 0;
 }
 
-static bool known_backing(const struct liveupdate_entry *e)
-{
-	switch (e->backing) {
-	case LIVEUPDATE_MEMORY_SHMEM:
-		return e->page_size == LU_SMALL_PAGE;
-	case LIVEUPDATE_MEMORY_THP:
-	case LIVEUPDATE_MEMORY_HUGETLB:
-		return e->page_size > LU_SMALL_PAGE && !(e->page_size & (e->page_size - 1));
-	default:
-		return false;
-	}
-}
-
 LU_EXPORT int liveupdate_memory_retrieve_label(struct liveupdate_session *session,
 					       const char *label,
 					       struct liveupdate_memory **memp)
@@ -124,7 +111,7 @@ LU_EXPORT int liveupdate_memory_retrieve_label(struct liveupdate_session *sessio
 	if (ret)
 		return ret;
 	/* checked before the retrieve, which the kernel allows only once */
-	if (e->kind == LIVEUPDATE_ENTRY_MEMORY && !known_backing(e))
+	if (e->kind == LIVEUPDATE_ENTRY_MEMORY && !lu_memory_backing_valid(e->backing, e->page_size))
 		return lu_fail(session->ctx, LU_OP_MANIFEST, -EBADMSG, "%s(\"%s\"): the "
 			       "manifest records backing %" PRIu32 " with pages of %" PRIu64
 			       " bytes, which this library does not know; retrieve it by "

@@ -50,6 +50,10 @@ const char *lu_fmt_size(char *buf, size_t len, uint64_t bytes);
 /* Name of a policy, as the sysfs files write it. */
 const char *lu_thp_policy_name(enum liveupdate_thp_policy policy);
 const char *lu_backing_name(enum liveupdate_memory_backing backing);
+/* Whether a MEMORY manifest entry's backing and page size are ones the
+ * library reads back: SHMEM with 4 KiB pages, THP or HUGETLB with larger
+ * pages of a power of two. */
+bool lu_memory_backing_valid(uint32_t backing, uint64_t page_size);
 
 /* ---- lib/memory-room.c ---- */
 

@@ -1342,8 +1342,12 @@ enum liveupdate_preserve_flags {
  * @token: the token, when @flags has LIVEUPDATE_PRESERVE_TOKEN; otherwise
  *      the library picks one not used in the session.
  * @kind: what to record; 0 (AUTO) lets the library look at the file.
- * @backing: for LIVEUPDATE_ENTRY_MEMORY, the memory object's backing.
- * @page_size: for LIVEUPDATE_ENTRY_MEMORY, its page size in bytes.
+ * @backing: for LIVEUPDATE_ENTRY_MEMORY, the memory object's backing:
+ *      SHMEM, THP or HUGETLB (not AUTO); 0 for other kinds.
+ * @page_size: for LIVEUPDATE_ENTRY_MEMORY, its page size in bytes: 4096
+ *      for SHMEM, a larger power of two for THP and HUGETLB; 0 for other
+ *      kinds. Anything else is refused (-EINVAL), as
+ *      liveupdate_memory_retrieve_label() could not read it back.
  * @meta: @n_meta metadata pairs with distinct keys (at most
  *      LIVEUPDATE_META_MAX), or NULL.
  * @n_meta: the number of pairs in @meta.
@@ -1402,7 +1406,8 @@ struct liveupdate_entry {
  * @backing and @page_size are not recorded anywhere.
  *
  * Returns: 0, the errors of liveupdate_session_preserve_fd(), or -EINVAL
- * (bad @opts, an unknown @kind, a label or metadata out of limits,
+ * (bad @opts, an unknown @kind, a MEMORY @backing and @page_size that
+ * cannot be read back, a label or metadata out of limits,
  * duplicate keys, a label or metadata in a session without manifest, the
  * token LIVEUPDATE_MANIFEST_TOKEN), -EEXIST (the label is already used in
  * this session), -ENOSPC (the manifest is full: create the session with a

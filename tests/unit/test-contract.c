@@ -211,6 +211,54 @@ START_TEST(test_wording_hugetlb_refusal)
 }
 END_TEST
 
+/*
+ * liveupdate_session_preserve_fd_opts(3): a MEMORY entry the library could
+ * not read back after the update is refused, and nothing is preserved.
+ */
+START_TEST(test_memory_entry_must_read_back)
+{
+	static const struct { uint32_t backing; uint64_t page_size; } bad[] = {
+		{ 99, 4096 }, { LIVEUPDATE_MEMORY_AUTO, 0 }, { LIVEUPDATE_MEMORY_SHMEM, 0 },
+		{ LIVEUPDATE_MEMORY_THP, 3 * MiB }, { LIVEUPDATE_MEMORY_HUGETLB, 4096 },
+	};
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct liveupdate_session *s;
+	int fd = memfd_create("lu-contract", MFD_CLOEXEC);
+	uint64_t token;
+
+	ck_assert_int_eq(ftruncate(fd, 4096), 0);
+	ck_assert_int_eq(liveupdate_session_create(ctx, "entries", &s), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		LIVEUPDATE_OPTS(liveupdate_preserve_opts, o, .label = "guest-ram",
+				.kind = LIVEUPDATE_ENTRY_MEMORY, .backing = bad[i].backing,
+				.page_size = bad[i].page_size);
+
+		ck_assert_msg(liveupdate_session_preserve_fd_opts(s, fd, &o, &token) == -EINVAL,
+			      "backing %u, page size %llu accepted", bad[i].backing,
+			      (unsigned long long)bad[i].page_size);
+		ck_assert_int_eq(liveupdate_session_count_entries(s), 0);
+	}
+	{
+		/* backing and page size on another kind would be dropped */
+		LIVEUPDATE_OPTS(liveupdate_preserve_opts, o, .kind = LIVEUPDATE_ENTRY_MEMFD,
+				.backing = LIVEUPDATE_MEMORY_SHMEM, .page_size = 4096);
+
+		ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, fd, &o, &token), -EINVAL);
+	}
+	{
+		LIVEUPDATE_OPTS(liveupdate_preserve_opts, o, .label = "guest-ram",
+				.kind = LIVEUPDATE_ENTRY_MEMORY,
+				.backing = LIVEUPDATE_MEMORY_SHMEM, .page_size = 4096);
+
+		ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, fd, &o, &token), 0);
+		ck_assert_int_eq(liveupdate_session_count_entries(s), 1);
+	}
+	liveupdate_session_unref(s);
+	close(fd);
+	liveupdate_ctx_unref(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("contract");
@@ -221,6 +269,7 @@ int main(void)
 	tcase_add_test(tc, test_advice_fits_the_call);
 	tcase_add_test(tc, test_wording);
 	tcase_add_test(tc, test_wording_hugetlb_refusal);
+	tcase_add_test(tc, test_memory_entry_must_read_back);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
