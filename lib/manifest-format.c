@@ -408,6 +408,7 @@ struct copy_header {
 	size_t header_size;
 	uint64_t generation;
 	uint32_t used, count, crc;
+	bool header_ok;       /* all but the records' checksum held */
 };
 
 /* A copy that is not valid (torn, damaged, never written): 0, the reason in why. */
@@ -444,6 +445,7 @@ static int read_copy(const uint8_t *c, size_t size, struct copy_header *h,
 	if (h->generation == 0 || h->used > size - h->header_size)
 		return not_valid(why, why_len, "generation %llu, %u bytes of records",
 				 (unsigned long long)h->generation, h->used);
+	h->header_ok = true;
 	if (lu_crc32(0, c + h->header_size, h->used) != h->crc)
 		return not_valid(why, why_len, "records checksum mismatch (torn or damaged)");
 	return 1;
@@ -459,6 +461,7 @@ int lu_manifest_decode(const uint8_t *buf, size_t len, struct lu_manifest *m,
 	const uint8_t *rec;
 
 	memset(m, 0, sizeof(*m));
+	memset(h, 0, sizeof(h));
 	if (len % 2 || size < LU_MF_HEADER_SIZE)
 		return bad(why, why_len, "the manifest file has %zu bytes, not two "
 			   "copies of at least %u", len, LU_MF_HEADER_SIZE);
@@ -502,5 +505,9 @@ int lu_manifest_decode(const uint8_t *buf, size_t len, struct lu_manifest *m,
 	m->generation = h[best].generation;
 	m->used = h[best].used;
 	m->crc = h[best].crc;
+	/* a newer copy whose header is whole but not its records: the older
+	 * state is read (a crash may leave that), and the reader says so */
+	if (!ok[!best] && h[!best].header_ok && h[!best].generation > h[best].generation)
+		m->passed_over = h[!best].generation;
 	return 0;
 }

@@ -47,6 +47,8 @@ struct lu_manifest {
 	bool has_token;
 	/* the state of the image (decoded or written) */
 	uint64_t generation;
+	uint64_t passed_over;            /* decoded: the generation of a newer copy
+					  * with damaged records, not read; or 0 */
 	uint32_t used;                   /* bytes of records in the newest copy */
 	uint32_t crc;                    /* CRC-32 of those bytes */
 	/* writer only: the mapped file, two copies of copy_size bytes */

@@ -75,8 +75,11 @@ static int print_text(const char *head, const struct lu_manifest *m, int fd)
 
 	if (!f)
 		return -ENOMEM;
-	fprintf(f, "%s, manifest generation %" PRIu64 ", %zu file%s\n", head,
+	fprintf(f, "%s, manifest generation %" PRIu64 ", %zu file%s", head,
 		m->generation, m->count, m->count == 1 ? "" : "s");
+	if (m->passed_over)
+		fprintf(f, " (generation %" PRIu64 " damaged, not read)", m->passed_over);
+	fputc('\n', f);
 	if (m->n_session_meta) {
 		fputs("meta", f);
 		put_meta(f, m->session_meta, m->n_session_meta);

@@ -350,6 +350,14 @@ int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
 			       call, s->name, why);
 	lu_dbg(ctx, "session \"%s\": manifest generation %" PRIu64 ", %zu files",
 	       s->name, m->generation, m->count);
+	if (m->passed_over)
+		lu_log_cond(ctx, LOG_WARNING, "%s(\"%s\"): the manifest's newest copy "
+			    "(generation %" PRIu64 ") has damaged records, torn by a crash "
+			    "or damaged since: the previous one (generation %" PRIu64 ") is "
+			    "read, without the newest update's label or metadata; a file "
+			    "that update preserved is still there by token "
+			    "(liveupdate_session_print_manifest() says so too)", call,
+			    s->name, m->passed_over, m->generation);
 	s->manifest = m;
 	*mp = m;
 	return 0;

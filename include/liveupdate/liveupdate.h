@@ -1220,8 +1220,13 @@ int liveupdate_fdstore_adopt_session(struct liveupdate_ctx *ctx,
  * size and key/value metadata, plus key/value metadata of the session. It
  * is rewritten in place after each preserve, in two copies with a
  * generation number, so that a crash or a kexec in the middle of an update
- * leaves the previous state readable. After the update, files are found by
- * label. The byte format is documented in doc/manifest.md.
+ * leaves the previous state readable. When the newest copy's records turn
+ * out damaged after the update (such a crash, or damage since), the
+ * previous copy is read, which lacks the newest update's label or
+ * metadata: this is logged at LOG_WARNING and
+ * liveupdate_session_print_manifest() says "(generation N damaged, not
+ * read)"; the files stay retrievable by token. After the update, files
+ * are found by label. The byte format is documented in doc/manifest.md.
  *
  * Sessions created with LIVEUPDATE_SESSION_NO_MANIFEST, by other programs
  * or by earlier versions work by token alone: the manifest calls then fail

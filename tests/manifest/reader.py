@@ -21,8 +21,9 @@ class Unreadable(Exception):
 
 
 def valid_copy(copy):
-    """The copy's header fields if the copy is valid, else None. Raises
-    Unreadable for an intact copy of an unknown major version."""
+    """The copy's header fields if the copy is valid ("damaged" set when all
+    but the records' checksum held), else None. Raises Unreadable for an
+    intact copy of an unknown major version."""
     size = len(copy)
     if copy[:8] != MAGIC:
         return None
@@ -39,9 +40,8 @@ def valid_copy(copy):
     if copy_size != size or generation == 0 or header_size + records_size > size:
         return None
     records = copy[header_size: header_size + records_size]
-    if zlib.crc32(records) != records_crc:
-        return None
-    return {"generation": generation, "records": records, "file_count": file_count}
+    return {"generation": generation, "records": records, "file_count": file_count,
+            "damaged": zlib.crc32(records) != records_crc}
 
 
 def text(raw):
@@ -95,13 +95,16 @@ def read_manifest(image):
     if len(image) % 2:
         raise Unreadable("odd file size")
     half = len(image) // 2
-    copies = [valid_copy(image[:half]), valid_copy(image[half:])]
-    valid = [c for c in copies if c]
+    copies = [c for c in (valid_copy(image[:half]), valid_copy(image[half:])) if c]
+    valid = [c for c in copies if not c["damaged"]]
     if not valid:
         raise Unreadable("no valid copy")
     if len(valid) == 2 and valid[0]["generation"] == valid[1]["generation"]:
         raise Unreadable("two copies of one generation")
     newest = max(valid, key=lambda c: c["generation"])
+    passed_over = max([c["generation"] for c in copies
+                       if c["damaged"] and c["generation"] > newest["generation"]],
+                      default=0)
 
     files, session_meta = [], {}
     records, off = newest["records"], 0
@@ -127,7 +130,7 @@ def read_manifest(image):
     if len(set(tokens)) != len(tokens) or len(set(labels)) != len(labels) \
             or 0x4d414e4946455354 in tokens:
         raise Unreadable("duplicate token or label, or the manifest's own token")
-    return newest["generation"], files, session_meta
+    return newest["generation"], passed_over, files, session_meta
 
 
 def quoted(raw):
@@ -151,13 +154,16 @@ def main():
     name = sys.argv[2].encode()
     out = sys.stdout.buffer
     try:
-        generation, files, session_meta = read_manifest(image)
+        generation, passed_over, files, session_meta = read_manifest(image)
     except Unreadable as e:
         print("reader.py: %s" % e, file=sys.stderr)
         out.write(b"error EBADMSG\n")
         return
-    out.write(b"session %s incoming, manifest generation %d, %d file%s\n" % (
+    out.write(b"session %s incoming, manifest generation %d, %d file%s" % (
         quoted(name), generation, len(files), b"" if len(files) == 1 else b"s"))
+    if passed_over:
+        out.write(b" (generation %d damaged, not read)" % passed_over)
+    out.write(b"\n")
     if session_meta:
         out.write(b"meta" + meta_text(session_meta.items()) + b"\n")
     for f in files:
