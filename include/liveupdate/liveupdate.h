@@ -1523,8 +1523,11 @@ const char *liveupdate_entry_get_meta(const struct liveupdate_entry *entry,
 /**
  * liveupdate_session_print_manifest - write the manifest as text to @fd:
  * the session's name and metadata, then one line per file (token, label,
- * kind, size, metadata). For tools such as `liveupdate-ctl manifest`: adopt
- * a session fd with liveupdate_session_adopt() and print it.
+ * kind, size, for memory its backing by name and page size, metadata).
+ * Text is quoted with one rule: printable UTF-8 as it is, " and \ as \"
+ * and \\, every other byte (control characters, bytes that are not UTF-8)
+ * as \xHH. For tools such as `liveupdate-ctl manifest`: adopt a session fd
+ * with liveupdate_session_adopt() and print it.
  * Returns: 0, or the errors of liveupdate_session_get_meta() but -ENOENT,
  * or a negative errno of write(2).
  * Since: 1.0

@@ -14,6 +14,7 @@ import zlib
 
 MAGIC = b"LU-MANIF"
 KINDS = {1: "memfd", 2: "memory", 3: "other"}
+BACKINGS = {0: b"auto", 1: b"shmem", 2: b"thp", 3: b"hugetlb"}
 
 
 class Unreadable(Exception):
@@ -133,15 +134,31 @@ def read_manifest(image):
     return newest["generation"], passed_over, files, session_meta
 
 
+def printable_utf8(raw, i):
+    """Bytes of the printable UTF-8 character at raw[i], or 0."""
+    for n in (1, 2, 3, 4):
+        try:
+            ch = raw[i:i + n].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        cp = ord(ch)
+        return 0 if cp < 0x20 or 0x7F <= cp < 0xA0 else n
+    return 0
+
+
 def quoted(raw):
-    out = bytearray(b'"')
-    for c in raw:
-        if c in b'"\\':
-            out += b"\\" + bytes([c])
-        elif c < 0x20 or c == 0x7F:
-            out += b"\\x%02x" % c
+    """One rule: printable UTF-8 as is, but " and \\ escaped; every other
+    byte as \\xHH."""
+    out, i = bytearray(b'"'), 0
+    while i < len(raw):
+        n = printable_utf8(raw, i)
+        if raw[i] in b'"\\':
+            out += b"\\" + raw[i:i + 1]
+        elif n:
+            out += raw[i:i + n]
         else:
-            out.append(c)
+            out += b"\\x%02x" % raw[i]
+        i += n or 1
     return bytes(out + b'"')
 
 
@@ -171,7 +188,8 @@ def main():
             f["token"], quoted(f["label"]), KINDS.get(f["kind"], "other").encode(),
             f["size"])
         if f["kind"] == 2:
-            line += b" backing=%d page-size=%d" % (f["backing"], f["page_size"])
+            backing = BACKINGS.get(f["backing"], b"%d" % f["backing"])
+            line += b" backing=%s page-size=%d" % (backing, f["page_size"])
         out.write(line + meta_text(f["meta"]) + b"\n")
 
 

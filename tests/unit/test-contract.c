@@ -336,6 +336,41 @@ START_TEST(test_damaged_newest_copy_is_told)
 }
 END_TEST
 
+/*
+ * liveupdate_session_print_manifest(3): the backing by name; printable
+ * UTF-8 as it is, every other byte of a label or value as \xHH.
+ */
+START_TEST(test_print_manifest)
+{
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct liveupdate_session *s;
+	struct liveupdate_meta meta[] = { { "note", "caf\xc3\xa9\n\xff\xc2\x85\"\\" } };
+	int fd = memfd_create("lu-contract", MFD_CLOEXEC), out;
+	char text[2048];
+
+	ck_assert_int_eq(ftruncate(fd, 2 * MiB), 0);
+	ck_assert_int_eq(liveupdate_session_create(ctx, "printed", &s), 0);
+	{
+		LIVEUPDATE_OPTS(liveupdate_preserve_opts, o, .label = "ram\xfe",
+				.kind = LIVEUPDATE_ENTRY_MEMORY, .backing = LIVEUPDATE_MEMORY_THP,
+				.page_size = 2 * MiB, .meta = meta, .n_meta = 1);
+
+		ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, fd, &o, NULL), 0);
+	}
+	out = memfd_create("lu-print", MFD_CLOEXEC);
+	ck_assert_int_eq(liveupdate_session_print_manifest(s, out), 0);
+	read_back(out, text, sizeof(text));
+	ck_assert_msg(strstr(text, " backing=thp page-size=2097152"), "%s", text);
+	ck_assert_msg(strstr(text, "label=\"ram\\xfe\""), "%s", text);
+	ck_assert_msg(strstr(text, "\"note\"=\"caf\xc3\xa9\\x0a\\xff\\xc2\\x85\\\"\\\\\""),
+		      "%s", text);
+	close(out);
+	liveupdate_session_unref(s);
+	close(fd);
+	liveupdate_ctx_unref(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("contract");
@@ -348,6 +383,7 @@ int main(void)
 	tcase_add_test(tc, test_wording_hugetlb_refusal);
 	tcase_add_test(tc, test_memory_entry_must_read_back);
 	tcase_add_test(tc, test_damaged_newest_copy_is_told);
+	tcase_add_test(tc, test_print_manifest);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
