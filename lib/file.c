@@ -46,8 +46,10 @@ static int check_holes(struct liveupdate_session *session, int fd, const char *c
 	struct statfs sfs;
 	struct stat st;
 
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fstatfs(fd, &sfs) < 0 ||
-	    sfs.f_type != TMPFS_MAGIC)
+	if (fstat(fd, &st) < 0 || (S_ISREG(st.st_mode) && fstatfs(fd, &sfs) < 0))
+		return lu_fail(session->ctx, LU_OP_PRESERVE_FD, -errno, "%s(\"%s\", fd %d): "
+			       "looking at the file", call, session->name, fd);
+	if (!S_ISREG(st.st_mode) || sfs.f_type != TMPFS_MAGIC)
 		return 0; /* not shmem: the kernel's own checks answer */
 	allocated = (uint64_t)st.st_blocks * 512;
 	holes = (uint64_t)st.st_size > allocated ? (uint64_t)st.st_size - allocated : 0;

@@ -114,8 +114,11 @@ static int check_room(struct liveupdate_memory *mem, const char *call)
 	char why[256], a[32], b[32], c[32];
 	struct stat st;
 
-	if (mem->backing == LIVEUPDATE_MEMORY_HUGETLB || fstat(mem->fd, &st) < 0)
+	if (mem->backing == LIVEUPDATE_MEMORY_HUGETLB)
 		return 0;
+	if (fstat(mem->fd, &st) < 0)
+		return lu_fail(mem->ctx, LU_OP_MEMORY, -errno, "%s: fstat of the memory",
+			       call);
 	allocated = (uint64_t)st.st_blocks * 512;
 	need = mem->size > allocated ? mem->size - allocated : 0;
 	room = need ? lu_memory_room(mem->host_root, why, sizeof(why)) : UINT64_MAX;
