@@ -151,8 +151,8 @@ int lu_sim_backend_new(struct liveupdate_ctx *ctx, const char *socket,
 	/* an unreachable simulator fails here, not at the first session call */
 	ret = lu_sim_connect(b->socket, LU_SIM_ROLE_CONTROL, true, NULL);
 	if (ret < 0) {
-		ret = lu_fail(ctx, LU_OP_SIM_CONNECT, ret, "liveupdate_ctx_new: "
-			      "connecting to liveupdate-sim at %s", b->socket);
+		ret = lu_fail_open(ctx, &lu_sim_backend, ret, "liveupdate_ctx_new: "
+				   "connecting to liveupdate-sim at %s", b->socket);
 		free(b);
 		return ret;
 	}

@@ -1,10 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Return codes turned into sentences that say what to do. */
+/* Return codes turned into sentences that say what to do, and logged. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "liveupdate-private.h"
+
+/* Every message goes through the context's log function. */
+void lu_log(const struct liveupdate_ctx *ctx, int priority, const char *file,
+	    int line, const char *fn, const char *format, ...)
+{
+	va_list args;
+
+	va_start(args, format);
+	ctx->log_fn(ctx->log_data, priority, file, line, fn, format, args);
+	va_end(args);
+}
 
 /* Filled by lu_fail(); per thread so that threads do not see each other's. */
 static __thread char last_error[768];
@@ -216,7 +227,6 @@ static const struct lu_advice *const by_op[] = {
 	[LU_OP_ARGUMENT] = NULL,
 	[LU_OP_ALLOC] = NULL,
 	[LU_OP_OPEN_DEVICE] = NULL, /* the backend's: its ops->open_advice */
-	[LU_OP_SIM_CONNECT] = NULL, /* lu_sim_backend's open_advice */
 	[LU_OP_CREATE_SESSION] = create_session,
 	[LU_OP_RETRIEVE_SESSION] = retrieve_session,
 	[LU_OP_ADOPT_SESSION] = adopt_session,
@@ -277,21 +287,18 @@ void lu_last_error_append(const char *fmt, ...)
 	va_end(args);
 }
 
-int lu_fail(const struct liveupdate_ctx *ctx, enum lu_op op, int err,
-	    const char *what_fmt, ...)
+/* lu_fail(); opener: the backend whose open advice and priority apply. */
+static int fail_v(const struct liveupdate_ctx *ctx, enum lu_op op,
+		  const struct lu_backend_ops *opener, int err, const char *what_fmt,
+		  va_list args)
 {
-	const struct lu_backend_ops *opener = op == LU_OP_SIM_CONNECT ? &lu_sim_backend
-					      : op == LU_OP_OPEN_DEVICE && ctx ? ctx->ops : NULL;
 	const struct lu_advice *list = opener ? opener->open_advice : by_op[op];
 	const char *advice = lookup(list, -err);
-	va_list args;
 	int len;
 
 	if (!advice && core_op(op))
 		advice = lookup(generic, -err);
-	va_start(args, what_fmt);
 	len = vsnprintf(last_error, sizeof(last_error), what_fmt, args);
-	va_end(args);
 	if (len < 0 || (size_t)len >= sizeof(last_error))
 		len = (int)strlen(last_error);
 	if (op == LU_OP_ARGUMENT && err == -EINVAL)
@@ -309,4 +316,29 @@ int lu_fail(const struct liveupdate_ctx *ctx, enum lu_op op, int err,
 	else
 		lu_info(ctx, "%s", last_error);
 	return err;
+}
+
+int lu_fail(const struct liveupdate_ctx *ctx, enum lu_op op, int err,
+	    const char *what_fmt, ...)
+{
+	va_list args;
+	int ret;
+
+	va_start(args, what_fmt);
+	ret = fail_v(ctx, op, op == LU_OP_OPEN_DEVICE && ctx ? ctx->ops : NULL, err,
+		     what_fmt, args);
+	va_end(args);
+	return ret;
+}
+
+int lu_fail_open(const struct liveupdate_ctx *ctx, const struct lu_backend_ops *ops,
+		 int err, const char *what_fmt, ...)
+{
+	va_list args;
+	int ret;
+
+	va_start(args, what_fmt);
+	ret = fail_v(ctx, LU_OP_OPEN_DEVICE, ops, err, what_fmt, args);
+	va_end(args);
+	return ret;
 }

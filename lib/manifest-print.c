@@ -78,7 +78,7 @@ static void put_meta(FILE *f, const struct liveupdate_meta *meta, size_t n)
 /* The backing by name ("thp"); a number this library does not know as is. */
 static void put_backing(FILE *f, uint32_t backing, uint64_t page_size)
 {
-	const char *name = liveupdate_memory_backing_name((enum liveupdate_memory_backing)backing);
+	const char *name = lu_mf_backing_name(backing);
 
 	if (name)
 		fprintf(f, " backing=%s", name);

@@ -70,11 +70,11 @@ int lu_memory_explain(struct liveupdate_memory *mem, const char *call, int err,
 {
 	char o[32], ps[32];
 
-	lu_fmt_size(o, sizeof(o), off);
-	lu_fmt_size(ps, sizeof(ps), mem->page_size);
+	lu_util_fmt_size(o, sizeof(o), off);
+	lu_util_fmt_size(ps, sizeof(ps), mem->page_size);
 	if (err == -ECANCELED)
 		return lu_fail(mem->ctx, LU_OP_MEMORY, err, "%s: stopped by the progress "
-			       "function after %s", call, lu_fmt_size(o, sizeof(o), done));
+			       "function after %s", call, lu_util_fmt_size(o, sizeof(o), done));
 	if (err == -EFAULT || err == -ENOMEM || err == -ENOSPC) {
 		/* EFAULT is what MADV_POPULATE_WRITE says where a fault would
 		 * have been a SIGBUS: no page could be had */
@@ -121,15 +121,15 @@ static int check_room(struct liveupdate_memory *mem, const char *call)
 			       call);
 	allocated = (uint64_t)st.st_blocks * 512;
 	need = mem->size > allocated ? mem->size - allocated : 0;
-	room = need ? lu_memory_room(mem->host_root, why, sizeof(why)) : UINT64_MAX;
+	room = need ? lu_util_memory_room(mem->host_root, why, sizeof(why)) : UINT64_MAX;
 	if (need <= room)
 		return 0;
 	return lu_fail(mem->ctx, LU_OP_MEMORY, -ENOMEM, "%s: populating %s of %s "
 		       "needs %s more, but this process can get only %s (%s); nothing "
 		       "was allocated: ask for less memory, raise the limit, or free "
-		       "memory", call, lu_fmt_size(a, sizeof(a), mem->size),
-		       lu_backing_name(mem->backing), lu_fmt_size(b, sizeof(b), need),
-		       lu_fmt_size(c, sizeof(c), room), why);
+		       "memory", call, lu_util_fmt_size(a, sizeof(a), mem->size),
+		       lu_backing_name(mem->backing), lu_util_fmt_size(b, sizeof(b), need),
+		       lu_util_fmt_size(c, sizeof(c), room), why);
 }
 
 int lu_memory_populate(struct liveupdate_memory *mem, unsigned int threads,

@@ -9,12 +9,13 @@
  * file cache, which the kernel reclaims before it runs out.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "memory-private.h"
+#include "lu-util.h"
 
 /* One cgroup version's files, relative to the mount of its hierarchy. */
 struct cg_files {
@@ -47,12 +48,25 @@ static bool names_memory(const char *list)
 	return false;
 }
 
+/* A whole small file under root, NUL-terminated in buf; false if unread. */
+static bool read_text(const char *root, const char *path, char *buf, size_t len)
+{
+	char *text;
+	size_t n;
+
+	if (lu_util_read_under(root, path, len - 1, &text, &n))
+		return false;
+	memcpy(buf, text, n + 1);
+	free(text);
+	return true;
+}
+
 /* A number alone in a file; false when absent, unreadable or "max". */
 static bool read_limit(const char *root, const char *path, uint64_t *v)
 {
 	char text[64], *end;
 
-	if (lu_host_read(root, path, text, sizeof(text)) || !strncmp(text, "max", 3))
+	if (!read_text(root, path, text, sizeof(text)) || !strncmp(text, "max", 3))
 		return false;
 	errno = 0;
 	*v = strtoull(text, &end, 10);
@@ -66,7 +80,7 @@ static bool read_limit(const char *root, const char *path, uint64_t *v)
 static void walk_cgroup(const char *root, const char *mnt, const char *dir,
 			const struct cg_files *f, uint64_t *room, char *why, size_t len)
 {
-	char path[1024], text[4096], a[32], b[32];
+	char path[1024], text[8192], a[32], b[32];
 	size_t end = strlen(dir);
 
 	while (end > 0 && dir[end - 1] == '/')
@@ -85,14 +99,14 @@ static void walk_cgroup(const char *root, const char *mnt, const char *dir,
 				usage = 0;
 			headroom = limit > usage ? limit - usage : 0;
 			strcpy(path + base, "memory.stat");
-			if (!lu_host_read(root, path, text, sizeof(text)))
+			if (read_text(root, path, text, sizeof(text)))
 				headroom += stat_value(text, f->inactive_key);
 			if (headroom < *room) {
 				*room = headroom;
 				snprintf(why, len, "the memory cgroup %.*s: %s %s, %s %s",
 					 end ? (int)end : 1, end ? dir : "/", f->limit,
-					 lu_fmt_size(a, sizeof(a), limit), f->usage,
-					 lu_fmt_size(b, sizeof(b), usage));
+					 lu_util_fmt_size(a, sizeof(a), limit), f->usage,
+					 lu_util_fmt_size(b, sizeof(b), usage));
 			}
 		}
 		if (end == 0)
@@ -110,12 +124,12 @@ static void cgroup_room(const char *root, uint64_t *room, char *why, size_t len)
 	char text[4096], ctl[64];
 	const char *v2_mnt;
 
-	if (lu_host_read(root, "/proc/self/cgroup", text, sizeof(text)))
+	if (!read_text(root, "/proc/self/cgroup", text, sizeof(text)))
 		return;
 	/* v2 at /sys/fs/cgroup; on hybrid hosts at .../unified, where the
 	 * memory controller is not (v1 has it) */
-	v2_mnt = lu_host_read(root, "/sys/fs/cgroup/cgroup.controllers", ctl, sizeof(ctl))
-		 ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup";
+	v2_mnt = read_text(root, "/sys/fs/cgroup/cgroup.controllers", ctl, sizeof(ctl))
+		 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
 	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
 		char *ctrl = strchr(line, ':'), *dir = ctrl ? strchr(ctrl + 1, ':') : NULL;
 
@@ -130,7 +144,7 @@ static void cgroup_room(const char *root, uint64_t *room, char *why, size_t len)
 	}
 }
 
-uint64_t lu_memory_room(const char *root, char *why, size_t len)
+uint64_t lu_util_memory_room(const char *root, char *why, size_t len)
 {
 	uint64_t room = UINT64_MAX;
 	unsigned long long kb;
@@ -138,12 +152,12 @@ uint64_t lu_memory_room(const char *root, char *why, size_t len)
 	const char *line;
 
 	snprintf(why, len, "nothing limits it");
-	if (!lu_host_read(root, "/proc/meminfo", text, sizeof(text)) &&
+	if (read_text(root, "/proc/meminfo", text, sizeof(text)) &&
 	    (line = strstr(text, "MemAvailable:")) &&
 	    sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
 		room = (uint64_t)kb * 1024;
 		snprintf(why, len, "MemAvailable in /proc/meminfo is %s",
-			 lu_fmt_size(a, sizeof(a), room));
+			 lu_util_fmt_size(a, sizeof(a), room));
 	}
 	cgroup_room(root, &room, why, len);
 	return room;
