@@ -368,6 +368,33 @@ static int check_unique(const struct lu_manifest *m, const struct liveupdate_ent
 	return 0;
 }
 
+/* ---- MEMORY records ---- */
+
+const char *lu_mf_backing_name(uint32_t backing)
+{
+	static const char *const names[] = {
+		[LIVEUPDATE_MEMORY_AUTO] = "auto",
+		[LIVEUPDATE_MEMORY_SHMEM] = "shmem",
+		[LIVEUPDATE_MEMORY_THP] = "thp",
+		[LIVEUPDATE_MEMORY_HUGETLB] = "hugetlb",
+	};
+
+	return backing < sizeof(names) / sizeof(names[0]) ? names[backing] : NULL;
+}
+
+bool lu_mf_memory_entry_ok(uint32_t backing, uint64_t page_size)
+{
+	switch (backing) {
+	case LIVEUPDATE_MEMORY_SHMEM:
+		return page_size == 4096;
+	case LIVEUPDATE_MEMORY_THP:
+	case LIVEUPDATE_MEMORY_HUGETLB:
+		return page_size > 4096 && !(page_size & (page_size - 1));
+	default:
+		return false;
+	}
+}
+
 /* ---- the log ---- */
 
 /*

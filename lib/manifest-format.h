@@ -65,6 +65,14 @@ struct lu_manifest {
 	size_t total;                    /* bytes of all pieces */
 };
 
+/* A MEMORY record's backing as liveupdate_memory_backing_name() names it
+ * ("thp"), or NULL for a number this library does not know. */
+const char *lu_mf_backing_name(uint32_t backing);
+/* Whether a MEMORY record's backing and page size are ones the library
+ * reads back: SHMEM with 4 KiB pages, THP or HUGETLB with larger pages of
+ * a power of two. */
+bool lu_mf_memory_entry_ok(uint32_t backing, uint64_t page_size);
+
 /* Key and value limits, shared by the encoder and the decoder. */
 bool lu_mf_label_ok(const char *label, size_t len);
 bool lu_mf_meta_ok(const char *key, size_t klen, size_t vlen);

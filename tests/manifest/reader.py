@@ -16,6 +16,7 @@ import zlib
 MAGIC = b"LU-MANIF"
 KINDS = {1: "memfd", 2: "memory", 3: "other"}
 MANIFEST_TOKEN = 0x4d414e4946455354
+BACKINGS = {0: b"auto", 1: b"shmem", 2: b"thp", 3: b"hugetlb"}
 
 
 class Unreadable(Exception):
@@ -143,15 +144,31 @@ def read_manifest(pieces):
     return len(recs), torn, files, session_meta
 
 
+def printable_utf8(raw, i):
+    """Bytes of the printable UTF-8 character at raw[i], or 0."""
+    for n in (1, 2, 3, 4):
+        try:
+            ch = raw[i:i + n].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        cp = ord(ch)
+        return 0 if cp < 0x20 or 0x7F <= cp < 0xA0 else n
+    return 0
+
+
 def quoted(raw):
-    out = bytearray(b'"')
-    for c in raw:
-        if c in b'"\\':
-            out += b"\\" + bytes([c])
-        elif c < 0x20 or c == 0x7F:
-            out += b"\\x%02x" % c
+    """One rule: printable UTF-8 as is, but " and \\ escaped; every other
+    byte as \\xHH."""
+    out, i = bytearray(b'"'), 0
+    while i < len(raw):
+        n = printable_utf8(raw, i)
+        if raw[i] in b'"\\':
+            out += b"\\" + raw[i:i + 1]
+        elif n:
+            out += raw[i:i + n]
         else:
-            out.append(c)
+            out += b"\\x%02x" % raw[i]
+        i += n or 1
     return bytes(out + b'"')
 
 
@@ -173,9 +190,12 @@ def main():
         print("reader.py: record %d is torn: the state before it" % torn,
               file=sys.stderr)
     out.write(b"session %s incoming, manifest generation %d, %d file%s recorded "
-              b"(files preserved by token alone are not)\n" % (
+              b"(files preserved by token alone are not)" % (
                   quoted(name), generation, len(files),
                   b"" if len(files) == 1 else b"s"))
+    if torn:
+        out.write(b" (record %d incomplete, not read)" % torn)
+    out.write(b"\n")
     if session_meta:
         out.write(b"meta" + meta_text(session_meta.items()) + b"\n")
     for f in files:
@@ -183,7 +203,8 @@ def main():
             f["token"], quoted(f["label"]), KINDS.get(f["kind"], "other").encode(),
             f["size"])
         if f["kind"] == 2:
-            line += b" backing=%d page-size=%d" % (f["backing"], f["page_size"])
+            backing = BACKINGS.get(f["backing"], b"%d" % f["backing"])
+            line += b" backing=%s page-size=%d" % (backing, f["page_size"])
         out.write(line + meta_text(f["meta"]) + b"\n")
 
 
