@@ -115,7 +115,6 @@ LU_EXPORT int liveupdate_memory_populate(struct liveupdate_memory *mem,
 		return lu_bad_arg(NULL, "liveupdate_memory_populate: mem is NULL");
 	if (!mem->size)
 		return 0;
-	lu_memory_settle(mem);
 	arg.addr = mem->addr;
 	if (!arg.addr) {
 		arg.addr = lu_memory_map_aligned(mem->fd, mem->size, mem->page_size,
