@@ -1,9 +1,9 @@
 #!/bin/sh
 # libFuzzer on the network devices' record decoder (lib/netdev-record.c),
-# from valid seeds (tests/unit/fuzz-netdev-record.c says what is checked).
-# See tests/fuzz-lib.sh.
-. "${top_srcdir:-.}/tests/fuzz-lib.sh"
-set -- "$top_srcdir/tests/unit/fuzz-netdev-record.c" "$top_srcdir/lib/netdev-record.c" \
+# from valid seeds (tests/fuzz/netdev-record.c says what is checked).
+# See tests/fuzz/fuzz-lib.sh.
+. "${top_srcdir:-.}/tests/fuzz/fuzz-lib.sh"
+set -- "$top_srcdir/tests/fuzz/netdev-record.c" "$top_srcdir/lib/netdev-record.c" \
 	-I"$top_srcdir/lib" -I"$top_srcdir/tests/unit"
 fuzz_build "$FUZZ_DIR/fuzz" "$@"
 $CLANG -g -DLU_NETDEV_FUZZ_SEEDS "$@" -o "$FUZZ_DIR/seeds" || exit 99

@@ -1,4 +1,4 @@
-# Sourced by the libFuzzer tests (tests/*/fuzz*.sh). Each decoder of bytes
+# Sourced by the libFuzzer tests (tests/fuzz/*.sh). Each decoder of bytes
 # that may be hostile has a target; this file builds and runs them the same
 # way: clang with AddressSanitizer and UndefinedBehaviorSanitizer, a seed
 # corpus, LU_FUZZ_SECONDS of fuzzing, and on a finding the fuzzer's log and

@@ -1,10 +1,10 @@
 #!/bin/sh
 # libFuzzer on the examples' decoders of untrusted lines: the agent's JSON
-# requests and the cache's commands (examples/agent/fuzz-decoders.c). See
-# tests/fuzz-lib.sh.
-. "${top_srcdir:-.}/tests/fuzz-lib.sh"
+# requests and the cache's commands (tests/fuzz/examples.c). See
+# tests/fuzz/fuzz-lib.sh.
+. "${top_srcdir:-.}/tests/fuzz/fuzz-lib.sh"
 ex=$top_srcdir/examples
-set -- "$ex/agent/fuzz-decoders.c" "$ex/agent/agent-proto.c" \
+set -- "$top_srcdir/tests/fuzz/examples.c" -I"$ex" "$ex/agent/agent-proto.c" \
 	"$ex/cache/cache-command.c" "$ex/cache/cache-store.c"
 fuzz_build "$FUZZ_DIR/fuzz" "$@"
 $CLANG -g -DEXAMPLES_FUZZ_SEEDS "$@" -o "$FUZZ_DIR/seeds" || exit 99

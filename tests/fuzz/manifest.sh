@@ -1,9 +1,9 @@
 #!/bin/sh
 # libFuzzer on the session manifest's decoder (lib/manifest-format.c), from
 # seed images made by the library's own writer: whatever decodes is
-# self-consistent (tests/manifest/fuzz-manifest.c). See tests/fuzz-lib.sh.
-. "${top_srcdir:-.}/tests/fuzz-lib.sh"
-set -- "$top_srcdir/tests/manifest/fuzz-manifest.c" "$top_srcdir/lib/manifest-format.c" \
+# self-consistent (tests/fuzz/manifest.c). See tests/fuzz/fuzz-lib.sh.
+. "${top_srcdir:-.}/tests/fuzz/fuzz-lib.sh"
+set -- "$top_srcdir/tests/fuzz/manifest.c" "$top_srcdir/lib/manifest-format.c" \
 	"$top_srcdir/lib/manifest-write.c" -I"$top_srcdir/include" -I"$top_srcdir/lib"
 fuzz_build "$FUZZ_DIR/fuzz" "$@"
 $CLANG -g -O1 -DLU_MF_FUZZ_SEEDS "$@" -o "$FUZZ_DIR/seeds" || exit 99
