@@ -87,7 +87,7 @@ if [ -n "$uapi_inc" ] && [ -r "$uapi_inc/linux/liveupdate.h" ]; then
 	cp "$uapi_inc/linux/liveupdate.h" "$work/include/linux/"
 fi
 
-sources=("$here/init.c")
+sources=("$here/init.c" "$here/lutest.c" "$here/cpio.c")
 # raw-ioctl scenarios, and the conformance cases shared with liveupdate-sim
 # (their own compilation unit, as in make check)
 for f in "$here"/sc-raw-*.c "$here"/sc-conformance.c "$srcdir/tests/conformance/conformance.c"; do
