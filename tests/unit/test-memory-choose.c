@@ -121,10 +121,13 @@ START_TEST(test_auto_hugetlb)
 	struct liveupdate_memory *mem;
 	int fd = memfd_create("probe", MFD_HUGETLB);
 
-	if (fd < 0) { /* this host has no HugeTLB at all */
+	if (fd < 0) {
+		int err = errno;
+
 		fixture_free(root);
 		liveupdate_ctx_unref(ctx);
-		return;
+		SKIP_TEST("memfd_create(MFD_HUGETLB): %s: this kernel has no HugeTLB "
+			  "(CONFIG_HUGETLBFS)", strerror(err));
 	}
 	close(fd);
 	fixture_thp(root, "advise", NULL);
