@@ -40,7 +40,7 @@
 #include <liveupdate/liveupdate.h>
 
 #include "sim-control.h"
-#include "../sim-ctx.h"
+#include "../check-plain.h"
 
 #define MAX_REPEATS 99
 #define FILES_SESSION "scale-files"
@@ -94,15 +94,11 @@ static void check_file(int fd, int i)
 	char page[4096];
 	int got;
 
-	if (pread(fd, page, sizeof(page), 0) != sizeof(page)) {
-		fprintf(stderr, "scale: token %d: %s\n", i, strerror(errno));
-		exit(1);
-	}
+	CHECK_THAT(pread(fd, page, sizeof(page), 0) == sizeof(page), "token %d: %s", i,
+		   strerror(errno));
 	memcpy(&got, page, sizeof(got));
-	if (got != i || page[100] != 'a' + i % 26) {
-		fprintf(stderr, "scale: token %d came back with the wrong bytes\n", i);
-		exit(1);
-	}
+	CHECK_THAT(got == i && page[100] == 'a' + i % 26,
+		   "token %d came back with the wrong bytes", i);
 }
 
 /* CPU time so far of this process and the daemon, in microseconds. */
