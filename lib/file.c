@@ -12,9 +12,9 @@
 static int kernel_preserve(struct liveupdate_session *session, int fd,
 			   uint64_t token, const char *call)
 {
-	struct lu_uapi_fd_req req = { .size = sizeof(req), .fd = fd, .token = token };
+	struct liveupdate_session_preserve_fd req = { .size = sizeof(req), .fd = fd, .token = token };
 	struct liveupdate_ctx *ctx = session->ctx;
-	int ret = lu_backend_ioctl(ctx, session->fd, LU_UAPI_SESSION_PRESERVE_FD, &req);
+	int ret = lu_backend_ioctl(ctx, session->fd, LIVEUPDATE_SESSION_PRESERVE_FD, &req);
 
 	if (ret < 0)
 		return ret;
@@ -128,7 +128,7 @@ LU_EXPORT int liveupdate_session_preserve_fd(struct liveupdate_session *session,
 LU_EXPORT int liveupdate_session_retrieve_fd(struct liveupdate_session *session,
 					     uint64_t token, int *fdp)
 {
-	struct lu_uapi_fd_req req = { .size = sizeof(req), .fd = -1, .token = token };
+	struct liveupdate_session_retrieve_fd req = { .size = sizeof(req), .fd = -1, .token = token };
 	struct liveupdate_ctx *ctx;
 	int ret;
 
@@ -141,7 +141,7 @@ LU_EXPORT int liveupdate_session_retrieve_fd(struct liveupdate_session *session,
 		return lu_bad_arg(ctx, "liveupdate_session_retrieve_fd(\"%s\"): the "
 				  "session is outgoing; files are retrieved from "
 				  "sessions retrieved after the update", session->name);
-	ret = lu_backend_ioctl(ctx, session->fd, LU_UAPI_SESSION_RETRIEVE_FD, &req);
+	ret = lu_backend_ioctl(ctx, session->fd, LIVEUPDATE_SESSION_RETRIEVE_FD, &req);
 	if (ret < 0)
 		return lu_fail(ctx, LU_OP_RETRIEVE_FD, ret,
 			       "liveupdate_session_retrieve_fd(\"%s\", token %" PRIu64 ")",

@@ -9,7 +9,7 @@
 #include <syslog.h>
 
 #include "liveupdate/liveupdate.h"
-#include "luo-uapi.h"
+#include <linux/liveupdate.h>
 
 #define LU_EXPORT __attribute__((visibility("default")))
 
@@ -44,7 +44,7 @@ struct lu_backend_ops {
 	void (*name_holders)(void *data, const char *path);
 	/* open the device read-write, O_CLOEXEC: fd */
 	int (*open_device)(void *data, const char *path);
-	/* an LU_UAPI_* request on a device or session fd */
+	/* a <linux/liveupdate.h> request on a device or session fd */
 	int (*ioctl)(void *data, int fd, unsigned long request, void *arg);
 	/* close a device or session fd */
 	int (*close)(void *data, int fd);
@@ -88,7 +88,7 @@ struct liveupdate_session {
 	int fd;
 	enum liveupdate_session_direction direction;
 	bool finished;
-	char name[LU_UAPI_NAME_LEN];
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
 	/* lib/manifest.c: NULL when there is none or it is not read yet;
 	 * writable (manifest->map set) for sessions this process created */
 	struct lu_manifest *manifest;

@@ -22,8 +22,8 @@
 int lu_session_manifest_start(struct liveupdate_session *s, size_t size)
 {
 	struct liveupdate_ctx *ctx = s->ctx;
-	struct lu_uapi_fd_req req = { .size = sizeof(req),
-				      .token = LIVEUPDATE_MANIFEST_TOKEN };
+	struct liveupdate_session_preserve_fd req = {
+		.size = sizeof(req), .token = LIVEUPDATE_MANIFEST_TOKEN };
 	struct lu_manifest *m = calloc(1, sizeof(*m));
 	uint8_t *map = MAP_FAILED;
 	int fd, ret;
@@ -42,7 +42,7 @@ int lu_session_manifest_start(struct liveupdate_session *s, size_t size)
 	}
 	lu_manifest_init_image(m, map, size / 2);
 	req.fd = fd;
-	ret = lu_backend_ioctl(ctx, s->fd, LU_UAPI_SESSION_PRESERVE_FD, &req);
+	ret = lu_backend_ioctl(ctx, s->fd, LIVEUPDATE_SESSION_PRESERVE_FD, &req);
 	if (ret < 0) {
 		ret = lu_fail(ctx, LU_OP_PRESERVE_FD, ret, "liveupdate_session_create"
 			      "(\"%s\"): preserving its manifest as token %#" PRIx64,
@@ -311,8 +311,8 @@ int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
 			    struct lu_manifest **mp)
 {
 	struct liveupdate_ctx *ctx;
-	struct lu_uapi_fd_req req = { .size = sizeof(req), .fd = -1,
-				      .token = LIVEUPDATE_MANIFEST_TOKEN };
+	struct liveupdate_session_retrieve_fd req = {
+		.size = sizeof(req), .fd = -1, .token = LIVEUPDATE_MANIFEST_TOKEN };
 	struct lu_manifest *m;
 	char why[512];
 	int ret;
@@ -328,7 +328,7 @@ int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
 		return lu_fail(ctx, LU_OP_MANIFEST, -ENODATA, "%s(\"%s\"): the session "
 			       "is outgoing and was not created with a manifest by this "
 			       "process", call, s->name);
-	ret = lu_backend_ioctl(ctx, s->fd, LU_UAPI_SESSION_RETRIEVE_FD, &req);
+	ret = lu_backend_ioctl(ctx, s->fd, LIVEUPDATE_SESSION_RETRIEVE_FD, &req);
 	if (ret == -ENOENT && s->finished)
 		return lu_fail(ctx, LU_OP_MANIFEST, -ENODATA, "%s(\"%s\"): the session "
 			       "is finished, and the kernel hands out no file after "

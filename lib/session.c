@@ -35,7 +35,7 @@ static int check_session_name(const struct liveupdate_ctx *ctx, const char *name
 
 	if (!name)
 		return lu_bad_arg(ctx, "session name is NULL");
-	len = strnlen(name, LU_UAPI_NAME_LEN);
+	len = strnlen(name, LIVEUPDATE_SESSION_NAME_LENGTH);
 	if (len == 0)
 		return lu_bad_arg(ctx, "session name is empty");
 	if (len > LIVEUPDATE_SESSION_NAME_MAX)
@@ -46,13 +46,28 @@ static int check_session_name(const struct liveupdate_ctx *ctx, const char *name
 	return 0;
 }
 
-/* CREATE_SESSION or RETRIEVE_SESSION on the device: they share a layout. */
+/*
+ * CREATE_SESSION or RETRIEVE_SESSION on the device: the kernel declares two
+ * structs with one layout, so one request fills either.
+ */
+union session_req {
+	struct liveupdate_ioctl_create_session create;
+	struct liveupdate_ioctl_retrieve_session retrieve;
+};
+_Static_assert(sizeof(struct liveupdate_ioctl_create_session) ==
+	       sizeof(struct liveupdate_ioctl_retrieve_session) &&
+	       offsetof(struct liveupdate_ioctl_create_session, fd) ==
+	       offsetof(struct liveupdate_ioctl_retrieve_session, fd) &&
+	       offsetof(struct liveupdate_ioctl_create_session, name) ==
+	       offsetof(struct liveupdate_ioctl_retrieve_session, name),
+	       "create and retrieve session requests share a layout");
+
 static int session_open(struct liveupdate_ctx *ctx, const char *name,
 			struct liveupdate_session **sessionp, bool create)
 {
 	const char *call = create ? "liveupdate_session_create"
 				  : "liveupdate_session_retrieve";
-	struct lu_uapi_session_req req;
+	union session_req req;
 	struct liveupdate_session *s;
 	int dev, ret;
 
@@ -73,10 +88,10 @@ static int session_open(struct liveupdate_ctx *ctx, const char *name,
 	}
 
 	memset(&req, 0, sizeof(req));
-	req.size = sizeof(req);
-	memcpy(req.name, name, strlen(name) + 1);
+	req.create.size = sizeof(req);
+	memcpy(req.create.name, name, strlen(name) + 1);
 	ret = lu_backend_ioctl(ctx, dev,
-			       create ? LU_UAPI_CREATE_SESSION : LU_UAPI_RETRIEVE_SESSION,
+			       create ? LIVEUPDATE_IOCTL_CREATE_SESSION : LIVEUPDATE_IOCTL_RETRIEVE_SESSION,
 			       &req);
 	if (ret < 0) {
 		session_free(s);
@@ -84,7 +99,7 @@ static int session_open(struct liveupdate_ctx *ctx, const char *name,
 					   : LU_OP_RETRIEVE_SESSION,
 			       ret, "%s(\"%s\")", call, name);
 	}
-	s->fd = req.fd;
+	s->fd = req.create.fd;
 	s->direction = create ? LIVEUPDATE_SESSION_OUTGOING
 			      : LIVEUPDATE_SESSION_INCOMING;
 	memcpy(s->name, name, strlen(name) + 1);
@@ -158,8 +173,8 @@ LU_EXPORT int liveupdate_session_retrieve(struct liveupdate_ctx *ctx,
 static int probe_direction(struct liveupdate_ctx *ctx, int fd,
 			   enum liveupdate_session_direction *dir)
 {
-	struct lu_uapi_fd_req req = { .size = sizeof(req), .fd = -1, .token = 0 };
-	int ret = lu_backend_ioctl(ctx, fd, LU_UAPI_SESSION_PRESERVE_FD, &req);
+	struct liveupdate_session_preserve_fd req = { .size = sizeof(req), .fd = -1, .token = 0 };
+	int ret = lu_backend_ioctl(ctx, fd, LIVEUPDATE_SESSION_PRESERVE_FD, &req);
 
 	switch (ret) {
 	case -EINVAL:
@@ -179,7 +194,7 @@ static int probe_direction(struct liveupdate_ctx *ctx, int fd,
 LU_EXPORT int liveupdate_session_adopt(struct liveupdate_ctx *ctx, int fd,
 				       struct liveupdate_session **sessionp)
 {
-	struct lu_uapi_get_name_req req;
+	struct liveupdate_session_get_name req;
 	struct liveupdate_session *s;
 	int ret;
 
@@ -192,7 +207,7 @@ LU_EXPORT int liveupdate_session_adopt(struct liveupdate_ctx *ctx, int fd,
 
 	memset(&req, 0, sizeof(req));
 	req.size = sizeof(req);
-	ret = lu_backend_ioctl(ctx, fd, LU_UAPI_SESSION_GET_NAME, &req);
+	ret = lu_backend_ioctl(ctx, fd, LIVEUPDATE_SESSION_GET_NAME, &req);
 	if (ret < 0)
 		return lu_fail(ctx, LU_OP_ADOPT_SESSION, ret,
 			       "liveupdate_session_adopt(fd %d): reading its name", fd);
@@ -276,7 +291,7 @@ liveupdate_session_is_finished(const struct liveupdate_session *session)
 
 LU_EXPORT int liveupdate_session_finish(struct liveupdate_session *session)
 {
-	struct lu_uapi_finish_req req = { .size = sizeof(req), .reserved = 0 };
+	struct liveupdate_session_finish req = { .size = sizeof(req), .reserved = 0 };
 	struct liveupdate_ctx *ctx;
 	int ret;
 
@@ -288,7 +303,7 @@ LU_EXPORT int liveupdate_session_finish(struct liveupdate_session *session)
 				  "session is outgoing; only sessions retrieved "
 				  "after an update can be finished (close an "
 				  "outgoing session to abort it)", session->name);
-	ret = lu_backend_ioctl(ctx, session->fd, LU_UAPI_SESSION_FINISH, &req);
+	ret = lu_backend_ioctl(ctx, session->fd, LIVEUPDATE_SESSION_FINISH, &req);
 	if (ret < 0)
 		return lu_fail(ctx, LU_OP_FINISH, ret,
 			       "liveupdate_session_finish(\"%s\")", session->name);

@@ -208,14 +208,14 @@ static bool inject(enum seam_call_kind kind)
 static enum seam_call_kind ioctl_kind(unsigned long req, void *arg)
 {
 	switch (req) {
-	case LU_UAPI_CREATE_SESSION: return SEAM_CREATE_SESSION;
-	case LU_UAPI_RETRIEVE_SESSION: return SEAM_RETRIEVE_SESSION;
-	case LU_UAPI_SESSION_PRESERVE_FD:
-		return ((struct lu_uapi_fd_req *)arg)->fd < 0 ? SEAM_PRESERVE_PROBE
+	case LIVEUPDATE_IOCTL_CREATE_SESSION: return SEAM_CREATE_SESSION;
+	case LIVEUPDATE_IOCTL_RETRIEVE_SESSION: return SEAM_RETRIEVE_SESSION;
+	case LIVEUPDATE_SESSION_PRESERVE_FD:
+		return ((struct liveupdate_session_preserve_fd *)arg)->fd < 0 ? SEAM_PRESERVE_PROBE
 							      : SEAM_PRESERVE_FD;
-	case LU_UAPI_SESSION_RETRIEVE_FD: return SEAM_RETRIEVE_FD;
-	case LU_UAPI_SESSION_FINISH: return SEAM_FINISH;
-	case LU_UAPI_SESSION_GET_NAME: return SEAM_GET_NAME;
+	case LIVEUPDATE_SESSION_RETRIEVE_FD: return SEAM_RETRIEVE_FD;
+	case LIVEUPDATE_SESSION_FINISH: return SEAM_FINISH;
+	case LIVEUPDATE_SESSION_GET_NAME: return SEAM_GET_NAME;
 	default: return SEAM_OTHER_IOCTL;
 	}
 }
