@@ -6,8 +6,5 @@
 ex=$top_srcdir/examples
 set -- "$top_srcdir/tests/fuzz/examples.c" -I"$ex" "$ex/agent/agent-proto.c" \
 	"$ex/cache/cache-command.c" "$ex/cache/cache-store.c"
-fuzz_build "$FUZZ_DIR/fuzz" "$@"
-$CLANG -g -DEXAMPLES_FUZZ_SEEDS "$@" -o "$FUZZ_DIR/seeds" || exit 99
-mkdir "$FUZZ_DIR/corpus" && "$FUZZ_DIR/seeds" "$FUZZ_DIR/corpus" || exit 99
-fuzz_run examples "$FUZZ_DIR/fuzz" "$FUZZ_DIR/corpus" 4200
+fuzz_seeded examples EXAMPLES_FUZZ_SEEDS 4200 "$@"
 echo "PASS: no crash, no undefined behaviour, every decoded request re-encodes the same"

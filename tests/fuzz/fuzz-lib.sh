@@ -54,3 +54,15 @@ fuzz_run() {
 	echo "FAIL: the fuzzer found a problem in $name (exit $rc)"
 	exit 1
 }
+
+# fuzz_seeded NAME SEEDS-MACRO MAX-LEN CLANG-ARGS...: a target whose
+# sources, built with -DSEEDS-MACRO instead, write its seed corpus into a
+# directory: build both, make the corpus, fuzz (fuzz_run).
+fuzz_seeded() {
+	name=$1 seeds=$2 len=$3
+	shift 3
+	fuzz_build "$FUZZ_DIR/fuzz" "$@"
+	$CLANG -g -O1 -D"$seeds" "$@" -o "$FUZZ_DIR/seeds" || exit 99
+	mkdir "$FUZZ_DIR/corpus" && "$FUZZ_DIR/seeds" "$FUZZ_DIR/corpus" || exit 99
+	fuzz_run "$name" "$FUZZ_DIR/fuzz" "$FUZZ_DIR/corpus" "$len"
+}

@@ -6,8 +6,5 @@
 set -- "$top_srcdir/tests/fuzz/netdev-record.c" "$top_srcdir/lib/netdev-record.c" \
 	"$top_srcdir/util/crc32.c" -I"$top_srcdir/util" -I"$top_srcdir/lib" \
 	-I"$top_srcdir/tests/unit"
-fuzz_build "$FUZZ_DIR/fuzz" "$@"
-$CLANG -g -DLU_NETDEV_FUZZ_SEEDS "$@" -o "$FUZZ_DIR/seeds" || exit 99
-mkdir "$FUZZ_DIR/corpus" && "$FUZZ_DIR/seeds" "$FUZZ_DIR/corpus" || exit 99
-fuzz_run netdev-record "$FUZZ_DIR/fuzz" "$FUZZ_DIR/corpus" 2048
+fuzz_seeded netdev-record LU_NETDEV_FUZZ_SEEDS 2048 "$@"
 echo "fuzz-netdev: no crash, leak or mismatch"
