@@ -154,7 +154,8 @@ END_TEST
 /*
  * Out of memory while populating gives -ENOMEM and the reason, never a
  * SIGBUS: a 4 MiB tmpfs, mounted in a private user and mount namespace of
- * a child process, holds "THP" memory of 8 MiB.
+ * a child process, refuses "THP" memory of 8 MiB at once (-ENOSPC), and
+ * holds 4 MiB until a file of 2 MiB takes half of it.
  */
 START_TEST(test_populate_enomem)
 {
@@ -185,15 +186,25 @@ START_TEST(test_populate_enomem)
 		snprintf(line, sizeof(line), "%s tmpfs rw,size=4096k,huge=always", dir);
 		fixture_mounts(root, mounts);
 		o.host_root = root;
+		mem = (void *)0x1;
+		if (liveupdate_memory_new(ctx, &o, &mem) != -ENOSPC || mem != (void *)0x1 ||
+		    !strstr(liveupdate_last_error(), "free, less than the 8 MiB"))
+			_exit(3);
+		o.size = 4 * MiB;
 		ck_assert_int_eq(liveupdate_memory_new(ctx, &o, &mem), 0);
+		snprintf(line, sizeof(line), "%s/filler", dir);
+		ret = open(line, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+		if (ret < 0 || fallocate(ret, 0, 0, 2 * MiB) < 0)
+			_exit(4);
+		close(ret);
 		ret = liveupdate_memory_populate(mem, 2);
 		if (ret != -ENOMEM || !strstr(liveupdate_last_error(), "could be allocated at offset") ||
 		    !strstr(liveupdate_last_error(), "the tmpfs is full"))
 			_exit(1);
 		liveupdate_memory_unref(mem);
-		o.populate = 1; /* the same, from liveupdate_memory_new */
+		o.populate = 1; /* from liveupdate_memory_new: refused before */
 		mem = (void *)0x1;
-		if (liveupdate_memory_new(ctx, &o, &mem) != -ENOMEM || mem != (void *)0x1)
+		if (liveupdate_memory_new(ctx, &o, &mem) != -ENOSPC || mem != (void *)0x1)
 			_exit(2);
 		fixture_free(root);
 		liveupdate_ctx_unref(ctx);
