@@ -45,7 +45,7 @@
 
 #include "liveupdate-private.h"
 #include "manifest-format.h"
-#include "../sim-ctx.h"
+#include "../check-plain.h"
 
 #define MAX_REPEATS 99
 #define MAX_PRESERVING 2000

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "manifest-format.h"
+#include "../check-plain.h"
 
 #define REPEATS 7
 static const size_t sizes[] = { 500, 5000 };
@@ -37,12 +38,6 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static void die(const char *what)
-{
-	fprintf(stderr, "lookup: %s\n", what);
-	exit(1);
-}
-
 static void label_of(char *buf, size_t len, size_t i)
 {
 	snprintf(buf, len, "vm-%zu/guest-ram-%zu", i % 7, i);
@@ -57,7 +52,7 @@ static void build(struct bench *b, size_t n, size_t lookups)
 
 	piece.map = calloc(1, piece.size);
 	if (!piece.map || !w.pieces)
-		die("out of memory");
+		FAIL("out of memory");
 	lu_mf_piece_init(piece.map, 0);
 	lu_manifest_add_piece(&w, piece.map, piece.size);
 	for (size_t i = 0; i < n; i++) {
@@ -70,21 +65,21 @@ static void build(struct bench *b, size_t n, size_t lookups)
 		label_of(label, sizeof(label), i);
 		if (lu_mf_encode_file(&e, &rec, &len) || !lu_manifest_fits(&w, len) ||
 		    lu_manifest_prepare(&w, rec, len, &rlen, &item, why, sizeof(why)))
-			die("writing the manifest");
+			FAIL("writing the manifest");
 		lu_manifest_commit(&w, rec, len, &item);
 		free(rec);
 	}
 	free(w.pieces);
 	lu_manifest_clear(&w);
 	if (lu_manifest_decode(&piece, 1, &b->m, why, sizeof(why)))
-		die(why);
+		FAIL("%s", why);
 	free(piece.map);
 	if (b->m.count != n)
-		die("entries lost");
+		FAIL("entries lost");
 	b->n = n;
 	b->queries = malloc(lookups * sizeof(*b->queries));
 	if (!b->queries)
-		die("out of memory");
+		FAIL("out of memory");
 	for (size_t q = 0; q < lookups; q++)
 		b->queries[q] = (char *)b->m.entries[(size_t)random() % n]->pub.label;
 }
@@ -97,7 +92,7 @@ static double measure(const struct bench *b, size_t lookups)
 		const struct liveupdate_entry *e = lu_manifest_find(&b->m, b->queries[q]);
 
 		if (!e || e->label != b->queries[q])
-			die("a lookup found the wrong entry");
+			FAIL("a lookup found the wrong entry");
 	}
 	return (now_ns() - t) / (double)lookups;
 }

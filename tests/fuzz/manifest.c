@@ -6,7 +6,7 @@
  * says into how many pieces (1 to 4) the rest is cut, in equal parts.
  * Whatever decodes must be self-consistent: every entry is found by its
  * label and token, encodes to a record that decodes to the same entry, and
- * the counts agree. Built by tests/manifest/fuzz.sh.
+ * the counts agree. Built by tests/fuzz/manifest.sh.
  *
  * With -DLU_MF_FUZZ_SEEDS it is instead a program writing seed images,
  * made by the library's own writer, into the directory argv[1].
