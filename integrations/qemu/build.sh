@@ -9,10 +9,9 @@
 # library is installed (make install DESTDIR=...) into the cache for QEMU's
 # pkg-config. The binary is cached in
 #   ${XDG_CACHE_HOME:-~/.cache}/libliveupdate/qemu/<version>-<key>/
-# where <key> hashes the patches, the configure flags, this script and the
-# library's ABI (its header and version script): a change to any of them
-# builds again, incrementally, in one source and build tree per QEMU
-# version. Prints (and writes to --out) shell assignments:
+# where <key> hashes the patches, the configure flags and the library's
+# ABI (its header and version script): a change to any of them builds
+# again, incrementally, in one source and build tree per QEMU version. Prints (and writes to --out) shell assignments:
 #   LU_QEMU         the binary
 #   LU_QEMU_VERSION Debian's version of the source
 #   LU_QEMU_DATA    -L directories for the firmware (Debian's seabios and
@@ -64,8 +63,9 @@ exec 9>"$CACHE/build.lock"
 timeout 3600 flock 9 || die "timed out waiting for $CACHE/build.lock"
 
 # ---- private apt state: QEMU's source, meson ----
-mkdir -p "$APTDIR/sources.list.d" "$APTDIR/lists/partial" \
-	"$APTDIR/cache/archives/partial" "$APTDIR/preferences.d" "$CACHE/dl"
+# shellcheck source=../../tests/vm/private-apt.sh
+. "$TOP/tests/vm/private-apt.sh"
+mkdir -p "$CACHE/dl"
 cat >"$APTDIR/sources.list.d/libliveupdate-qemu.sources" <<EOF
 Types: deb-src
 URIs: $ARCHIVE
@@ -79,20 +79,6 @@ Suites: bookworm-backports
 Components: main
 Signed-By: $KEYRING
 EOF
-APT_OPTS=(
-	-o "Dir::Etc::SourceList=/dev/null"
-	-o "Dir::Etc::SourceParts=$APTDIR/sources.list.d"
-	-o "Dir::Etc::Preferences=/dev/null"
-	-o "Dir::Etc::PreferencesParts=$APTDIR/preferences.d"
-	-o "Dir::State::Lists=$APTDIR/lists"
-	-o "Dir::State::status=/dev/null"
-	-o "Dir::Cache=$APTDIR/cache"
-	-o "APT::Architecture=amd64"
-	-o "Acquire::Languages=none"
-)
-[ "$(id -u)" = 0 ] && APT_OPTS+=(-o "APT::Sandbox::User=root")
-apt_get() { timeout "$APT_TIMEOUT" apt-get -q "${APT_OPTS[@]}" "$@"; }
-apt_cache() { timeout "$APT_TIMEOUT" apt-cache "${APT_OPTS[@]}" "$@"; }
 
 if [ "${LU_QEMU_OFFLINE:-0}" != 1 ]; then
 	[ -r "$KEYRING" ] || die "$KEYRING missing (apt-get install debian-archive-keyring)"
@@ -118,14 +104,11 @@ log "QEMU source: qemu $DEBVER"
 # ---- the cache key ----
 abi_hash=$(cat "$TOP/include/liveupdate/liveupdate.h" "$TOP/libliveupdate.map" |
 	sha256sum | cut -c1-16)
-key=$( {
-	echo "$DEBVER" "${CONFIGURE_FLAGS[*]}" "$abi_hash"
-	cat "$0"
-	while read -r p; do
+series_hash=$(while read -r p; do
 		case $p in ''|'#'*) continue ;; esac
 		cat "$HERE/$p"
-	done <"$HERE/series"
-} | sha256sum | cut -c1-12)
+	done <"$HERE/series" | sha256sum | cut -c1-16)
+key=$(echo "$DEBVER ${CONFIGURE_FLAGS[*]} $abi_hash $series_hash" | sha256sum | cut -c1-12)
 DEST=$VERDIR-$key
 emit() {
 	local env
@@ -178,12 +161,17 @@ if [ ! -e "$SRC/.git" ]; then
 	mv "$VERDIR/src.tmp" "$SRC"
 	rm -rf "$VERDIR/dl" "$VERDIR"/qemu_*
 fi
-git -C "$SRC" reset -q --hard refs/tags/base
-git -C "$SRC" clean -q -fdx
-while read -r p; do
-	case $p in ''|'#'*) continue ;; esac
-	git -C "$SRC" apply --whitespace=nowarn "$HERE/$p" || die "patch $p does not apply to qemu $DEBVER"
-done <"$HERE/series"
+if [ "$(cat "$SRC/.git/lu-series" 2>/dev/null)" != "$series_hash" ]; then
+	rm -f "$SRC/.git/lu-series"
+	git -C "$SRC" reset -q --hard refs/tags/base
+	git -C "$SRC" clean -q -fdx
+	while read -r p; do
+		case $p in ''|'#'*) continue ;; esac
+		git -C "$SRC" apply --whitespace=nowarn "$HERE/$p" ||
+			die "patch $p does not apply to qemu $DEBVER"
+	done <"$HERE/series"
+	echo "$series_hash" >"$SRC/.git/lu-series"
+fi
 
 # ---- libliveupdate, installed where QEMU's pkg-config finds it ----
 LIBINST=$VERDIR/libliveupdate

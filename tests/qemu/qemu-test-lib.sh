@@ -145,6 +145,18 @@ if last != region_sum(prev):
 PY
 }
 
+# check_went_on OLD NEW LAST: the guest stopped in OLD after line LAST
+# and went on in NEW with line LAST + 1, without booting again, all lines
+# and sums right.
+check_went_on() {
+	grep -q BOOT "$sim_dir/$2.serial" && fail "the guest booted again in $2"
+	check_serial "$1"
+	check_serial "$2"
+	first=$(first_line "$2")
+	[ "$first" = $(($3 + 1)) ] || fail "$2's first line is $first, not $(($3 + 1))"
+	echo "the guest went on: line $3 in $1, then $first in $2, RAM sums right"
+}
+
 # ram_inode PID: the inode of the memfd QEMU maps as guest RAM.
 ram_inode() {
 	for f in /proc/"$1"/fd/*; do
