@@ -163,6 +163,13 @@ if [ ! -e "$SRC/.git" ]; then
 fi
 if [ "$(cat "$SRC/.git/lu-series" 2>/dev/null)" != "$series_hash" ]; then
 	rm -f "$SRC/.git/lu-series"
+	# Files the previous series changed and the new one leaves as they
+	# were get their old times back.
+	saved=$(mktemp -d)
+	git -C "$SRC" ls-files -m -o --exclude-standard >"$saved/list"
+	while read -r f; do
+		mkdir -p "$saved/t/$(dirname "$f")" && cp -p "$SRC/$f" "$saved/t/$f"
+	done <"$saved/list"
 	git -C "$SRC" reset -q --hard refs/tags/base
 	git -C "$SRC" clean -q -fdx
 	while read -r p; do
@@ -170,6 +177,10 @@ if [ "$(cat "$SRC/.git/lu-series" 2>/dev/null)" != "$series_hash" ]; then
 		git -C "$SRC" apply --whitespace=nowarn "$HERE/$p" ||
 			die "patch $p does not apply to qemu $DEBVER"
 	done <"$HERE/series"
+	while read -r f; do
+		cmp -s "$saved/t/$f" "$SRC/$f" 2>/dev/null && touch -r "$saved/t/$f" "$SRC/$f"
+	done <"$saved/list"
+	rm -rf "$saved"
 	echo "$series_hash" >"$SRC/.git/lu-series"
 fi
 

@@ -35,11 +35,27 @@ kvm)
 *) fail "ACCEL=$ACCEL: tcg or kvm" ;;
 esac
 
-# The guest: a boot sector on a 1 MiB raw disk.
+# The guest: a boot sector on a 1 MiB raw disk, or with GUEST=linux the
+# test kernel (make check-vm's, tests/qemu/out/kernel.env) and an
+# initramfs whose /init (linux-guest.c) does the same.
 guest_img=$sim_dir/guest.img
 as --32 -o "$sim_dir/guest.o" "$top_srcdir/tests/qemu/guest.S" &&
 	ld -m elf_i386 -Ttext 0x7c00 --oformat binary -o "$guest_img" "$sim_dir/guest.o" &&
 	truncate -s 1M "$guest_img" || fail "cannot build the boot-sector guest"
+if [ "${GUEST:-}" = linux ]; then
+	kernel_env=$top_builddir/tests/qemu/out/kernel.env
+	[ -r "$kernel_env" ] || skip_or_fail "no $kernel_env: make check-qemu builds the test kernel first"
+	. "$kernel_env"
+	[ -r "$LUTEST_BZIMAGE" ] || skip_or_fail "no test kernel at $LUTEST_BZIMAGE"
+	mkdir -p "$sim_dir/initrd/dev"
+	${CC:-cc} -static -O2 -o "$sim_dir/initrd/init" "$top_srcdir/tests/qemu/linux-guest.c" ||
+		fail "cannot build the Linux guest's /init"
+	(cd "$sim_dir/initrd" && find . | cpio -o -H newc -R 0:0 --quiet) >"$sim_dir/initrd.cpio" ||
+		fail "cannot build the Linux guest's initramfs"
+	guest_args="-kernel $LUTEST_BZIMAGE -initrd $sim_dir/initrd.cpio -append console=ttyS0"
+else
+	guest_args="-drive file=$guest_img,format=raw,if=ide"
+fi
 
 RAM_SIZE=256M
 RAM_BYTES=268435456
@@ -59,7 +75,7 @@ qemu_start() {
 	# shellcheck disable=SC2086
 	${LAUNCHER:-} "$QEMU_BIN" ${QEMU_DATA:-} $accel_args -nodefaults -display none \
 		-machine pc -m $RAM_SIZE \
-		-drive file="$guest_img",format=raw,if=ide \
+		$guest_args \
 		-serial file:"$sim_dir/$name.serial" \
 		-qmp unix:"$sim_dir/$name.qmp",server=on,wait=off \
 		"$@" >"$sim_dir/$name.log" 2>&1 &
