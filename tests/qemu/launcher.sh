@@ -35,7 +35,7 @@ last_old=$(last_line old)
 qmp old cmd quit >/dev/null
 wait_for "$sim_dir/old.log" "holding session" "$launcher_old"
 kill "$launcher_old"
-qemu_exit_status "$launcher_old" >/dev/null
+qemu_wait "$launcher_old"
 
 qemu_start new ""
 launcher_new=$qemu_pid
@@ -50,7 +50,7 @@ expect_log new "kept $RAM_BYTES bytes of guest RAM"
 	fail "the new QEMU maps another memfd than the old one (inode $old_inode)"
 echo "new: maps the same memfd (inode $old_inode)"
 qmp new cmd quit >/dev/null
-qemu_exit_status "$launcher_new" >/dev/null
+qemu_wait "$launcher_new"
 
 check_went_on old new "$last_old"
 echo PASS

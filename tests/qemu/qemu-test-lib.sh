@@ -83,16 +83,17 @@ qemu_start() {
 	echo "--- $name: pid $qemu_pid: ${LAUNCHER:-} $QEMU_BIN $*"
 }
 
-# qemu_exit_status PID: wait up to 20 s for a QEMU to end; print its status.
-qemu_exit_status() {
+# qemu_wait PID: wait up to 20 s for a QEMU (or launcher) started here to
+# end; its exit status in $qemu_status.
+qemu_wait() {
 	n=0
 	while kill -0 "$1" 2>/dev/null && [ $n -lt 200 ]; do
 		sleep 0.1
 		n=$((n + 1))
 	done
-	kill -0 "$1" 2>/dev/null && { kill -9 "$1"; fail "QEMU $1 did not end"; }
+	kill -0 "$1" 2>/dev/null && { kill -9 "$1"; fail "process $1 did not end"; }
 	wait "$1"
-	echo $?
+	qemu_status=$?
 }
 
 # qmp NAME ARGS...: tests/qemu/qmp.py on NAME's socket.

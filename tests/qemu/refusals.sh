@@ -10,8 +10,8 @@ ram="memory-backend-liveupdate,id=ram0,size=$RAM_SIZE,session=$session"
 
 # expect_refusal NAME PATTERN: NAME's QEMU exited non-zero saying PATTERN.
 expect_refusal() {
-	status=$(qemu_exit_status "$qemu_pid")
-	[ "$status" != 0 ] || { show_log "$1"; fail "$1: QEMU started (exit $status)"; }
+	qemu_wait "$qemu_pid"
+	[ "$qemu_status" != 0 ] || { show_log "$1"; fail "$1: QEMU started (exit 0)"; }
 	expect_log "$1" "$2"
 }
 
@@ -24,7 +24,7 @@ qemu_start killed "$ram"
 wait_lines killed 5
 qmp killed save ram0 >/dev/null
 kill -9 "$qemu_pid"
-qemu_exit_status "$qemu_pid" >/dev/null
+qemu_wait "$qemu_pid"
 "$SIM" reboot >/dev/null || fail "liveupdate-sim reboot"
 qemu_start after-kill "$ram,require-kept=on" -incoming defer
 expect_refusal after-kill "no such incoming session"
@@ -36,7 +36,7 @@ expect_log cold "ram0': new $RAM_BYTES bytes"
 qmp cold save ram0 >/dev/null
 "$SIM" reboot >/dev/null || fail "liveupdate-sim reboot"
 qmp cold cmd quit >/dev/null
-qemu_exit_status "$qemu_pid" >/dev/null
+qemu_wait "$qemu_pid"
 
 # The kept memory has 256 MiB; a QEMU asking for 128 MiB is refused.
 RAM_SIZE=128M

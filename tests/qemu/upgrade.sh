@@ -30,7 +30,8 @@ echo "old: the guest stopped after line $last_old"
 
 "$SIM" reboot >/dev/null || fail "liveupdate-sim reboot"
 qmp old cmd quit >/dev/null
-[ "$(qemu_exit_status "$old_pid")" = 0 ] || fail "the old QEMU did not quit cleanly"
+qemu_wait "$old_pid"
+[ "$qemu_status" = 0 ] || fail "the old QEMU exited $qemu_status after quit"
 
 qemu_start new "$ram,require-kept=on" -incoming defer
 new_pid=$qemu_pid
@@ -43,7 +44,7 @@ expect_log new "device state kept"
 echo "new: maps the same memfd (inode $old_inode)"
 wait_lines new 10
 qmp new cmd quit >/dev/null
-qemu_exit_status "$new_pid" >/dev/null
+qemu_wait "$new_pid"
 
 check_went_on old new "$last_old"
 echo PASS
