@@ -1,6 +1,5 @@
 #!/bin/sh
-# examples/qemu-launcher under KVM (-cpu host), with the QEMU that make
-# check-qemu builds used as an unpatched one (memory-backend-file): Debian
-# 12's own QEMU 7.2 aborts with -cpu host on these hosts (MSR 0x10a).
+# examples/qemu-launcher with Debian's own QEMU, under KVM (-cpu host).
 ACCEL=kvm
+QEMU_BIN=/usr/bin/qemu-system-x86_64
 . "${top_srcdir:-.}/tests/qemu/launcher.sh"

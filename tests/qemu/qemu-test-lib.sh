@@ -30,8 +30,10 @@ tcg) accel_args="-accel tcg" ;;
 kvm)
 	[ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] ||
 		skip_or_fail "/dev/kvm is missing or not read-write"
-	# The default CPU model never reaches the boot sector on these hosts.
-	accel_args="-accel kvm -cpu host" ;;
+	# The default CPU model never reaches the boot sector on these hosts,
+	# and QEMU aborts setting MSR 0x10a (IA32_ARCH_CAPABILITIES) when the
+	# host's hypervisor does not offer it: leave that one out.
+	accel_args="-accel kvm -cpu host,arch-capabilities=off" ;;
 *) fail "ACCEL=$ACCEL: tcg or kvm" ;;
 esac
 
@@ -66,21 +68,24 @@ session=qemu-test-$$
 # $sim_dir/NAME.serial, QMP at $sim_dir/NAME.qmp, its log in NAME.log.
 # With empty options, $LAUNCHER (a command prefix) provides the RAM.
 qemu_start() {
-	name=$1 ram=$2
-	shift 2
-	rm -f "$sim_dir/$name.serial" "$sim_dir/$name.qmp"
-	if [ -n "$ram" ]; then
-		set -- -machine memory-backend=ram0 -object "$ram" "$@"
+	qs_name=$1
+	if [ -n "$2" ]; then
+		qs_ram=$2
+		shift 2
+		set -- -machine memory-backend=ram0 -object "$qs_ram" "$@"
+	else
+		shift 2
 	fi
+	rm -f "$sim_dir/$qs_name.serial" "$sim_dir/$qs_name.qmp"
 	# shellcheck disable=SC2086
 	${LAUNCHER:-} "$QEMU_BIN" ${QEMU_DATA:-} $accel_args -nodefaults -display none \
 		-machine pc -m $RAM_SIZE \
 		$guest_args \
-		-serial file:"$sim_dir/$name.serial" \
-		-qmp unix:"$sim_dir/$name.qmp",server=on,wait=off \
-		"$@" >"$sim_dir/$name.log" 2>&1 &
+		-serial file:"$sim_dir/$qs_name.serial" \
+		-qmp unix:"$sim_dir/$qs_name.qmp",server=on,wait=off \
+		"$@" >"$sim_dir/$qs_name.log" 2>&1 &
 	qemu_pid=$!
-	echo "--- $name: pid $qemu_pid: ${LAUNCHER:-} $QEMU_BIN $*"
+	echo "--- $qs_name: pid $qemu_pid: ${LAUNCHER:-} $QEMU_BIN $*"
 }
 
 # qemu_wait PID: wait up to 20 s for a QEMU (or launcher) started here to
@@ -98,9 +103,9 @@ qemu_wait() {
 
 # qmp NAME ARGS...: tests/qemu/qmp.py on NAME's socket.
 qmp() {
-	name=$1
+	qmp_name=$1
 	shift
-	$QMP "$sim_dir/$name.qmp" "$@" || { show_log "$name"; fail "qmp $name $*"; }
+	$QMP "$sim_dir/$qmp_name.qmp" "$@" || { show_log "$qmp_name"; fail "qmp $qmp_name $*"; }
 }
 
 show_log() {
