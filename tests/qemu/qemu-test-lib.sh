@@ -124,7 +124,7 @@ wait_lines() {
 	n=0
 	while [ "$(cat "$sim_dir/$1.serial" 2>/dev/null | grep -c '^L=')" -lt "$2" ]; do
 		n=$((n + 1))
-		[ $n -lt 300 ] || { show_log "$1"; fail "$1: the guest printed fewer than $2 lines in 30 s"; }
+		[ $n -lt 900 ] || { show_log "$1"; fail "$1: the guest printed fewer than $2 lines in 90 s"; }
 		sleep 0.1
 	done
 }
