@@ -8,4 +8,4 @@ ACCEL=${ACCEL:-kvm}
 # shellcheck disable=SC2086
 python3 "$top_srcdir/tests/qemu/bench-upgrade.py" --qemu "$QEMU_BIN" --sim "$SIM" \
 	--image "$guest_img" --dir "$sim_dir" --runs "${BENCH_RUNS:-5}" \
-	--accel "$ACCEL" -- $QEMU_DATA || fail "the benchmark failed"
+	--label "$ACCEL" -- $QEMU_DATA $accel_args || fail "the benchmark failed"
