@@ -11,6 +11,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "manifest-format.h"
 #include "memory-private.h"
 
 LU_EXPORT int liveupdate_memory_preserve_opts(struct liveupdate_memory *mem,
@@ -27,11 +28,8 @@ LU_EXPORT int liveupdate_memory_preserve_opts(struct liveupdate_memory *mem,
 	if (!mem || !session)
 		return lu_bad_arg(mem ? mem->ctx : NULL, "%s: %s is NULL", call,
 				  mem ? "session" : "mem");
-	if (opts && !lu_opts_valid(opts, opts->sz, sizeof(*opts)))
-		return lu_bad_arg(mem->ctx, "%s: opts->sz is %zu, or fields this library "
-				  "(%s) does not know are set; declare options with "
-				  "LIVEUPDATE_OPTS()", call, opts ? opts->sz : 0,
-				  liveupdate_version());
+	if (lu_check_opts(mem->ctx, call, opts))
+		return -EINVAL;
 	backing = liveupdate_memory_get_backing(mem);
 	page_size = liveupdate_memory_get_page_size(mem);
 	o.label = lu_opts_get(opts, label, NULL);
@@ -59,7 +57,7 @@ LU_EXPORT int liveupdate_memory_preserve_opts(struct liveupdate_memory *mem,
 	o.page_size = page_size;
 	ret = liveupdate_session_preserve_fd_opts(session, mem->fd, &o, tokenp);
 	if (ret == -ENOENT && backing == LIVEUPDATE_MEMORY_HUGETLB)
-		lu_last_error_append(" To keep this memory, copy it into memory the kernel "
+		lu_last_error_append(". To keep this memory, copy it into memory the kernel "
 				     "can preserve with liveupdate_memory_move_to_thp().");
 	return ret;
 }
@@ -91,21 +89,8 @@ static int take_recorded(struct liveupdate_memory *mem, const struct liveupdate_
 	mem->page_size = e->page_size;
 	snprintf(mem->reason, sizeof(mem->reason), "from the manifest: %s, %s pages, "
 		 "recorded when \"%s\" was preserved", lu_backing_name(mem->backing),
-		 lu_fmt_size(s, sizeof(s), mem->page_size), e->label);
+		 lu_util_fmt_size(s, sizeof(s), mem->page_size), e->label);
 	return 0;
-}
-
-static bool known_backing(const struct liveupdate_entry *e)
-{
-	switch (e->backing) {
-	case LIVEUPDATE_MEMORY_SHMEM:
-		return e->page_size == LU_SMALL_PAGE;
-	case LIVEUPDATE_MEMORY_THP:
-	case LIVEUPDATE_MEMORY_HUGETLB:
-		return e->page_size > LU_SMALL_PAGE && !(e->page_size & (e->page_size - 1));
-	default:
-		return false;
-	}
 }
 
 LU_EXPORT int liveupdate_memory_retrieve_label(struct liveupdate_session *session,
@@ -124,7 +109,7 @@ LU_EXPORT int liveupdate_memory_retrieve_label(struct liveupdate_session *sessio
 	if (ret)
 		return ret;
 	/* checked before the retrieve, which the kernel allows only once */
-	if (e->kind == LIVEUPDATE_ENTRY_MEMORY && !known_backing(e))
+	if (e->kind == LIVEUPDATE_ENTRY_MEMORY && !lu_mf_memory_entry_ok(e->backing, e->page_size))
 		return lu_fail(session->ctx, LU_OP_MANIFEST, -EBADMSG, "%s(\"%s\"): the "
 			       "manifest records backing %" PRIu32 " with pages of %" PRIu64
 			       " bytes, which this library does not know; retrieve it by "

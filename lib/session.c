@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Sessions: create, retrieve, adopt, finish, and their lifetime. */
+/* Sessions: open, retrieve, adopt, finish, and their lifetime. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "liveupdate-private.h"
-#include "manifest-format.h"
 
 static struct liveupdate_session *session_alloc(struct liveupdate_ctx *ctx)
 {
@@ -23,7 +22,7 @@ static struct liveupdate_session *session_alloc(struct liveupdate_ctx *ctx)
 /* Free a session object that never got an fd, or whose fd is closed. */
 static void session_free(struct liveupdate_session *s)
 {
-	lu_session_manifest_free(s);
+	lu_feature_data_free(&s->features);
 	liveupdate_ctx_unref(s->ctx);
 	free(s);
 }
@@ -35,7 +34,7 @@ static int check_session_name(const struct liveupdate_ctx *ctx, const char *name
 
 	if (!name)
 		return lu_bad_arg(ctx, "session name is NULL");
-	len = strnlen(name, LU_UAPI_NAME_LEN);
+	len = strnlen(name, LIVEUPDATE_SESSION_NAME_LENGTH);
 	if (len == 0)
 		return lu_bad_arg(ctx, "session name is empty");
 	if (len > LIVEUPDATE_SESSION_NAME_MAX)
@@ -46,13 +45,28 @@ static int check_session_name(const struct liveupdate_ctx *ctx, const char *name
 	return 0;
 }
 
-/* CREATE_SESSION or RETRIEVE_SESSION on the device: they share a layout. */
-static int session_open(struct liveupdate_ctx *ctx, const char *name,
+/*
+ * CREATE_SESSION or RETRIEVE_SESSION on the device: the kernel declares two
+ * structs with one layout, so one request fills either.
+ */
+union session_req {
+	struct liveupdate_ioctl_create_session create;
+	struct liveupdate_ioctl_retrieve_session retrieve;
+};
+_Static_assert(sizeof(struct liveupdate_ioctl_create_session) ==
+	       sizeof(struct liveupdate_ioctl_retrieve_session) &&
+	       offsetof(struct liveupdate_ioctl_create_session, fd) ==
+	       offsetof(struct liveupdate_ioctl_retrieve_session, fd) &&
+	       offsetof(struct liveupdate_ioctl_create_session, name) ==
+	       offsetof(struct liveupdate_ioctl_retrieve_session, name),
+	       "create and retrieve session requests share a layout");
+
+int lu_session_open(struct liveupdate_ctx *ctx, const char *name,
 			struct liveupdate_session **sessionp, bool create)
 {
 	const char *call = create ? "liveupdate_session_create"
 				  : "liveupdate_session_retrieve";
-	struct lu_uapi_session_req req;
+	union session_req req;
 	struct liveupdate_session *s;
 	int dev, ret;
 
@@ -66,25 +80,28 @@ static int session_open(struct liveupdate_ctx *ctx, const char *name,
 	s = session_alloc(ctx);
 	if (!s)
 		return lu_oom(ctx, "%s(\"%s\")", call, name);
-	dev = lu_ctx_device_fd(ctx);
-	if (dev < 0) {
-		session_free(s);
-		return dev;
+	for (int attempt = 0;; attempt++) {
+		dev = lu_ctx_device_fd(ctx);
+		if (dev < 0) {
+			session_free(s);
+			return dev;
+		}
+		memset(&req, 0, sizeof(req));
+		req.create.size = sizeof(req);
+		memcpy(req.create.name, name, strlen(name) + 1);
+		ret = lu_backend_ioctl(ctx, dev, create ? LIVEUPDATE_IOCTL_CREATE_SESSION
+							: LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &req);
+		/* a simulated kexec closed the device under the context: once more */
+		if (ret != -EBADF || attempt || !lu_ctx_device_gone(ctx, dev))
+			break;
 	}
-
-	memset(&req, 0, sizeof(req));
-	req.size = sizeof(req);
-	memcpy(req.name, name, strlen(name) + 1);
-	ret = lu_backend_ioctl(ctx, dev,
-			       create ? LU_UAPI_CREATE_SESSION : LU_UAPI_RETRIEVE_SESSION,
-			       &req);
 	if (ret < 0) {
 		session_free(s);
 		return lu_fail(ctx, create ? LU_OP_CREATE_SESSION
 					   : LU_OP_RETRIEVE_SESSION,
 			       ret, "%s(\"%s\")", call, name);
 	}
-	s->fd = req.fd;
+	s->fd = req.create.fd;
 	s->direction = create ? LIVEUPDATE_SESSION_OUTGOING
 			      : LIVEUPDATE_SESSION_INCOMING;
 	memcpy(s->name, name, strlen(name) + 1);
@@ -94,58 +111,11 @@ static int session_open(struct liveupdate_ctx *ctx, const char *name,
 	return 0;
 }
 
-LU_EXPORT int liveupdate_session_create(struct liveupdate_ctx *ctx,
-					const char *name,
-					struct liveupdate_session **sessionp)
-{
-	return liveupdate_session_create_opts(ctx, name, NULL, sessionp);
-}
-
-LU_EXPORT int liveupdate_session_create_opts(struct liveupdate_ctx *ctx,
-					     const char *name,
-					     const struct liveupdate_session_opts *opts,
-					     struct liveupdate_session **sessionp)
-{
-	static const char call[] = "liveupdate_session_create_opts";
-	uint32_t flags = lu_opts_get(opts, flags, 0);
-	size_t size = lu_opts_get(opts, manifest_size, 0);
-	struct liveupdate_session *s;
-	int ret;
-
-	if (!sessionp)
-		return lu_bad_arg(ctx, "%s: sessionp is NULL", call);
-	if (opts && !lu_opts_valid(opts, opts->sz, sizeof(*opts)))
-		return lu_bad_arg(ctx, "%s: opts->sz is %zu, or fields this library "
-				  "(%s) does not know are set; declare options with "
-				  "LIVEUPDATE_OPTS()", call, opts->sz, liveupdate_version());
-	if (flags & ~(uint32_t)LIVEUPDATE_SESSION_NO_MANIFEST)
-		return lu_bad_arg(ctx, "%s: unknown flags %#x", call, flags);
-	if (!size)
-		size = LU_MF_DEFAULT_SIZE;
-	if (!(flags & LIVEUPDATE_SESSION_NO_MANIFEST) &&
-	    (size % LU_MF_MIN_SIZE || size > LU_MF_MAX_SIZE))
-		return lu_bad_arg(ctx, "%s: manifest_size %zu is not a multiple of "
-				  "%u up to %u", call, size, LU_MF_MIN_SIZE,
-				  LU_MF_MAX_SIZE);
-	ret = session_open(ctx, name, &s, true);
-	if (ret)
-		return ret;
-	if (!(flags & LIVEUPDATE_SESSION_NO_MANIFEST)) {
-		ret = lu_session_manifest_start(s, size);
-		if (ret) {
-			liveupdate_session_unref(s); /* aborts: nothing is left */
-			return ret;
-		}
-	}
-	*sessionp = s;
-	return 0;
-}
-
 LU_EXPORT int liveupdate_session_retrieve(struct liveupdate_ctx *ctx,
 					  const char *name,
 					  struct liveupdate_session **sessionp)
 {
-	return session_open(ctx, name, sessionp, false);
+	return lu_session_open(ctx, name, sessionp, false);
 }
 
 /*
@@ -158,8 +128,8 @@ LU_EXPORT int liveupdate_session_retrieve(struct liveupdate_ctx *ctx,
 static int probe_direction(struct liveupdate_ctx *ctx, int fd,
 			   enum liveupdate_session_direction *dir)
 {
-	struct lu_uapi_fd_req req = { .size = sizeof(req), .fd = -1, .token = 0 };
-	int ret = lu_backend_ioctl(ctx, fd, LU_UAPI_SESSION_PRESERVE_FD, &req);
+	struct liveupdate_session_preserve_fd req = { .size = sizeof(req), .fd = -1, .token = 0 };
+	int ret = lu_backend_ioctl(ctx, fd, LIVEUPDATE_SESSION_PRESERVE_FD, &req);
 
 	switch (ret) {
 	case -EINVAL:
@@ -179,7 +149,7 @@ static int probe_direction(struct liveupdate_ctx *ctx, int fd,
 LU_EXPORT int liveupdate_session_adopt(struct liveupdate_ctx *ctx, int fd,
 				       struct liveupdate_session **sessionp)
 {
-	struct lu_uapi_get_name_req req;
+	struct liveupdate_session_get_name req;
 	struct liveupdate_session *s;
 	int ret;
 
@@ -192,7 +162,7 @@ LU_EXPORT int liveupdate_session_adopt(struct liveupdate_ctx *ctx, int fd,
 
 	memset(&req, 0, sizeof(req));
 	req.size = sizeof(req);
-	ret = lu_backend_ioctl(ctx, fd, LU_UAPI_SESSION_GET_NAME, &req);
+	ret = lu_backend_ioctl(ctx, fd, LIVEUPDATE_SESSION_GET_NAME, &req);
 	if (ret < 0)
 		return lu_fail(ctx, LU_OP_ADOPT_SESSION, ret,
 			       "liveupdate_session_adopt(fd %d): reading its name", fd);
@@ -276,7 +246,7 @@ liveupdate_session_is_finished(const struct liveupdate_session *session)
 
 LU_EXPORT int liveupdate_session_finish(struct liveupdate_session *session)
 {
-	struct lu_uapi_finish_req req = { .size = sizeof(req), .reserved = 0 };
+	struct liveupdate_session_finish req = { .size = sizeof(req), .reserved = 0 };
 	struct liveupdate_ctx *ctx;
 	int ret;
 
@@ -288,7 +258,7 @@ LU_EXPORT int liveupdate_session_finish(struct liveupdate_session *session)
 				  "session is outgoing; only sessions retrieved "
 				  "after an update can be finished (close an "
 				  "outgoing session to abort it)", session->name);
-	ret = lu_backend_ioctl(ctx, session->fd, LU_UAPI_SESSION_FINISH, &req);
+	ret = lu_backend_ioctl(ctx, session->fd, LIVEUPDATE_SESSION_FINISH, &req);
 	if (ret < 0)
 		return lu_fail(ctx, LU_OP_FINISH, ret,
 			       "liveupdate_session_finish(\"%s\")", session->name);

@@ -156,14 +156,13 @@ static int fdstore_notify(struct liveupdate_ctx *ctx, const char *what,
 	return r;
 }
 
-static int check_opts(struct liveupdate_ctx *ctx,
+static int check_opts(struct liveupdate_ctx *ctx, const char *call,
 		      const struct liveupdate_fdstore_opts *opts)
 {
-	if (opts && !lu_opts_valid(opts, opts->sz, sizeof(*opts)))
-		return lu_bad_arg(ctx, "fd store options: unknown size %zu or "
-				  "fields this library does not know", opts->sz);
+	if (lu_check_opts(ctx, call, opts))
+		return -EINVAL;
 	if (lu_opts_get(opts, barrier_ms, 0) < 0)
-		return lu_bad_arg(ctx, "fd store options: negative barrier_ms");
+		return lu_bad_arg(ctx, "%s: negative barrier_ms", call);
 	return 0;
 }
 
@@ -204,7 +203,7 @@ LU_EXPORT int liveupdate_fdstore_push(struct liveupdate_ctx *ctx, int fd,
 		return lu_bad_arg(ctx, "liveupdate_fdstore_push: NULL context or name, or negative fd");
 	if (!fdname_valid(name))
 		return bad_name(ctx, name);
-	r = check_opts(ctx, opts);
+	r = check_opts(ctx, "liveupdate_fdstore_push", opts);
 	if (r < 0)
 		return r;
 	if (fcntl(fd, F_GETFD) < 0)
@@ -243,29 +242,46 @@ LU_EXPORT int liveupdate_fdstore_remove(struct liveupdate_ctx *ctx,
 		return lu_bad_arg(ctx, "liveupdate_fdstore_remove: NULL context or name");
 	if (!fdname_valid(name))
 		return bad_name(ctx, name);
-	r = check_opts(ctx, opts);
+	r = check_opts(ctx, "liveupdate_fdstore_remove", opts);
 	if (r < 0)
 		return r;
 	snprintf(text, sizeof(text), "FDSTOREREMOVE=1\nFDNAME=%s\n", name);
 	return fdstore_notify(ctx, "removing from systemd's fd store", text, -1, opts);
 }
 
-/* LISTEN_FDS for this process: how many fds from 3 on, 0 when none. */
-static int listen_fds(void)
+/*
+ * LISTEN_FDS for this process: how many fds from 3 on; 0 when none, with
+ * why in @why (unset, malformed, or meant for another process).
+ */
+static int listen_fds(char *why, size_t len)
 {
 	const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
 	char *end;
 	long v;
 
-	if (!pid || !n)
+	if (!n) {
+		snprintf(why, len, "LISTEN_FDS is not set");
 		return 0;
+	}
+	if (!pid) {
+		snprintf(why, len, "LISTEN_FDS is set but LISTEN_PID is not");
+		return 0;
+	}
 	errno = 0;
 	v = strtol(pid, &end, 10);
-	if (errno || *end || v != (long)getpid())
-		return 0; /* meant for another process (our parent) */
-	v = strtol(n, &end, 10);
-	if (errno || *end || v <= 0 || v > INT_MAX - LISTEN_FDS_START)
+	if (errno || !*pid || *end || v != (long)getpid()) {
+		/* meant for another process (our parent) */
+		snprintf(why, len, "LISTEN_PID=\"%.32s\" is not this process (pid "
+			 "%d)", pid, (int)getpid());
 		return 0;
+	}
+	errno = 0;
+	v = strtol(n, &end, 10);
+	if (errno || !*n || *end || v <= 0 || v > INT_MAX - LISTEN_FDS_START) {
+		snprintf(why, len, "LISTEN_FDS=\"%.32s\" is not a positive number of "
+			 "fds (systemd sets one when it passes fds)", n);
+		return 0;
+	}
 	return (int)v;
 }
 
@@ -273,6 +289,7 @@ LU_EXPORT int liveupdate_fdstore_get(struct liveupdate_ctx *ctx,
 				     const char *name, int *fdp)
 {
 	const char *names = getenv("LISTEN_FDNAMES");
+	char why[160];
 	size_t len;
 	int n, i;
 
@@ -280,12 +297,10 @@ LU_EXPORT int liveupdate_fdstore_get(struct liveupdate_ctx *ctx,
 		return lu_bad_arg(ctx, "liveupdate_fdstore_get: NULL argument");
 	if (!fdname_valid(name))
 		return bad_name(ctx, name);
-	n = listen_fds();
+	n = listen_fds(why, sizeof(why));
 	if (n == 0)
 		return lu_fail(ctx, LU_OP_FDSTORE_GET, -ENOENT,
-			       "no fd named '%s' from systemd: %s", name,
-			       getenv("LISTEN_FDS") ? "LISTEN_PID is not this process"
-						    : "LISTEN_FDS is not set");
+			       "no fd named '%s' from systemd: %s", name, why);
 	len = strlen(name);
 	for (i = 0; names && *names && i < n; i++) {
 		const char *end = strchr(names, ':');
@@ -298,8 +313,11 @@ LU_EXPORT int liveupdate_fdstore_get(struct liveupdate_ctx *ctx,
 				return lu_fail(ctx, LU_OP_FDSTORE_GET, -errno,
 					       "fd %d named '%s' from systemd", fd, name);
 			/* as sd_listen_fds(3): not inherited by our children */
-			if (!(flags & FD_CLOEXEC))
-				fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+			if (!(flags & FD_CLOEXEC) &&
+			    fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+				return lu_fail(ctx, LU_OP_FDSTORE_GET, -errno,
+					       "fd %d named '%s' from systemd: setting "
+					       "FD_CLOEXEC", fd, name);
 			*fdp = fd;
 			return 0;
 		}

@@ -17,7 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "luo-uapi.h"
+#include <linux/liveupdate.h>
 #include "sim-client.h"
 
 int lu_sim_default_socket(char *buf, size_t len)
@@ -307,6 +307,22 @@ int lu_sim_call(const char *path, const struct lu_sim_msg *req,
 	return ret;
 }
 
+int lu_sim_ping(const char *path, struct lu_sim_info *info)
+{
+	struct lu_sim_msg m = { .type = LU_SIM_STATUS }, r;
+	int ret;
+
+	m.u.status.index = LU_SIM_STATUS_DAEMON;
+	ret = lu_sim_call(path, &m, &r);
+	if (ret < 0)
+		return ret;
+	if (r.type != LU_SIM_INFO)
+		return r.type == LU_SIM_REPLY && r.u.reply.err ? -r.u.reply.err : -EPROTO;
+	if (info)
+		*info = r.u.info;
+	return (int)r.u.info.pid;
+}
+
 int lu_sim_call_reply(const char *path, const struct lu_sim_msg *req,
 		      struct lu_sim_msg *reply)
 {
@@ -478,28 +494,28 @@ struct ioctl_extras {
 static void prepare(const char *path, int fd, struct lu_sim_ioctl *io, unsigned nr,
 		    uint32_t usize, struct ioctl_extras *x)
 {
-	size_t fd_end = offsetof(struct lu_uapi_fd_req, fd) + sizeof(int32_t);
+	size_t fd_end = offsetof(struct liveupdate_session_preserve_fd, fd) + sizeof(int32_t);
 	int32_t want;
 
 	switch (nr) {
-	case LU_UAPI_NR_CREATE_SESSION:
-	case LU_UAPI_NR_RETRIEVE_SESSION:
+	case LIVEUPDATE_CMD_CREATE_SESSION:
+	case LIVEUPDATE_CMD_RETRIEVE_SESSION:
 		/* the new session's file: a connection of its own */
 		x->sess = lu_sim_connect(path, LU_SIM_ROLE_SESSION, true, io->cookie);
 		if (x->sess < 0)
 			io->fd_errno = -x->sess < 4096 ? -x->sess : EIO;
 		break;
-	case LU_UAPI_NR_SESSION_PRESERVE_FD:
+	case LIVEUPDATE_CMD_SESSION_PRESERVE_FD:
 		/* only a number that was read names a file */
 		if (io->flags & (LU_SIM_IOF_SIZE_FAULT | LU_SIM_IOF_HEAD_FAULT) || usize < fd_end)
 			break;
-		memcpy(&want, io->arg + offsetof(struct lu_uapi_fd_req, fd), sizeof(want));
+		memcpy(&want, io->arg + offsetof(struct liveupdate_session_preserve_fd, fd), sizeof(want));
 		if (want < 0 || fcntl(want, F_GETFD) < 0)
 			io->flags |= LU_SIM_IOF_FILE_BADF;
 		else
 			x->file = want;
 		break;
-	case LU_UAPI_NR_SESSION_RETRIEVE_FD:
+	case LIVEUPDATE_CMD_SESSION_RETRIEVE_FD:
 		/*
 		 * The kernel reserves the new fd first: EMFILE before anything,
 		 * and the lowest free number, which this placeholder holds.
@@ -580,10 +596,10 @@ int lu_sim_ioctl(const char *path, int fd, unsigned long request, void *arg,
 	}
 
 	/* the new fd goes into the struct the kernel copies back */
-	if (nr == LU_UAPI_NR_CREATE_SESSION || nr == LU_UAPI_NR_RETRIEVE_SESSION) {
+	if (nr == LIVEUPDATE_CMD_CREATE_SESSION || nr == LIVEUPDATE_CMD_RETRIEVE_SESSION) {
 		newfd = x.sess;
-		memcpy(r.u.reply.arg + offsetof(struct lu_uapi_session_req, fd), &newfd, 4);
-	} else if (nr == LU_UAPI_NR_SESSION_RETRIEVE_FD) {
+		memcpy(r.u.reply.arg + offsetof(struct liveupdate_ioctl_create_session, fd), &newfd, 4);
+	} else if (nr == LIVEUPDATE_CMD_SESSION_RETRIEVE_FD) {
 		if (rfd < 0 || x.slot < 0) {
 			ret = -EPROTO;
 			goto out;
@@ -597,7 +613,7 @@ int lu_sim_ioctl(const char *path, int fd, unsigned long request, void *arg,
 		rfd = x.slot;
 		x.slot = -1;
 		newfd = rfd;
-		memcpy(r.u.reply.arg + offsetof(struct lu_uapi_fd_req, fd), &newfd, 4);
+		memcpy(r.u.reply.arg + offsetof(struct liveupdate_session_preserve_fd, fd), &newfd, 4);
 	}
 	/* min(user size, known size) bytes, as copy_to_user() of the kernel's */
 	if (user_copy(arg, r.u.reply.arg, usize < known ? usize : known, safe, true) !=

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "luo-uapi.h"
+#include <linux/liveupdate.h>
 #include "sim-client.h"
 #include "sim-daemon.h"
 #include "sim-frozen.h"
@@ -381,7 +381,7 @@ static void serve(struct sim_conn *c)
 		/* an ioctl, its reply channel first, maybe the file to preserve */
 		if (m.type != LU_SIM_IOCTL || nfds < 1 || fstat(fds[0], &st) < 0 ||
 		    !S_ISSOCK(st.st_mode) ||
-		    (nfds == 2 && (m.u.ioctl.cmd & 0xff) != LU_UAPI_NR_SESSION_PRESERVE_FD)) {
+		    (nfds == 2 && (m.u.ioctl.cmd & 0xff) != LIVEUPDATE_CMD_SESSION_PRESERVE_FD)) {
 			reply_err(c, nfds >= 1 ? fds[0] : -1, EPROTO);
 			break;
 		}

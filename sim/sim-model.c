@@ -16,7 +16,7 @@
  *     0x40-0x43): EINVAL. (A session connection that CREATE/RETRIEVE never
  *     attached is no file at all: EBADF.)
  *  2. get_user() of the leading u32 size [client: SIZE_FAULT]: EFAULT.
- *  3. The command not the table's exact _IO(0xBA, nr): ENOTTY.
+ *  3. The command not the table's exact _IO(LIVEUPDATE_IOCTL_TYPE, nr): ENOTTY.
  *  4. Session files: PRESERVE_FD on an incoming session, RETRIEVE_FD or
  *     FINISH on an outgoing one: EINVAL (GET_NAME works on both).
  *  5. The size below the struct the kernel knows: EINVAL.
@@ -65,7 +65,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "luo-uapi.h"
+#include <linux/liveupdate.h>
 #include "sim-frozen.h"
 #include "sim-model.h"
 
@@ -88,7 +88,7 @@ struct sim_file {
 struct sim_session {
 	struct sim_session *prev, *next; /* creation order */
 	struct sim_session *same_hash;   /* the next in its bucket of m.by_name */
-	char name[LU_UAPI_NAME_LEN];
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
 	bool incoming;
 	bool retrieved;         /* incoming: a session fd is open */
 	bool finished;
@@ -122,10 +122,10 @@ static struct {
 /* A session name fit for a log line: anything unprintable as \xNN. */
 static const char *shown(const char *name)
 {
-	static char buf[4 * LU_UAPI_NAME_LEN + 1];
+	static char buf[4 * LIVEUPDATE_SESSION_NAME_LENGTH + 1];
 	size_t o = 0;
 
-	for (size_t i = 0; i < LU_UAPI_NAME_LEN && name[i]; i++) {
+	for (size_t i = 0; i < LIVEUPDATE_SESSION_NAME_LENGTH && name[i]; i++) {
 		unsigned char ch = (unsigned char)name[i];
 
 		if (ch >= 0x20 && ch < 0x7f && ch != '\\')
@@ -143,7 +143,7 @@ static size_t name_hash(const char *name)
 {
 	uint64_t h = 0xcbf29ce484222325ull ^ m.seed; /* FNV-1a */
 
-	for (size_t i = 0; i < LU_UAPI_NAME_LEN && name[i]; i++)
+	for (size_t i = 0; i < LIVEUPDATE_SESSION_NAME_LENGTH && name[i]; i++)
 		h = (h ^ (unsigned char)name[i]) * 0x100000001b3ull;
 	return (size_t)lu_sim_hash64(h) & m.name_mask;
 }
@@ -214,7 +214,7 @@ static void remove_session(struct sim_session *s)
 static struct sim_session *find_session(const char *name, bool incoming)
 {
 	for (struct sim_session *s = m.by_name[name_hash(name)]; s; s = s->same_hash)
-		if (s->incoming == incoming && strncmp(s->name, name, LU_UAPI_NAME_LEN) == 0)
+		if (s->incoming == incoming && strncmp(s->name, name, LIVEUPDATE_SESSION_NAME_LENGTH) == 0)
 			return s;
 	return NULL;
 }
@@ -354,7 +354,7 @@ static int check_frame(const struct lu_sim_ioctl *io, unsigned known)
 static int device_ioctl(struct sim_conn *c, const struct lu_sim_ioctl *io)
 {
 	unsigned nr = io->cmd & 0xff;
-	const char *name = (const char *)io->arg + offsetof(struct lu_uapi_session_req, name);
+	const char *name = (const char *)io->arg + offsetof(struct liveupdate_ioctl_create_session, name);
 	struct sim_session *s;
 	struct sim_conn *target;
 	size_t len;
@@ -365,18 +365,18 @@ static int device_ioctl(struct sim_conn *c, const struct lu_sim_ioctl *io)
 		return EINVAL;       /* out of the table */
 	if (io->flags & LU_SIM_IOF_SIZE_FAULT)
 		return EFAULT;       /* get_user(size) */
-	if (io->cmd != (uint32_t)_IO(LU_UAPI_IOCTL_TYPE, nr))
+	if (io->cmd != (uint32_t)_IO(LIVEUPDATE_IOCTL_TYPE, nr))
 		return ENOTTY;       /* -ENOIOCTLCMD, as vfs_ioctl() reports it */
-	err = check_frame(io, sizeof(struct lu_uapi_session_req));
+	err = check_frame(io, sizeof(struct liveupdate_ioctl_create_session));
 	if (err)
 		return err;
 	if (io->fd_errno)
 		return io->fd_errno; /* get_unused_fd_flags() comes first */
 
-	if (nr == LU_UAPI_NR_CREATE_SESSION) {
+	if (nr == LIVEUPDATE_CMD_CREATE_SESSION) {
 		/* luo_session_create() */
-		len = strnlen(name, LU_UAPI_NAME_LEN);
-		if (len == 0 || len > LU_UAPI_NAME_LEN - 1)
+		len = strnlen(name, LIVEUPDATE_SESSION_NAME_LENGTH);
+		if (len == 0 || len > LIVEUPDATE_SESSION_NAME_LENGTH - 1)
 			return EINVAL;
 		if (find_session(name, false))
 			return EEXIST;
@@ -448,7 +448,7 @@ static int preserve_fd(struct sim_session *s, const struct lu_sim_ioctl *io, int
 	struct stat st;
 	int seals;
 
-	memcpy(&token, io->arg + offsetof(struct lu_uapi_fd_req, token), sizeof(token));
+	memcpy(&token, io->arg + offsetof(struct liveupdate_session_preserve_fd, token), sizeof(token));
 	/* luo_preserve_file(), in its order */
 	if (find_file(s, token))
 		return EEXIST;
@@ -517,7 +517,7 @@ static int retrieve_fd(struct sim_session *s, const struct lu_sim_ioctl *io, int
 
 	if (io->fd_errno)
 		return io->fd_errno; /* get_unused_fd_flags() comes first */
-	memcpy(&token, io->arg + offsetof(struct lu_uapi_fd_req, token), sizeof(token));
+	memcpy(&token, io->arg + offsetof(struct liveupdate_session_preserve_fd, token), sizeof(token));
 	f = find_file(s, token);
 	if (!f)
 		return ENOENT;
@@ -568,9 +568,9 @@ int sim_model_peek(const struct lu_sim_peek *pk, int *fdp, uint64_t *direction)
 static int get_name(struct sim_session *s, const struct lu_sim_ioctl *io,
 		    struct lu_sim_reply *out)
 {
-	size_t off = offsetof(struct lu_uapi_get_name_req, name), len, words;
+	size_t off = offsetof(struct liveupdate_session_get_name, name), len, words;
 
-	if (arg32(io, offsetof(struct lu_uapi_get_name_req, reserved)))
+	if (arg32(io, offsetof(struct liveupdate_session_get_name, reserved)))
 		return EINVAL;
 	/*
 	 * strscpy() copies a word at a time: the name, its NUL, zeros to
@@ -578,7 +578,7 @@ static int get_name(struct sim_session *s, const struct lu_sim_ioctl *io,
 	 */
 	len = strlen(s->name) + 1;
 	words = (len + sizeof(long) - 1) / sizeof(long) * sizeof(long);
-	memset(out->arg + off, 0, words < LU_UAPI_NAME_LEN ? words : LU_UAPI_NAME_LEN);
+	memset(out->arg + off, 0, words < LIVEUPDATE_SESSION_NAME_LENGTH ? words : LIVEUPDATE_SESSION_NAME_LENGTH);
 	memcpy(out->arg + off, s->name, len);
 	return 0;
 }
@@ -594,34 +594,34 @@ static int session_ioctl(struct sim_conn *c, const struct lu_sim_ioctl *io,
 
 	if (!s)
 		return EBADF;   /* a session connection never attached: no file */
-	if (nr < LU_UAPI_NR_SESSION_PRESERVE_FD || nr > LU_UAPI_NR_SESSION_GET_NAME)
+	if (nr < LIVEUPDATE_CMD_SESSION_PRESERVE_FD || nr > LIVEUPDATE_CMD_SESSION_GET_NAME)
 		return EINVAL;
 	if (io->flags & LU_SIM_IOF_SIZE_FAULT)
 		return EFAULT;
-	if (io->cmd != (uint32_t)_IO(LU_UAPI_IOCTL_TYPE, nr))
+	if (io->cmd != (uint32_t)_IO(LIVEUPDATE_IOCTL_TYPE, nr))
 		return ENOTTY;
-	want_incoming = nr == LU_UAPI_NR_SESSION_RETRIEVE_FD || nr == LU_UAPI_NR_SESSION_FINISH;
+	want_incoming = nr == LIVEUPDATE_CMD_SESSION_RETRIEVE_FD || nr == LIVEUPDATE_CMD_SESSION_FINISH;
 	/* luo_ioctl_type_valid(): "retrieved" marks an incoming session */
-	if (nr != LU_UAPI_NR_SESSION_GET_NAME && s->incoming != want_incoming)
+	if (nr != LIVEUPDATE_CMD_SESSION_GET_NAME && s->incoming != want_incoming)
 		return EINVAL;
 	err = check_frame(io, lu_sim_ioctl_known_size(nr));
 	if (err)
 		return err;
 
 	switch (nr) {
-	case LU_UAPI_NR_SESSION_FINISH:
-		if (arg32(io, offsetof(struct lu_uapi_finish_req, reserved)))
+	case LIVEUPDATE_CMD_SESSION_FINISH:
+		if (arg32(io, offsetof(struct liveupdate_session_finish, reserved)))
 			return EINVAL;
 		sim_vlog("session \"%s\": finished, %zu file(s) handed over", shown(s->name),
 			 s->nfiles);
 		drop_files(s);  /* never-retrieved tokens are dropped */
 		s->finished = true;
 		return 0;
-	case LU_UAPI_NR_SESSION_PRESERVE_FD:
+	case LIVEUPDATE_CMD_SESSION_PRESERVE_FD:
 		return preserve_fd(s, io, file);
-	case LU_UAPI_NR_SESSION_RETRIEVE_FD:
+	case LIVEUPDATE_CMD_SESSION_RETRIEVE_FD:
 		return retrieve_fd(s, io, out_fd);
-	case LU_UAPI_NR_SESSION_GET_NAME:
+	case LIVEUPDATE_CMD_SESSION_GET_NAME:
 		return get_name(s, io, out);
 	}
 	return EINVAL;

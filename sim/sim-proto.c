@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "luo-uapi.h"
+#include <linux/liveupdate.h>
 #include "sim-proto.h"
 
 /*
@@ -51,16 +51,18 @@ static int body_size(unsigned type)
 unsigned lu_sim_ioctl_known_size(unsigned nr)
 {
 	switch (nr) {
-	case LU_UAPI_NR_CREATE_SESSION:
-	case LU_UAPI_NR_RETRIEVE_SESSION:
-		return sizeof(struct lu_uapi_session_req);
-	case LU_UAPI_NR_SESSION_PRESERVE_FD:
-	case LU_UAPI_NR_SESSION_RETRIEVE_FD:
-		return sizeof(struct lu_uapi_fd_req);
-	case LU_UAPI_NR_SESSION_FINISH:
-		return sizeof(struct lu_uapi_finish_req);
-	case LU_UAPI_NR_SESSION_GET_NAME:
-		return sizeof(struct lu_uapi_get_name_req);
+	case LIVEUPDATE_CMD_CREATE_SESSION:
+		return sizeof(struct liveupdate_ioctl_create_session);
+	case LIVEUPDATE_CMD_RETRIEVE_SESSION:
+		return sizeof(struct liveupdate_ioctl_retrieve_session);
+	case LIVEUPDATE_CMD_SESSION_PRESERVE_FD:
+		return sizeof(struct liveupdate_session_preserve_fd);
+	case LIVEUPDATE_CMD_SESSION_RETRIEVE_FD:
+		return sizeof(struct liveupdate_session_retrieve_fd);
+	case LIVEUPDATE_CMD_SESSION_FINISH:
+		return sizeof(struct liveupdate_session_finish);
+	case LIVEUPDATE_CMD_SESSION_GET_NAME:
+		return sizeof(struct liveupdate_session_get_name);
 	default:
 		return 0;
 	}

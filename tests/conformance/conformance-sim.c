@@ -89,10 +89,10 @@ int main(int argc, char **argv)
 
 	/* the previous boot's session fds are dead: EBADF, then closed */
 	if (nkept) {
-		struct lc_get_name_req g = { .size = sizeof(g) };
+		struct liveupdate_session_get_name g = { .size = sizeof(g) };
 
 		errno = 0;
-		r = ioctl(kept[0], LC_GET_NAME, &g);
+		r = ioctl(kept[0], LIVEUPDATE_SESSION_GET_NAME, &g);
 		sim_result(r < 0 && errno == EBADF, "old-boot-session-fd-dead",
 			   r < 0 ? strerror(errno) : "still answers");
 	}

@@ -25,21 +25,6 @@
 #include "conformance.h"
 #include "../errname.h"
 
-#if defined(__has_include)
-#if __has_include(<linux/liveupdate.h>)
-#include <linux/liveupdate.h>
-_Static_assert(LC_CREATE_SESSION == LIVEUPDATE_IOCTL_CREATE_SESSION, "uapi");
-_Static_assert(LC_RETRIEVE_SESSION == LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "uapi");
-_Static_assert(LC_PRESERVE_FD == LIVEUPDATE_SESSION_PRESERVE_FD, "uapi");
-_Static_assert(LC_RETRIEVE_FD == LIVEUPDATE_SESSION_RETRIEVE_FD, "uapi");
-_Static_assert(LC_FINISH == LIVEUPDATE_SESSION_FINISH, "uapi");
-_Static_assert(LC_GET_NAME == LIVEUPDATE_SESSION_GET_NAME, "uapi");
-_Static_assert(sizeof(struct lc_session_req) == sizeof(struct liveupdate_ioctl_create_session), "uapi");
-_Static_assert(sizeof(struct lc_fd_req) == sizeof(struct liveupdate_session_preserve_fd), "uapi");
-_Static_assert(sizeof(struct lc_finish_req) == sizeof(struct liveupdate_session_finish), "uapi");
-_Static_assert(sizeof(struct lc_get_name_req) == sizeof(struct liveupdate_session_get_name), "uapi");
-#endif
-#endif
 
 #ifndef MFD_HUGETLB
 #define MFD_HUGETLB 0x0004U
@@ -137,7 +122,7 @@ static bool expect_ok(struct conf *c, const char *name, long rc, int err)
 /* Each returns a new fd / 0, or -1 with errno, as the syscall does. */
 static int lc_session(int dev, unsigned long cmd, const char *name)
 {
-	struct lc_session_req r;
+	struct liveupdate_ioctl_create_session r;
 
 	memset(&r, 0, sizeof(r));
 	r.size = sizeof(r);
@@ -149,47 +134,47 @@ static int lc_session(int dev, unsigned long cmd, const char *name)
 
 static int lc_create(int dev, const char *name)
 {
-	return lc_session(dev, LC_CREATE_SESSION, name);
+	return lc_session(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, name);
 }
 
 static int lc_retrieve(int dev, const char *name)
 {
-	return lc_session(dev, LC_RETRIEVE_SESSION, name);
+	return lc_session(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, name);
 }
 
 static int lc_preserve(int s, int fd, uint64_t token)
 {
-	struct lc_fd_req r = { .size = sizeof(r), .fd = fd, .token = token };
+	struct liveupdate_session_preserve_fd r = { .size = sizeof(r), .fd = fd, .token = token };
 
-	return ioctl(s, LC_PRESERVE_FD, &r);
+	return ioctl(s, LIVEUPDATE_SESSION_PRESERVE_FD, &r);
 }
 
 static int lc_retrieve_fd(int s, uint64_t token)
 {
-	struct lc_fd_req r = { .size = sizeof(r), .fd = -1, .token = token };
+	struct liveupdate_session_preserve_fd r = { .size = sizeof(r), .fd = -1, .token = token };
 
-	if (ioctl(s, LC_RETRIEVE_FD, &r) < 0)
+	if (ioctl(s, LIVEUPDATE_SESSION_RETRIEVE_FD, &r) < 0)
 		return -1;
 	return r.fd;
 }
 
 static int lc_finish(int s)
 {
-	struct lc_finish_req r = { .size = sizeof(r), .reserved = 0 };
+	struct liveupdate_session_finish r = { .size = sizeof(r), .reserved = 0 };
 
-	return ioctl(s, LC_FINISH, &r);
+	return ioctl(s, LIVEUPDATE_SESSION_FINISH, &r);
 }
 
 static int lc_get_name(int s, char *out)
 {
-	struct lc_get_name_req r;
+	struct liveupdate_session_get_name r;
 
 	memset(&r, 0, sizeof(r));
 	r.size = sizeof(r);
-	if (ioctl(s, LC_GET_NAME, &r) < 0)
+	if (ioctl(s, LIVEUPDATE_SESSION_GET_NAME, &r) < 0)
 		return -1;
-	memcpy(out, r.name, LC_NAME_LEN);
-	out[LC_NAME_LEN - 1] = '\0';
+	memcpy(out, r.name, LIVEUPDATE_SESSION_NAME_LENGTH);
+	out[LIVEUPDATE_SESSION_NAME_LENGTH - 1] = '\0';
 	return 0;
 }
 
@@ -210,7 +195,7 @@ static long ioctl_tail(int fd, unsigned long cmd, const void *req, size_t known,
 		buf[bad] = 0x5a;
 	ret = ioctl(fd, cmd, buf);
 	err = errno;
-	if (ret == 0 && (cmd == LC_CREATE_SESSION || cmd == LC_RETRIEVE_SESSION)) {
+	if (ret == 0 && (cmd == LIVEUPDATE_IOCTL_CREATE_SESSION || cmd == LIVEUPDATE_IOCTL_RETRIEVE_SESSION)) {
 		int32_t sfd;
 
 		memcpy(&sfd, buf + 4, sizeof(sfd));
@@ -332,7 +317,7 @@ static void keep(struct conf *c, int fd)
 
 static void stage1_device(struct conf *c, int dev)
 {
-	struct lc_session_req r;
+	struct liveupdate_ioctl_create_session r;
 	long ret;
 	int fd;
 
@@ -343,36 +328,36 @@ static void stage1_device(struct conf *c, int dev)
 	memset(&r, 0, sizeof(r));
 	snprintf((char *)r.name, sizeof(r.name), "conf-frame");
 	r.size = 0;
-	EXPECT_ERR(c, "dev-size-0", ioctl(dev, LC_CREATE_SESSION, &r), EINVAL);
+	EXPECT_ERR(c, "dev-size-0", ioctl(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, &r), EINVAL);
 	r.size = 4;
-	EXPECT_ERR(c, "dev-size-4", ioctl(dev, LC_CREATE_SESSION, &r), EINVAL);
+	EXPECT_ERR(c, "dev-size-4", ioctl(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, &r), EINVAL);
 	r.size = sizeof(r) - 1;
-	EXPECT_ERR(c, "dev-size-71", ioctl(dev, LC_CREATE_SESSION, &r), EINVAL);
+	EXPECT_ERR(c, "dev-size-71", ioctl(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, &r), EINVAL);
 	r.size = sizeof(r) - 1;
-	EXPECT_ERR(c, "dev-retrieve-size-71", ioctl(dev, LC_RETRIEVE_SESSION, &r), EINVAL);
+	EXPECT_ERR(c, "dev-retrieve-size-71", ioctl(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &r), EINVAL);
 	EXPECT_ERR(c, "dev-tail-nonzero",
-		   ioctl_tail(dev, LC_CREATE_SESSION, &r, sizeof(r), 80, 75), E2BIG);
+		   ioctl_tail(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, &r, sizeof(r), 80, 75), E2BIG);
 	/* nothing was created by the refused request */
 	fd = lc_create(dev, "conf-frame");
 	EXPECT_OK(c, "dev-tail-nonzero-no-session", fd);
 	if (fd >= 0)
 		close(fd);
-	ret = ioctl_tail(dev, LC_CREATE_SESSION, &r, sizeof(r), 80, -1);
+	ret = ioctl_tail(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, &r, sizeof(r), 80, -1);
 	EXPECT_OK(c, "dev-tail-zero", ret);
 	if (ret >= 0)
 		close((int)ret);
-	ret = ioctl_tail(dev, LC_CREATE_SESSION, &r, sizeof(r), 3 * 4096 + 100, -1);
+	ret = ioctl_tail(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, &r, sizeof(r), 3 * 4096 + 100, -1);
 	EXPECT_OK(c, "dev-tail-zero-pages", ret);
 	if (ret >= 0)
 		close((int)ret);
-	ret = ioctl_tail(dev, LC_CREATE_SESSION, &r, sizeof(r), 3 * 4096 + 100, 3 * 4096 + 99);
+	ret = ioctl_tail(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, &r, sizeof(r), 3 * 4096 + 100, 3 * 4096 + 99);
 	expect_err(c, "dev-tail-nonzero-far", ret, errno, E2BIG);
 	if (ret >= 0)
 		close((int)ret);
 
 	/* bad pointers: the size is read (EFAULT) after the table lookup */
-	EXPECT_ERR(c, "dev-null-arg", ioctl(dev, LC_CREATE_SESSION, NULL), EFAULT);
-	EXPECT_ERR(c, "dev-null-arg-out-of-table", ioctl(dev, _IO(LC_IOCTL_TYPE, 0x02), NULL),
+	EXPECT_ERR(c, "dev-null-arg", ioctl(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, NULL), EFAULT);
+	EXPECT_ERR(c, "dev-null-arg-out-of-table", ioctl(dev, _IO(LIVEUPDATE_IOCTL_TYPE, 0x02), NULL),
 		   EINVAL);
 	{
 		/* a struct at the end of a page, its tail in the next, unmapped one */
@@ -383,17 +368,17 @@ static void stage1_device(struct conf *c, int dev)
 		if (p == MAP_FAILED) {
 			skip(c, "dev-tail-efault", "mmap failed");
 		} else {
-			struct lc_session_req *at = (void *)(p + pg - sizeof(r));
+			struct liveupdate_ioctl_create_session *at = (void *)(p + pg - sizeof(r));
 
 			munmap(p + pg, (size_t)pg);
 			memcpy(at, &r, sizeof(r));
 			at->size = sizeof(r) + 200;
-			EXPECT_ERR(c, "dev-tail-efault", ioctl(dev, LC_CREATE_SESSION, at), EFAULT);
+			EXPECT_ERR(c, "dev-tail-efault", ioctl(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, at), EFAULT);
 			/* read-only: read fine, the answer cannot be written back */
 			at->size = sizeof(r);
 			snprintf((char *)at->name, sizeof(at->name), "conf-rofault");
 			mprotect(p, (size_t)pg, PROT_READ);
-			EXPECT_ERR(c, "dev-copyout-efault", ioctl(dev, LC_CREATE_SESSION, at),
+			EXPECT_ERR(c, "dev-copyout-efault", ioctl(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, at),
 				   EFAULT);
 			munmap(p, (size_t)pg);
 			/* the session whose fd could not be returned was released */
@@ -406,11 +391,11 @@ static void stage1_device(struct conf *c, int dev)
 
 	/* unknown commands: EINVAL out of the table, ENOTTY for a near miss */
 	r.size = sizeof(r);
-	EXPECT_ERR(c, "dev-nr-2", ioctl(dev, _IO(LC_IOCTL_TYPE, 0x02), &r), EINVAL);
-	EXPECT_ERR(c, "dev-nr-session-cmd", ioctl(dev, LC_PRESERVE_FD, &r), EINVAL);
-	EXPECT_ERR(c, "dev-nr-ff", ioctl(dev, _IO(LC_IOCTL_TYPE, 0xff), &r), EINVAL);
+	EXPECT_ERR(c, "dev-nr-2", ioctl(dev, _IO(LIVEUPDATE_IOCTL_TYPE, 0x02), &r), EINVAL);
+	EXPECT_ERR(c, "dev-nr-session-cmd", ioctl(dev, LIVEUPDATE_SESSION_PRESERVE_FD, &r), EINVAL);
+	EXPECT_ERR(c, "dev-nr-ff", ioctl(dev, _IO(LIVEUPDATE_IOCTL_TYPE, 0xff), &r), EINVAL);
 	EXPECT_ERR(c, "dev-cmd-dir-bits",
-		   ioctl(dev, _IOWR(LC_IOCTL_TYPE, 0x00, struct lc_session_req), &r), ENOTTY);
+		   ioctl(dev, _IOWR(LIVEUPDATE_IOCTL_TYPE, 0x00, struct liveupdate_ioctl_create_session), &r), ENOTTY);
 	EXPECT_ERR(c, "dev-cmd-other-type", ioctl(dev, _IO('X', 0x01), &r), ENOTTY);
 	EXPECT_ERR(c, "dev-fionread", ioctl(dev, FIONREAD, &r), EINVAL);
 
@@ -419,8 +404,8 @@ static void stage1_device(struct conf *c, int dev)
 	memset(&r, 'a', sizeof(r));
 	r.size = sizeof(r);
 	r.fd = 0;
-	EXPECT_ERR(c, "create-unterminated-name", ioctl(dev, LC_CREATE_SESSION, &r), EINVAL);
-	EXPECT_ERR(c, "retrieve-unterminated-name", ioctl(dev, LC_RETRIEVE_SESSION, &r), ENOENT);
+	EXPECT_ERR(c, "create-unterminated-name", ioctl(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, &r), EINVAL);
+	EXPECT_ERR(c, "retrieve-unterminated-name", ioctl(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &r), ENOENT);
 	EXPECT_ERR(c, "retrieve-empty-name", lc_retrieve(dev, ""), ENOENT);
 	EXPECT_ERR(c, "retrieve-cold-boot", lc_retrieve(dev, "conf-main"), ENOENT);
 	{
@@ -430,7 +415,7 @@ static void stage1_device(struct conf *c, int dev)
 		n63[63] = '\0';
 		fd = lc_create(dev, n63);
 		if (EXPECT_OK(c, "create-63-bytes", fd)) {
-			char got[LC_NAME_LEN];
+			char got[LIVEUPDATE_SESSION_NAME_LENGTH];
 
 			CHECK(c, "get-name-63-bytes", lc_get_name(fd, got) == 0 &&
 			      strcmp(got, n63) == 0, "the full name comes back");
@@ -442,7 +427,7 @@ static void stage1_device(struct conf *c, int dev)
 	memset(&r, 0, sizeof(r));
 	r.size = sizeof(r);
 	snprintf((char *)r.name, sizeof(r.name), "conf-emfile");
-	ret = emfile_child(dev, LC_CREATE_SESSION, &r);
+	ret = emfile_child(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, &r);
 	if (ret < 0)
 		skip(c, "create-emfile", "could not fill the fd table in a child");
 	else
@@ -452,41 +437,41 @@ static void stage1_device(struct conf *c, int dev)
 
 static void stage1_session_framing(struct conf *c, int s)
 {
-	struct lc_fd_req f = { .size = sizeof(f), .fd = -1, .token = 0 };
-	struct lc_get_name_req g;
-	struct lc_finish_req fin = { .size = sizeof(fin) };
-	unsigned char raw[LC_NAME_LEN];
+	struct liveupdate_session_preserve_fd f = { .size = sizeof(f), .fd = -1, .token = 0 };
+	struct liveupdate_session_get_name g;
+	struct liveupdate_session_finish fin = { .size = sizeof(fin) };
+	unsigned char raw[LIVEUPDATE_SESSION_NAME_LENGTH];
 
-	EXPECT_ERR(c, "sess-nr-44", ioctl(s, _IO(LC_IOCTL_TYPE, 0x44), &f), EINVAL);
-	EXPECT_ERR(c, "sess-nr-3f", ioctl(s, _IO(LC_IOCTL_TYPE, 0x3f), &f), EINVAL);
-	EXPECT_ERR(c, "sess-nr-device-cmd", ioctl(s, LC_CREATE_SESSION, &f), EINVAL);
+	EXPECT_ERR(c, "sess-nr-44", ioctl(s, _IO(LIVEUPDATE_IOCTL_TYPE, 0x44), &f), EINVAL);
+	EXPECT_ERR(c, "sess-nr-3f", ioctl(s, _IO(LIVEUPDATE_IOCTL_TYPE, 0x3f), &f), EINVAL);
+	EXPECT_ERR(c, "sess-nr-device-cmd", ioctl(s, LIVEUPDATE_IOCTL_CREATE_SESSION, &f), EINVAL);
 	EXPECT_ERR(c, "sess-cmd-dir-bits",
-		   ioctl(s, _IOW(LC_IOCTL_TYPE, 0x40, struct lc_fd_req), &f), ENOTTY);
+		   ioctl(s, _IOW(LIVEUPDATE_IOCTL_TYPE, 0x40, struct liveupdate_session_preserve_fd), &f), ENOTTY);
 	EXPECT_ERR(c, "sess-cmd-other-type", ioctl(s, _IO('X', 0x43), &f), ENOTTY);
-	EXPECT_ERR(c, "sess-null-arg", ioctl(s, LC_GET_NAME, NULL), EFAULT);
-	EXPECT_ERR(c, "sess-null-arg-wrong-direction", ioctl(s, LC_RETRIEVE_FD, NULL), EFAULT);
+	EXPECT_ERR(c, "sess-null-arg", ioctl(s, LIVEUPDATE_SESSION_GET_NAME, NULL), EFAULT);
+	EXPECT_ERR(c, "sess-null-arg-wrong-direction", ioctl(s, LIVEUPDATE_SESSION_RETRIEVE_FD, NULL), EFAULT);
 	/* direction before size: luo_ioctl_type_valid() comes first */
 	EXPECT_ERR(c, "out-retrieve-fd", lc_retrieve_fd(s, 1), EINVAL);
 	EXPECT_ERR(c, "out-finish", lc_finish(s), EINVAL);
 	f.size = 0;
-	EXPECT_ERR(c, "out-retrieve-fd-size-0", ioctl(s, LC_RETRIEVE_FD, &f), EINVAL);
+	EXPECT_ERR(c, "out-retrieve-fd-size-0", ioctl(s, LIVEUPDATE_SESSION_RETRIEVE_FD, &f), EINVAL);
 	f.size = sizeof(f);
 	EXPECT_ERR(c, "out-retrieve-fd-tail-direction-first",
-		   ioctl_tail(s, LC_RETRIEVE_FD, &f, sizeof(f), 24, 20), EINVAL);
+		   ioctl_tail(s, LIVEUPDATE_SESSION_RETRIEVE_FD, &f, sizeof(f), 24, 20), EINVAL);
 	fin.size = 4;
-	EXPECT_ERR(c, "out-finish-size-4", ioctl(s, LC_FINISH, &fin), EINVAL);
+	EXPECT_ERR(c, "out-finish-size-4", ioctl(s, LIVEUPDATE_SESSION_FINISH, &fin), EINVAL);
 	/* PRESERVE_FD framing */
 	f.size = 12;
 	f.fd = -1;
-	EXPECT_ERR(c, "preserve-size-12", ioctl(s, LC_PRESERVE_FD, &f), EINVAL);
+	EXPECT_ERR(c, "preserve-size-12", ioctl(s, LIVEUPDATE_SESSION_PRESERVE_FD, &f), EINVAL);
 	f.size = sizeof(f);
 	EXPECT_ERR(c, "preserve-tail-nonzero",
-		   ioctl_tail(s, LC_PRESERVE_FD, &f, sizeof(f), 24, 16), E2BIG);
+		   ioctl_tail(s, LIVEUPDATE_SESSION_PRESERVE_FD, &f, sizeof(f), 24, 16), E2BIG);
 	/* GET_NAME */
 	memset(&g, 0, sizeof(g));
 	g.size = sizeof(g);
 	memset(g.name, 0xaa, sizeof(g.name));
-	if (EXPECT_OK(c, "get-name", ioctl(s, LC_GET_NAME, &g))) {
+	if (EXPECT_OK(c, "get-name", ioctl(s, LIVEUPDATE_SESSION_GET_NAME, &g))) {
 		size_t n = strlen("conf-main");
 
 		CHECK(c, "get-name-value", memcmp(g.name, "conf-main", n + 1) == 0,
@@ -505,13 +490,13 @@ static void stage1_session_framing(struct conf *c, int s)
 		      "bytes %zu..63 untouched", w);
 	}
 	g.reserved = 1;
-	EXPECT_ERR(c, "get-name-reserved", ioctl(s, LC_GET_NAME, &g), EINVAL);
+	EXPECT_ERR(c, "get-name-reserved", ioctl(s, LIVEUPDATE_SESSION_GET_NAME, &g), EINVAL);
 	g.reserved = 0;
 	g.size = 8;
-	EXPECT_ERR(c, "get-name-size-8", ioctl(s, LC_GET_NAME, &g), EINVAL);
+	EXPECT_ERR(c, "get-name-size-8", ioctl(s, LIVEUPDATE_SESSION_GET_NAME, &g), EINVAL);
 	g.size = sizeof(g);
 	EXPECT_ERR(c, "get-name-tail-nonzero",
-		   ioctl_tail(s, LC_GET_NAME, &g, sizeof(g), 80, 79), E2BIG);
+		   ioctl_tail(s, LIVEUPDATE_SESSION_GET_NAME, &g, sizeof(g), 80, 79), E2BIG);
 }
 
 static void stage1_frozen(struct conf *c, int a)
@@ -598,10 +583,10 @@ static int stage1(struct conf *c)
 	}
 	lseek(a, POS_A, SEEK_SET);
 	{
-		struct lc_fd_req f2 = { .size = sizeof(f2), .fd = x, .token = 20 };
+		struct liveupdate_session_preserve_fd f2 = { .size = sizeof(f2), .fd = x, .token = 20 };
 
 		/* refused with E2BIG: not preserved, so it can be preserved now */
-		ioctl_tail(s, LC_PRESERVE_FD, &f2, sizeof(f2), 32, 31);
+		ioctl_tail(s, LIVEUPDATE_SESSION_PRESERVE_FD, &f2, sizeof(f2), 32, 31);
 		EXPECT_OK(c, "preserve-after-e2big", lc_preserve(s, x, 20));
 	}
 	EXPECT_OK(c, "preserve", lc_preserve(s, a, 1));
@@ -704,7 +689,7 @@ static int stage1(struct conf *c)
 	h = new_memfd("conf-h", 4096, 7, 0);
 	if (EXPECT_OK(c, "create-dup", dupd)) {
 		int d2 = dup(dupd);
-		char got[LC_NAME_LEN];
+		char got[LIVEUPDATE_SESSION_NAME_LENGTH];
 
 		lc_preserve(dupd, h, 7);
 		close(dupd);
@@ -719,7 +704,7 @@ static int stage1(struct conf *c)
 		_exit(0);
 	}
 	if (pid > 0) {
-		char got[LC_NAME_LEN];
+		char got[LIVEUPDATE_SESSION_NAME_LENGTH];
 
 		waitpid(pid, NULL, 0);
 		CHECK(c, "child-exit-keeps-session", lc_get_name(s, got) == 0,
@@ -771,21 +756,21 @@ static int stage1(struct conf *c)
 
 static void stage2_main(struct conf *c, int dev)
 {
-	struct lc_session_req r;
-	struct lc_fd_req f = { .size = sizeof(f), .fd = -1, .token = 1 };
-	struct lc_finish_req fin = { .size = sizeof(fin) };
+	struct liveupdate_ioctl_create_session r;
+	struct liveupdate_session_preserve_fd f = { .size = sizeof(f), .fd = -1, .token = 1 };
+	struct liveupdate_session_finish fin = { .size = sizeof(fin) };
 	int s, a, a2, cfd, dz, nm, next;
-	char got[LC_NAME_LEN];
+	char got[LIVEUPDATE_SESSION_NAME_LENGTH];
 	unsigned char last;
 	long ret;
 
 	memset(&r, 0, sizeof(r));
 	r.size = sizeof(r) - 1;
 	snprintf((char *)r.name, sizeof(r.name), "conf-main");
-	EXPECT_ERR(c, "in-retrieve-size-71", ioctl(dev, LC_RETRIEVE_SESSION, &r), EINVAL);
+	EXPECT_ERR(c, "in-retrieve-size-71", ioctl(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &r), EINVAL);
 	r.size = sizeof(r);
 	EXPECT_ERR(c, "in-retrieve-tail-nonzero",
-		   ioctl_tail(dev, LC_RETRIEVE_SESSION, &r, sizeof(r), 80, 72), E2BIG);
+		   ioctl_tail(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &r, sizeof(r), 80, 72), E2BIG);
 	s = lc_retrieve(dev, "conf-main");
 	if (!EXPECT_OK(c, "retrieve-session", s))
 		return;
@@ -798,19 +783,19 @@ static void stage2_main(struct conf *c, int dev)
 	nm = new_memfd("conf-new", 4096, 21, 0);
 	EXPECT_ERR(c, "in-preserve", lc_preserve(s, nm, 50), EINVAL);
 	f.size = 0;
-	EXPECT_ERR(c, "in-preserve-size-0", ioctl(s, LC_PRESERVE_FD, &f), EINVAL);
+	EXPECT_ERR(c, "in-preserve-size-0", ioctl(s, LIVEUPDATE_SESSION_PRESERVE_FD, &f), EINVAL);
 	f.size = sizeof(f);
 	f.fd = nm;
 	EXPECT_ERR(c, "in-preserve-tail-direction-first",
-		   ioctl_tail(s, LC_PRESERVE_FD, &f, sizeof(f), 24, 20), EINVAL);
+		   ioctl_tail(s, LIVEUPDATE_SESSION_PRESERVE_FD, &f, sizeof(f), 24, 20), EINVAL);
 	f.size = 8;
-	EXPECT_ERR(c, "in-retrieve-fd-size-8", ioctl(s, LC_RETRIEVE_FD, &f), EINVAL);
+	EXPECT_ERR(c, "in-retrieve-fd-size-8", ioctl(s, LIVEUPDATE_SESSION_RETRIEVE_FD, &f), EINVAL);
 	f.size = sizeof(f);
 	f.token = 1;
 	EXPECT_ERR(c, "in-retrieve-fd-tail-nonzero",
-		   ioctl_tail(s, LC_RETRIEVE_FD, &f, sizeof(f), 24, 23), E2BIG);
+		   ioctl_tail(s, LIVEUPDATE_SESSION_RETRIEVE_FD, &f, sizeof(f), 24, 23), E2BIG);
 	EXPECT_ERR(c, "in-retrieve-fd-unknown-token", lc_retrieve_fd(s, 99), ENOENT);
-	ret = emfile_child(s, LC_RETRIEVE_FD, &f);
+	ret = emfile_child(s, LIVEUPDATE_SESSION_RETRIEVE_FD, &f);
 	if (ret < 0)
 		skip(c, "in-retrieve-fd-emfile", "could not fill the fd table in a child");
 	else
@@ -879,12 +864,12 @@ static void stage2_main(struct conf *c, int dev)
 		close(next);
 
 	fin.reserved = 1;
-	EXPECT_ERR(c, "finish-reserved", ioctl(s, LC_FINISH, &fin), EINVAL);
+	EXPECT_ERR(c, "finish-reserved", ioctl(s, LIVEUPDATE_SESSION_FINISH, &fin), EINVAL);
 	fin.reserved = 0;
 	fin.size = 4;
-	EXPECT_ERR(c, "finish-size-4", ioctl(s, LC_FINISH, &fin), EINVAL);
+	EXPECT_ERR(c, "finish-size-4", ioctl(s, LIVEUPDATE_SESSION_FINISH, &fin), EINVAL);
 	fin.size = sizeof(fin);
-	EXPECT_ERR(c, "finish-tail-nonzero", ioctl_tail(s, LC_FINISH, &fin, sizeof(fin), 16, 12),
+	EXPECT_ERR(c, "finish-tail-nonzero", ioctl_tail(s, LIVEUPDATE_SESSION_FINISH, &fin, sizeof(fin), 16, 12),
 		   E2BIG);
 	EXPECT_OK(c, "finish", lc_finish(s));
 	EXPECT_OK(c, "finish-again", lc_finish(s));

@@ -16,14 +16,15 @@
  *   CONF PASS|FAIL|SKIP s<stage> <case>: <detail>
  * and each stage ends with "CONF s<stage>: N passed, N failed, N skipped".
  *
- * Self-contained: libc and <sys/ioctl.h> only; the uAPI numbers are written
- * out below (and checked against <linux/liveupdate.h> where it exists).
+ * Self-contained: libc and the kernel's <linux/liveupdate.h> only (no
+ * libliveupdate).
  */
 #ifndef LU_CONFORMANCE_H
 #define LU_CONFORMANCE_H
 
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <linux/liveupdate.h> /* the kernel's, as copied in include/uapi/ */
 
 struct lu_conf_env {
 	void (*keep_fd)(void *data, int fd);        /* hold fd across the kexec */
@@ -38,39 +39,5 @@ struct lu_conf_env {
  */
 int lu_conformance_stage(int stage, const char *device_path,
 			 const struct lu_conf_env *env);
-
-/* The uAPI, in the suite's own words (Linux 7.3, include/uapi/linux/liveupdate.h). */
-#define LC_IOCTL_TYPE 0xBA
-#define LC_NAME_LEN 64
-
-struct lc_session_req {         /* CREATE_SESSION and RETRIEVE_SESSION */
-	uint32_t size;
-	int32_t fd;
-	uint8_t name[LC_NAME_LEN];
-};
-
-struct lc_fd_req {              /* PRESERVE_FD and RETRIEVE_FD */
-	uint32_t size;
-	int32_t fd;
-	uint64_t token __attribute__((aligned(8)));
-};
-
-struct lc_finish_req {
-	uint32_t size;
-	uint32_t reserved;
-};
-
-struct lc_get_name_req {
-	uint32_t size;
-	uint32_t reserved;
-	uint8_t name[LC_NAME_LEN];
-};
-
-#define LC_CREATE_SESSION _IO(LC_IOCTL_TYPE, 0x00)
-#define LC_RETRIEVE_SESSION _IO(LC_IOCTL_TYPE, 0x01)
-#define LC_PRESERVE_FD _IO(LC_IOCTL_TYPE, 0x40)
-#define LC_RETRIEVE_FD _IO(LC_IOCTL_TYPE, 0x41)
-#define LC_FINISH _IO(LC_IOCTL_TYPE, 0x42)
-#define LC_GET_NAME _IO(LC_IOCTL_TYPE, 0x43)
 
 #endif

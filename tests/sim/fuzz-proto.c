@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "luo-uapi.h"
+#include <linux/liveupdate.h>
 #include "sim-proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -71,12 +71,12 @@ int main(int argc, char **argv)
 	}
 	memset(&m, 0, sizeof(m));
 	m.type = LU_SIM_IOCTL;
-	m.u.ioctl.cmd = LU_UAPI_CREATE_SESSION;
+	m.u.ioctl.cmd = LIVEUPDATE_IOCTL_CREATE_SESSION;
 	m.u.ioctl.user_size = 72;
 	memcpy(m.u.ioctl.arg, "\x48\0\0\0\0\0\0\0vm-1", 12);
 	m.u.ioctl.cookie[0] = 0x1122334455667788ull;
 	put(argv[1], i++, &m);
-	m.u.ioctl.cmd = LU_UAPI_SESSION_PRESERVE_FD;
+	m.u.ioctl.cmd = LIVEUPDATE_SESSION_PRESERVE_FD;
 	m.u.ioctl.user_size = 16;
 	memset(m.u.ioctl.arg, 0, sizeof(m.u.ioctl.arg));
 	m.u.ioctl.flags = LU_SIM_IOF_FILE_BADF;

@@ -4,7 +4,7 @@
 # crash, leak or overflow. See tests/fuzz-lib.sh.
 . "${top_srcdir:-.}/tests/fuzz-lib.sh"
 set -- "$top_srcdir/tests/sim/fuzz-proto.c" "$top_srcdir/sim/sim-proto.c" \
-	-I"$top_srcdir/lib" -I"$top_srcdir/sim"
+	-I"$top_srcdir/include/uapi" -I"$top_srcdir/lib" -I"$top_srcdir/sim"
 fuzz_build "$FUZZ_DIR/fuzz" "$@"
 $CLANG -g -O1 -DLU_SIM_FUZZ_SEEDS "$@" -o "$FUZZ_DIR/seeds" || exit 99
 mkdir "$FUZZ_DIR/corpus" && "$FUZZ_DIR/seeds" "$FUZZ_DIR/corpus" || exit 99

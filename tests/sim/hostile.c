@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "luo-uapi.h"
+#include <linux/liveupdate.h>
 #include "sim-control.h"
 
 static const char *sock_path;
@@ -329,7 +329,7 @@ static void fd_abuse(void)
 		fail("fd_abuse: connect: %s", strerror(-(dev < 0 ? dev : ctl)));
 		return;
 	}
-	m.u.ioctl.cmd = LU_UAPI_CREATE_SESSION;
+	m.u.ioctl.cmd = LIVEUPDATE_IOCTL_CREATE_SESSION;
 	m.u.ioctl.user_size = 72;
 	memcpy(m.u.ioctl.arg, &(uint32_t){ 72 }, 4);
 	memcpy(m.u.ioctl.arg + 8, "hostile", 8);
@@ -433,24 +433,24 @@ static void dying(void)
 		if (pid == 0) {
 			char name[32];
 			int dev = lu_sim_connect(sock_path, LU_SIM_ROLE_DEVICE, true, NULL);
-			struct lu_uapi_session_req r = { .size = sizeof(r) };
+			struct liveupdate_ioctl_create_session r = { .size = sizeof(r) };
 
 			if (dev < 0)
 				_exit(1);
 			snprintf(name, sizeof(name), "dying-%d", round);
 			memcpy(r.name, name, strlen(name) + 1);
-			if (lu_sim_ioctl(sock_path, dev, LU_UAPI_CREATE_SESSION, &r, false) == 0) {
+			if (lu_sim_ioctl(sock_path, dev, LIVEUPDATE_IOCTL_CREATE_SESSION, &r, false) == 0) {
 				int mfd = memfd_create("dying", MFD_CLOEXEC);
-				struct lu_uapi_fd_req f = { .size = sizeof(f), .fd = mfd, .token = 1 };
+				struct liveupdate_session_preserve_fd f = { .size = sizeof(f), .fd = mfd, .token = 1 };
 
 				if (ftruncate(mfd, 1 << 20) < 0)
 					_exit(1);
-				lu_sim_ioctl(sock_path, r.fd, LU_UAPI_SESSION_PRESERVE_FD, &f, false);
+				lu_sim_ioctl(sock_path, r.fd, LIVEUPDATE_SESSION_PRESERVE_FD, &f, false);
 			}
 			for (;;) { /* ask forever until killed */
-				struct lu_uapi_get_name_req g = { .size = sizeof(g) };
+				struct liveupdate_session_get_name g = { .size = sizeof(g) };
 
-				lu_sim_ioctl(sock_path, r.fd, LU_UAPI_SESSION_GET_NAME, &g, false);
+				lu_sim_ioctl(sock_path, r.fd, LIVEUPDATE_SESSION_GET_NAME, &g, false);
 			}
 		}
 		sleep_ms(5 + (int)(rnd() % 20));
@@ -480,7 +480,7 @@ static void random_requests(void)
 		int len;
 
 		nr = (unsigned)(rnd() % 3 == 0 ? rnd() : (i % 2 ? rnd() % 2 : 0x40 + rnd() % 4));
-		m.u.ioctl.cmd = rnd() % 4 ? (uint32_t)_IO(0xBA, nr & 0xff) : (uint32_t)rnd();
+		m.u.ioctl.cmd = rnd() % 4 ? (uint32_t)_IO(LIVEUPDATE_IOCTL_TYPE, nr & 0xff) : (uint32_t)rnd();
 		m.u.ioctl.user_size = rnd() % 3 ? lu_sim_ioctl_known_size(nr & 0xff) : (uint32_t)rnd();
 		m.u.ioctl.flags = rnd() % 4 ? 0 : (uint32_t)(rnd() & LU_SIM_IOF_ALL);
 		m.u.ioctl.fd_errno = rnd() % 8 ? 0 : (int32_t)(rnd() % 200);
@@ -534,10 +534,10 @@ static void status_any_order(void)
 	}
 	base = (int)(info.outgoing + info.incoming);
 	for (int k = 0; k < N; k++) {
-		struct lu_uapi_session_req req = { .size = sizeof(req) };
+		struct liveupdate_ioctl_create_session req = { .size = sizeof(req) };
 
 		snprintf((char *)req.name, sizeof(req.name), "status-%02d", k);
-		fd[k] = lu_sim_ioctl(sock_path, dev, LU_UAPI_CREATE_SESSION, &req, false) < 0
+		fd[k] = lu_sim_ioctl(sock_path, dev, LIVEUPDATE_IOCTL_CREATE_SESSION, &req, false) < 0
 			? -1 : req.fd;
 		if (fd[k] < 0)
 			bad++;
