@@ -146,9 +146,10 @@ def region_sum(n):
                if k >= 1) & 0xffffffff
 prev = last = None
 for line in open(sys.argv[1], errors="replace"):
-    line = line.strip()
-    if not line.startswith("L="):
+    # A line cut short when QEMU was stopped or quit is not the guest's fault.
+    if not line.startswith("L=") or not line.endswith("\n"):
         continue
+    line = line.strip()
     m = re.fullmatch(r"L=([0-9a-f]{8}) S=([0-9a-f]{8}) (OK|BAD)", line)
     if not m:
         sys.exit("malformed line: %r" % line)
@@ -167,16 +168,15 @@ if last != region_sum(prev):
 PY
 }
 
-# check_went_on OLD NEW LAST: the guest stopped in OLD after line LAST
-# and went on in NEW with line LAST + 1, without booting again, all lines
-# and sums right.
+# check_went_on OLD NEW: what the guest printed in OLD and then in NEW is
+# one output, as if nothing had happened (a line cut by the pause ends in
+# NEW): every line, no gap, no repeat, no boot in NEW, and the sums right.
 check_went_on() {
 	grep -q BOOT "$sim_dir/$2.serial" && fail "the guest booted again in $2"
-	check_serial "$1"
-	check_serial "$2"
-	first=$(first_line "$2")
-	[ "$first" = $(($3 + 1)) ] || fail "$2's first line is $first, not $(($3 + 1))"
-	echo "the guest went on: line $3 in $1, then $first in $2, RAM sums right"
+	cat "$sim_dir/$1.serial" "$sim_dir/$2.serial" >"$sim_dir/$1+$2.serial"
+	check_serial "$1+$2"
+	echo "the guest went on: lines $(first_line "$1") to $(last_line "$1") in $1," \
+		"$(first_line "$2") to $(last_line "$2") in $2, RAM sums right"
 }
 
 # ram_inode PID: the inode of the memfd QEMU maps as guest RAM.
