@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "liveupdate-private.h"
-#include "memory-private.h"
 
 static void log_to_stderr(void *data, int priority, const char *file, int line,
 			  const char *fn, const char *format, va_list args)
@@ -19,14 +18,45 @@ static void log_to_stderr(void *data, int priority, const char *file, int line,
 	fputc('\n', stderr);
 }
 
-void lu_log(const struct liveupdate_ctx *ctx, int priority, const char *file,
-	    int line, const char *fn, const char *format, ...)
+void *lu_feature_data_get(struct lu_feature_data *const *list, const void *key)
 {
-	va_list args;
+	for (const struct lu_feature_data *d = *list; d; d = d->next)
+		if (d->key == key)
+			return d->data;
+	return NULL;
+}
 
-	va_start(args, format);
-	ctx->log_fn(ctx->log_data, priority, file, line, fn, format, args);
-	va_end(args);
+int lu_feature_data_set(struct lu_feature_data **list, const void *key,
+			void *data, void (*free_fn)(void *data))
+{
+	struct lu_feature_data *d;
+
+	for (d = *list; d && d->key != key; d = d->next)
+		;
+	if (!d) {
+		d = calloc(1, sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		d->key = key;
+		d->next = *list;
+		*list = d;
+	}
+	d->data = data;
+	d->free_fn = free_fn;
+	return 0;
+}
+
+void lu_feature_data_free(struct lu_feature_data **list)
+{
+	struct lu_feature_data *d = *list, *next;
+
+	for (; d; d = next) {
+		next = d->next;
+		if (d->data)
+			d->free_fn(d->data);
+		free(d);
+	}
+	*list = NULL;
 }
 
 /* "err", "info", "debug" or a number 0..7; -1 when not recognised. */
@@ -48,18 +78,6 @@ static int parse_log_priority(const char *s)
 	if (strcasecmp(s, "error") == 0)
 		return LOG_ERR;
 	return -1;
-}
-
-bool lu_opts_valid(const void *opts, size_t user_size, size_t known_size)
-{
-	const unsigned char *p = opts;
-
-	if (user_size < sizeof(size_t))
-		return false;
-	for (size_t i = known_size; i < user_size; i++)
-		if (p[i])
-			return false;
-	return true;
 }
 
 /*
@@ -107,11 +125,8 @@ LU_EXPORT int liveupdate_ctx_new(const struct liveupdate_ctx_opts *opts,
 
 	if (!ctxp)
 		return lu_bad_arg(NULL, "liveupdate_ctx_new: ctxp is NULL");
-	if (opts && !lu_opts_valid(opts, opts->sz, sizeof(*opts)))
-		return lu_bad_arg(NULL, "liveupdate_ctx_new: opts->sz is %zu, or "
-				  "fields this library (%s) does not know are set; "
-				  "declare options with LIVEUPDATE_OPTS()",
-				  opts->sz, liveupdate_version());
+	if (lu_check_opts(NULL, "liveupdate_ctx_new", opts))
+		return -EINVAL;
 	path = lu_opts_get(opts, device_path, NULL);
 	if (path && !*path)
 		return lu_bad_arg(NULL, "liveupdate_ctx_new: device_path is empty; "
@@ -127,7 +142,7 @@ LU_EXPORT int liveupdate_ctx_new(const struct liveupdate_ctx_opts *opts,
 	ctx->refcount = 1;
 	ctx->device_fd = -1;
 	pthread_mutex_init(&ctx->device_lock, NULL);
-	pthread_mutex_init(&ctx->memory_lock, NULL);
+	pthread_mutex_init(&ctx->feature_lock, NULL);
 	ctx->log_fn = log_to_stderr;
 	ctx->log_priority = LOG_ERR;
 	ctx->ops = &lu_kernel_backend;
@@ -186,8 +201,8 @@ LU_EXPORT struct liveupdate_ctx *liveupdate_ctx_unref(struct liveupdate_ctx *ctx
 		return ctx;
 	liveupdate_ctx_close_device(ctx);
 	lu_backend_release(ctx);
-	lu_memory_probe_cache_free(ctx);
-	pthread_mutex_destroy(&ctx->memory_lock);
+	lu_feature_data_free(&ctx->features);
+	pthread_mutex_destroy(&ctx->feature_lock);
 	pthread_mutex_destroy(&ctx->device_lock);
 	free(ctx->device_path);
 	free(ctx);
@@ -252,6 +267,23 @@ int lu_ctx_device_fd(struct liveupdate_ctx *ctx)
 			lu_name_device_holders(ctx);
 	}
 	return fd;
+}
+
+int lu_ctx_try_device(struct liveupdate_ctx *ctx)
+{
+	bool was_open;
+	int fd;
+
+	pthread_mutex_lock(&ctx->device_lock);
+	was_open = ctx->device_fd >= 0;
+	pthread_mutex_unlock(&ctx->device_lock);
+	if (was_open)
+		return 0;
+	fd = lu_ctx_device_fd(ctx);
+	if (fd < 0)
+		return fd;
+	liveupdate_ctx_close_device(ctx);
+	return 0;
 }
 
 LU_EXPORT int liveupdate_ctx_open_device(struct liveupdate_ctx *ctx)

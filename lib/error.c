@@ -1,10 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Return codes turned into sentences that say what to do. */
+/* Return codes turned into sentences that say what to do, and logged. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "liveupdate-private.h"
+
+/* Every message goes through the context's log function. */
+void lu_log(const struct liveupdate_ctx *ctx, int priority, const char *file,
+	    int line, const char *fn, const char *format, ...)
+{
+	va_list args;
+
+	va_start(args, format);
+	ctx->log_fn(ctx->log_data, priority, file, line, fn, format, args);
+	va_end(args);
+}
 
 /* Filled by lu_fail(); per thread so that threads do not see each other's. */
 static __thread char last_error[768];

@@ -12,50 +12,27 @@
 
 #define CMDLINE_MAX 4096            /* bytes with the NUL; x86's COMMAND_LINE_SIZE is 2048+ */
 
-/* The running kernel's command line, without the trailing newline. */
-static int read_proc_cmdline(char *buf, size_t len)
-{
-	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0) {
-		n = -errno;
-		close(fd);
-		return (int)n;
-	}
-	close(fd);
-	if ((size_t)n == len - 1)
-		return -E2BIG;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
 LU_EXPORT int liveupdate_kexec_load(struct liveupdate_ctx *ctx,
 				    const char *kernel_path,
 				    const struct liveupdate_kexec_opts *opts)
 {
 	const char *initrd, *cmdline;
-	char proc_cmdline[CMDLINE_MAX];
+	char *proc_cmdline = NULL;
 	int kfd, ifd = -1, ret;
 	unsigned long flags = 0;
 
 	if (!ctx || !kernel_path || !*kernel_path)
 		return lu_bad_arg(ctx, "liveupdate_kexec_load: %s",
 				  !ctx ? "ctx is NULL" : "kernel_path is NULL or empty");
-	if (opts && !lu_opts_valid(opts, opts->sz, sizeof(*opts)))
-		return lu_bad_arg(ctx, "liveupdate_kexec_load: opts->sz is %zu, or "
-				  "fields this library does not know are set; "
-				  "declare options with LIVEUPDATE_OPTS()", opts->sz);
+	if (lu_check_opts(ctx, "liveupdate_kexec_load", opts))
+		return -EINVAL;
 	initrd = lu_opts_get(opts, initrd_path, NULL);
 	cmdline = lu_opts_get(opts, cmdline, NULL);
 	if (!cmdline) {
-		ret = read_proc_cmdline(proc_cmdline, sizeof(proc_cmdline));
+		/* room for the newline the kernel ends it with and the NUL */
+		ret = lu_util_read_cmdline(NULL, CMDLINE_MAX - 2, &proc_cmdline);
 		if (ret < 0)
-			return lu_fail(ctx, LU_OP_KEXEC_LOAD, ret,
+			return lu_fail(ctx, LU_OP_KEXEC_LOAD, ret == -EFBIG ? -E2BIG : ret,
 				       "liveupdate_kexec_load: reading /proc/cmdline");
 		cmdline = proc_cmdline;
 	} else if (strlen(cmdline) >= CMDLINE_MAX) {
@@ -65,16 +42,19 @@ LU_EXPORT int liveupdate_kexec_load(struct liveupdate_ctx *ctx,
 	}
 
 	kfd = open(kernel_path, O_RDONLY | O_CLOEXEC);
-	if (kfd < 0)
-		return lu_fail(ctx, LU_OP_KEXEC_LOAD, -errno,
-			       "liveupdate_kexec_load: opening %s", kernel_path);
+	if (kfd < 0) {
+		ret = lu_fail(ctx, LU_OP_KEXEC_LOAD, -errno,
+			      "liveupdate_kexec_load: opening %s", kernel_path);
+		goto out;
+	}
 	if (initrd) {
 		ifd = open(initrd, O_RDONLY | O_CLOEXEC);
 		if (ifd < 0) {
 			ret = -errno;
 			close(kfd);
-			return lu_fail(ctx, LU_OP_KEXEC_LOAD, ret,
-				       "liveupdate_kexec_load: opening %s", initrd);
+			ret = lu_fail(ctx, LU_OP_KEXEC_LOAD, ret,
+				      "liveupdate_kexec_load: opening %s", initrd);
+			goto out;
 		}
 	} else {
 		flags |= KEXEC_FILE_NO_INITRAMFS;
@@ -83,12 +63,16 @@ LU_EXPORT int liveupdate_kexec_load(struct liveupdate_ctx *ctx,
 	close(kfd);
 	if (ifd >= 0)
 		close(ifd);
-	if (ret < 0)
-		return lu_fail(ctx, LU_OP_KEXEC_LOAD, ret,
-			       "liveupdate_kexec_load(%s)", kernel_path);
+	if (ret < 0) {
+		ret = lu_fail(ctx, LU_OP_KEXEC_LOAD, ret,
+			      "liveupdate_kexec_load(%s)", kernel_path);
+		goto out;
+	}
 	lu_info(ctx, "loaded %s%s%s for kexec, command line \"%s\"", kernel_path,
 		initrd ? " with " : "", initrd ? initrd : "", cmdline);
-	return 0;
+out:
+	free(proc_cmdline);
+	return ret;
 }
 
 LU_EXPORT int liveupdate_kexec_reboot(struct liveupdate_ctx *ctx)

@@ -10,6 +10,7 @@
 
 #include "liveupdate/liveupdate.h"
 #include <linux/liveupdate.h>
+#include "lu-util.h"
 
 #define LU_EXPORT __attribute__((visibility("default")))
 
@@ -75,6 +76,26 @@ extern const struct lu_backend_ops lu_sim_backend;
 int lu_sim_backend_new(struct liveupdate_ctx *ctx, const char *socket,
 		       void **datap);
 
+/*
+ * Data a feature keeps in an object of the core (a context's memory probe
+ * cache, a session's manifest), found by the feature's own key (the address
+ * of one of its statics) and freed with the object by the feature's
+ * free_fn: the core knows no feature.
+ */
+struct lu_feature_data {
+	struct lu_feature_data *next;
+	const void *key;
+	void *data;
+	void (*free_fn)(void *data);
+};
+/* The data kept under key, or NULL. */
+void *lu_feature_data_get(struct lu_feature_data *const *list, const void *key);
+/* Keep data under key, replacing (not freeing) what was there: 0 or -ENOMEM. */
+int lu_feature_data_set(struct lu_feature_data **list, const void *key,
+			void *data, void (*free_fn)(void *data));
+/* Free everything kept in list, each with its free_fn (the object's end). */
+void lu_feature_data_free(struct lu_feature_data **list);
+
 struct liveupdate_ctx {
 	int refcount;                 /* atomic */
 	pthread_mutex_t device_lock;  /* guards device_fd */
@@ -85,8 +106,8 @@ struct liveupdate_ctx {
 	int log_priority;
 	const struct lu_backend_ops *ops;
 	void *ops_data;
-	pthread_mutex_t memory_lock;  /* guards memory_probes */
-	struct lu_memory_probe *memory_probes; /* lib/memory-probe.c's cache */
+	pthread_mutex_t feature_lock; /* guards features */
+	struct lu_feature_data *features; /* what features keep per context */
 };
 
 struct liveupdate_session {
@@ -96,11 +117,20 @@ struct liveupdate_session {
 	enum liveupdate_session_direction direction;
 	bool finished;
 	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
-	/* lib/manifest.c: NULL when there is none or it is not read yet;
-	 * writable (manifest->map set) for sessions this process created */
-	struct lu_manifest *manifest;
+	struct lu_feature_data *features; /* what features keep per session */
 	uint64_t next_token;          /* where the library's next token search starts */
 };
+
+/* lib/session.c: CREATE_SESSION (create) or RETRIEVE_SESSION for name:
+ * 0 with *sessionp set, or a negative errno (logged). */
+int lu_session_open(struct liveupdate_ctx *ctx, const char *name,
+		    struct liveupdate_session **sessionp, bool create);
+/* lib/file.c: the kernel's PRESERVE_FD and RETRIEVE_FD on a session, for
+ * the calls around them: 0 or the kernel's negative errno, not logged. */
+int lu_session_preserve(struct liveupdate_session *session, int fd,
+			uint64_t token, const char *call);
+int lu_session_retrieve(struct liveupdate_session *session, uint64_t token,
+			int *fdp);
 
 /* Replace the backend of a context; for tests, before any session exists. */
 void lu_ctx_set_backend(struct liveupdate_ctx *ctx,
@@ -108,6 +138,9 @@ void lu_ctx_set_backend(struct liveupdate_ctx *ctx,
 
 /* Device fd, opened on first use; a negative errno on failure. */
 int lu_ctx_device_fd(struct liveupdate_ctx *ctx);
+/* Whether the device opens: 0 (left as it was: open or closed) or the
+ * negative errno of opening it (logged). */
+int lu_ctx_try_device(struct liveupdate_ctx *ctx);
 
 /* ---- calls through the backend seam ---- */
 static inline int lu_backend_open_device(struct liveupdate_ctx *ctx)
@@ -231,30 +264,11 @@ const char *lu_errno_name(int err);
 
 /* ---- the session manifest (lib/manifest.c) ---- */
 
-/* Give a new outgoing session its manifest: 0 or a negative errno (logged). */
-int lu_session_manifest_start(struct liveupdate_session *s, size_t size);
+/* The session's manifest as it stands: NULL when there is none or it is
+ * not read yet. */
+struct lu_manifest *lu_session_manifest(const struct liveupdate_session *s);
 /* Whether s has a manifest this process writes (it created s). */
 bool lu_session_manifest_writable(const struct liveupdate_session *s);
-/* Unmap and free the session's manifest, if any. */
-void lu_session_manifest_free(struct liveupdate_session *s);
-
-/* A file record staged for a preserve: built and allocated before the
- * kernel is asked, committed after it said yes. */
-struct lu_manifest_pending {
-	uint8_t *rec;
-	size_t len;
-	void *item;                   /* struct lu_mf_item */
-};
-
-/* Stage the record of fd (0 or a negative errno, logged), set its token,
- * commit it (cannot fail) or drop it. */
-int lu_session_manifest_stage(struct liveupdate_session *s, int fd,
-			      const struct liveupdate_preserve_opts *opts,
-			      struct lu_manifest_pending *p);
-void lu_session_manifest_set_token(struct lu_manifest_pending *p, uint64_t token);
-void lu_session_manifest_commit(struct liveupdate_session *s,
-				struct lu_manifest_pending *p);
-void lu_session_manifest_drop(struct lu_manifest_pending *p);
 /* The session's manifest, read from an incoming session on first use:
  * 0 with *mp set, or a negative errno (logged, naming call). */
 int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
@@ -266,11 +280,18 @@ uint64_t lu_session_free_token(const struct liveupdate_session *s, uint64_t from
 /* ---- option structs ---- */
 
 /*
- * An options struct is acceptable when its size covers at least the size
- * field and every byte past what this library knows is zero (a newer
- * program asking for something this library cannot do).
+ * The check of every call that takes an options struct: 0 when opts is
+ * NULL or acceptable (lu_util_opts_valid: its size covers at least the
+ * size field and every byte past what this library knows is zero), else
+ * -EINVAL, saying so for call. ctx may be NULL.
  */
-bool lu_opts_valid(const void *opts, size_t user_size, size_t known_size);
+#define lu_check_opts(ctx, call, opts)                                        \
+	((opts) && !lu_util_opts_valid((opts), (opts)->sz, sizeof(*(opts)))   \
+		 ? lu_bad_arg(ctx, "%s: opts->sz is %zu, or fields this "     \
+			      "library (%s) does not know are set; declare "  \
+			      "options with LIVEUPDATE_OPTS()", call,         \
+			      (opts)->sz, liveupdate_version())               \
+		 : 0)
 
 #define lu_opts_has(opts, field)                                              \
 	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) +       \

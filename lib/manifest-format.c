@@ -1,47 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The session manifest's bytes, read: see manifest-format.h and doc/manifest.md. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "manifest-format.h"
-
-/* ---- little-endian fields ---- */
-
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t get32(const uint8_t *p) { return get16(p) | (uint32_t)get16(p + 2) << 16; }
-static uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
-
-
-/* CRC-32 as in zlib and IEEE 802.3 (reflected 0xEDB88320), so any language
- * has it at hand. */
-static uint32_t crc_table[256];
-
-static void crc_table_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
-uint32_t lu_crc32(uint32_t crc, const void *buf, size_t len)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	const uint8_t *p = buf;
-
-	pthread_once(&once, crc_table_init);
-	crc = ~crc;
-	while (len--)
-		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
 
 static int bad(char *why, size_t why_len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -210,9 +175,9 @@ static int parse_file(struct lu_manifest *m, const uint8_t *r, size_t len,
 	if (len < LU_MF_FILE_FIXED)
 		return bad(why, why_len, "file record of %zu bytes, shorter than "
 			   "its %u-byte fixed part", len, LU_MF_FILE_FIXED);
-	fixed = get16(r + 44);
-	label_len = get16(r + 40);
-	n_meta = get16(r + 42);
+	fixed = lu_util_get_le16(r + 44);
+	label_len = lu_util_get_le16(r + 40);
+	n_meta = lu_util_get_le16(r + 42);
 	if (fixed < LU_MF_FILE_FIXED || fixed % 8 || fixed > len)
 		return bad(why, why_len, "file record: label offset %zu outside "
 			   "%u..%zu", fixed, LU_MF_FILE_FIXED, len);
@@ -230,8 +195,8 @@ static int parse_file(struct lu_manifest *m, const uint8_t *r, size_t len,
 		if (len - off < 4)
 			return bad(why, why_len, "file record: metadata pair %zu overruns "
 				   "the record", i);
-		kl = get16(r + off);
-		vl = get16(r + off + 2);
+		kl = lu_util_get_le16(r + off);
+		vl = lu_util_get_le16(r + off + 2);
 		if (kl + vl > len - off - 4 ||
 		    !lu_mf_meta_ok((const char *)r + off + 4, kl, vl) ||
 		    memchr(r + off + 4 + kl, '\0', vl))
@@ -239,7 +204,7 @@ static int parse_file(struct lu_manifest *m, const uint8_t *r, size_t len,
 				   "%zu bytes, value of %zu: overruns the record, out of "
 				   "limits or holds a NUL", i, kl, vl);
 		for (size_t j = 0, o = fixed + label_len; j < i; j++) {
-			size_t jk = get16(r + o), jv = get16(r + o + 2);
+			size_t jk = lu_util_get_le16(r + o), jv = lu_util_get_le16(r + o + 2);
 
 			if (jk == kl && !memcmp(r + o + 4, r + off + 4, kl))
 				return bad(why, why_len, "file record: metadata key "
@@ -256,17 +221,17 @@ static int parse_file(struct lu_manifest *m, const uint8_t *r, size_t len,
 	meta = (struct liveupdate_meta *)(e + 1);
 	s = (char *)(meta + n_meta);
 	memset(&e->pub, 0, sizeof(e->pub));
-	e->pub.token = get64(r + 8);
-	e->pub.size = get64(r + 16);
-	e->pub.page_size = get64(r + 24);
-	e->pub.kind = (enum liveupdate_entry_kind)get32(r + 32);
-	e->pub.backing = get32(r + 36);
+	e->pub.token = lu_util_get_le64(r + 8);
+	e->pub.size = lu_util_get_le64(r + 16);
+	e->pub.page_size = lu_util_get_le64(r + 24);
+	e->pub.kind = (enum liveupdate_entry_kind)lu_util_get_le32(r + 32);
+	e->pub.backing = lu_util_get_le32(r + 36);
 	e->pub.label = copy_text(&s, r + fixed, label_len);
 	e->pub.meta = n_meta ? meta : NULL;
 	e->pub.n_meta = n_meta;
 	off = fixed + label_len;
 	for (size_t i = 0; i < n_meta; i++) {
-		size_t kl = get16(r + off), vl = get16(r + off + 2);
+		size_t kl = lu_util_get_le16(r + off), vl = lu_util_get_le16(r + off + 2);
 
 		meta[i].key = copy_text(&s, r + off + 4, kl);
 		meta[i].value = copy_text(&s, r + off + 4 + kl, vl);
@@ -288,8 +253,8 @@ static int parse_session_meta(struct lu_manifest *m, const uint8_t *r, size_t le
 
 	if (len < 12)
 		return bad(why, why_len, "session metadata record of %zu bytes", len);
-	kl = get16(r + 8);
-	vl = get16(r + 10);
+	kl = lu_util_get_le16(r + 8);
+	vl = lu_util_get_le16(r + 10);
 	if (kl + vl > len - 12 || !lu_mf_meta_ok((const char *)r + 12, kl, vl) ||
 	    memchr(r + 12 + kl, '\0', vl))
 		return bad(why, why_len, "session metadata record: key of %zu bytes, "
@@ -314,8 +279,8 @@ int lu_manifest_prepare(struct lu_manifest *m, const uint8_t *rec, size_t avail,
 	memset(item, 0, sizeof(*item));
 	if (avail < LU_MF_REC_HEADER)
 		return bad(why, why_len, "a record header overruns the records");
-	type = get16(rec);
-	len = get32(rec + 4);
+	type = lu_util_get_le16(rec);
+	len = lu_util_get_le32(rec + 4);
 	if (len < LU_MF_REC_HEADER || len % 8 || len > avail)
 		return bad(why, why_len, "record of type %u has length %zu (a multiple "
 			   "of 8 from 8 to the %zu bytes left)", type, len, avail);
@@ -326,7 +291,7 @@ int lu_manifest_prepare(struct lu_manifest *m, const uint8_t *rec, size_t avail,
 	case LU_MF_REC_SESSION_META:
 		return parse_session_meta(m, rec, len, item, why, why_len);
 	default:
-		if (get16(rec + 2) & LU_MF_REC_MUST_UNDERSTAND)
+		if (lu_util_get_le16(rec + 2) & LU_MF_REC_MUST_UNDERSTAND)
 			return bad(why, why_len, "record type %u is unknown to this "
 				   "library and marked must-understand: a newer "
 				   "libliveupdate wrote this manifest", type);
@@ -422,29 +387,29 @@ static int read_copy(const uint8_t *c, size_t size, struct copy_header *h,
 {
 	if (size < LU_MF_HEADER_SIZE || memcmp(c, LU_MF_MAGIC, 8))
 		return not_valid(why, why_len, "no magic \"" LU_MF_MAGIC "\"");
-	h->major = get16(c + 8);
-	h->minor = get16(c + 10);
-	h->header_size = get32(c + 12);
+	h->major = lu_util_get_le16(c + 8);
+	h->minor = lu_util_get_le16(c + 10);
+	h->header_size = lu_util_get_le32(c + 12);
 	if (h->header_size < LU_MF_HEADER_SIZE || h->header_size % 8 ||
 	    h->header_size > size)
 		return not_valid(why, why_len, "header size %zu", h->header_size);
-	if (lu_crc32(0, c, h->header_size - 4) != get32(c + h->header_size - 4))
+	if (lu_util_crc32(0, c, h->header_size - 4) != lu_util_get_le32(c + h->header_size - 4))
 		return not_valid(why, why_len, "header checksum mismatch (torn or damaged)");
 	if (h->major != LU_MF_MAJOR)
 		return bad(why, why_len, "format version %u.%u; this library reads "
 			   "%u.x: a newer libliveupdate wrote it", h->major, h->minor,
 			   LU_MF_MAJOR);
-	h->generation = get64(c + 16);
-	h->used = get32(c + 32);
-	h->count = get32(c + 36);
-	h->crc = get32(c + 40);
-	if (get64(c + 24) != size)
+	h->generation = lu_util_get_le64(c + 16);
+	h->used = lu_util_get_le32(c + 32);
+	h->count = lu_util_get_le32(c + 36);
+	h->crc = lu_util_get_le32(c + 40);
+	if (lu_util_get_le64(c + 24) != size)
 		return not_valid(why, why_len, "copy size %llu, the file holds two of %zu",
-				 (unsigned long long)get64(c + 24), size);
+				 (unsigned long long)lu_util_get_le64(c + 24), size);
 	if (h->generation == 0 || h->used > size - h->header_size)
 		return not_valid(why, why_len, "generation %llu, %u bytes of records",
 				 (unsigned long long)h->generation, h->used);
-	if (lu_crc32(0, c + h->header_size, h->used) != h->crc)
+	if (lu_util_crc32(0, c + h->header_size, h->used) != h->crc)
 		return not_valid(why, why_len, "records checksum mismatch (torn or damaged)");
 	return 1;
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "liveupdate/liveupdate.h"
+#include "lu-util.h"
 
 #define LU_MF_MAGIC "LU-MANIF"
 #define LU_MF_MAJOR 1
@@ -132,7 +133,5 @@ void lu_manifest_commit(struct lu_manifest *m, const uint8_t *rec, size_t len,
 /* Every store into the image goes through this (tests replace it to crash
  * the writer at chosen bytes); memcpy by default. */
 extern void (*lu_mf_store)(void *dst, const void *src, size_t len);
-
-uint32_t lu_crc32(uint32_t crc, const void *buf, size_t len);
 
 #endif

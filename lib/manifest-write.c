@@ -17,10 +17,6 @@ static void plain_store(void *dst, const void *src, size_t len)
 
 void (*lu_mf_store)(void *dst, const void *src, size_t len) = plain_store;
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
-static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
-
 static size_t pad8(size_t n)
 {
 	return (n + 7) & ~(size_t)7;
@@ -33,15 +29,15 @@ static void write_header(struct lu_manifest *m, unsigned copy)
 	uint8_t h[LU_MF_HEADER_SIZE] = { 0 };
 
 	memcpy(h, LU_MF_MAGIC, 8);
-	put16(h + 8, LU_MF_MAJOR);
-	put16(h + 10, LU_MF_MINOR);
-	put32(h + 12, LU_MF_HEADER_SIZE);
-	put64(h + 16, m->generation);
-	put64(h + 24, m->copy_size);
-	put32(h + 32, m->used);
-	put32(h + 36, (uint32_t)m->count);
-	put32(h + 40, m->crc);
-	put32(h + 60, lu_crc32(0, h, 60));
+	lu_util_put_le16(h + 8, LU_MF_MAJOR);
+	lu_util_put_le16(h + 10, LU_MF_MINOR);
+	lu_util_put_le32(h + 12, LU_MF_HEADER_SIZE);
+	lu_util_put_le64(h + 16, m->generation);
+	lu_util_put_le64(h + 24, m->copy_size);
+	lu_util_put_le32(h + 32, m->used);
+	lu_util_put_le32(h + 36, (uint32_t)m->count);
+	lu_util_put_le32(h + 40, m->crc);
+	lu_util_put_le32(h + 60, lu_util_crc32(0, h, 60));
 	/* the records it covers must be in place first */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	lu_mf_store(m->map + copy * m->copy_size, h, sizeof(h));
@@ -54,7 +50,7 @@ void lu_manifest_init_image(struct lu_manifest *m, uint8_t *map, size_t copy_siz
 	m->map = map;
 	m->copy_size = copy_size;
 	m->generation = 1;
-	m->crc = lu_crc32(0, NULL, 0);
+	m->crc = lu_util_crc32(0, NULL, 0);
 	write_header(m, 0);
 }
 
@@ -75,7 +71,7 @@ void lu_manifest_commit(struct lu_manifest *m, const uint8_t *rec, size_t len,
 	lu_mf_store(dst + lag, src + lag, m->used - lag);
 	lu_mf_store(dst + m->used, rec, len);
 	lu_manifest_link(m, item);
-	m->crc = lu_crc32(m->crc, rec, len);
+	m->crc = lu_util_crc32(m->crc, rec, len);
 	m->used += (uint32_t)len;
 	m->generation++;
 	write_header(m, target);
@@ -110,23 +106,23 @@ int lu_mf_encode_file(const struct liveupdate_entry *e, uint8_t **recp,
 	r = calloc(1, len);
 	if (!r)
 		return -ENOMEM;
-	put16(r, LU_MF_REC_FILE);
-	put32(r + 4, (uint32_t)len);
-	put64(r + 8, e->token);
-	put64(r + 16, e->size);
-	put64(r + 24, e->page_size);
-	put32(r + 32, (uint32_t)e->kind);
-	put32(r + 36, e->backing);
-	put16(r + 40, (uint16_t)label_len);
-	put16(r + 42, (uint16_t)e->n_meta);
-	put16(r + 44, LU_MF_FILE_FIXED);
+	lu_util_put_le16(r, LU_MF_REC_FILE);
+	lu_util_put_le32(r + 4, (uint32_t)len);
+	lu_util_put_le64(r + 8, e->token);
+	lu_util_put_le64(r + 16, e->size);
+	lu_util_put_le64(r + 24, e->page_size);
+	lu_util_put_le32(r + 32, (uint32_t)e->kind);
+	lu_util_put_le32(r + 36, e->backing);
+	lu_util_put_le16(r + 40, (uint16_t)label_len);
+	lu_util_put_le16(r + 42, (uint16_t)e->n_meta);
+	lu_util_put_le16(r + 44, LU_MF_FILE_FIXED);
 	p = r + LU_MF_FILE_FIXED;
 	put_text(&p, e->label, label_len);
 	for (size_t i = 0; i < e->n_meta; i++) {
 		size_t kl = strlen(e->meta[i].key), vl = strlen(e->meta[i].value);
 
-		put16(p, (uint16_t)kl);
-		put16(p + 2, (uint16_t)vl);
+		lu_util_put_le16(p, (uint16_t)kl);
+		lu_util_put_le16(p + 2, (uint16_t)vl);
 		p += 4;
 		put_text(&p, e->meta[i].key, kl);
 		put_text(&p, e->meta[i].value, vl);
@@ -138,7 +134,7 @@ int lu_mf_encode_file(const struct liveupdate_entry *e, uint8_t **recp,
 
 void lu_mf_set_token(uint8_t *rec, uint64_t token)
 {
-	put64(rec + 8, token);
+	lu_util_put_le64(rec + 8, token);
 }
 
 int lu_mf_encode_session_meta(const char *key, const char *value,
@@ -152,10 +148,10 @@ int lu_mf_encode_session_meta(const char *key, const char *value,
 	r = calloc(1, len);
 	if (!r)
 		return -ENOMEM;
-	put16(r, LU_MF_REC_SESSION_META);
-	put32(r + 4, (uint32_t)len);
-	put16(r + 8, (uint16_t)kl);
-	put16(r + 10, (uint16_t)vl);
+	lu_util_put_le16(r, LU_MF_REC_SESSION_META);
+	lu_util_put_le32(r + 4, (uint32_t)len);
+	lu_util_put_le16(r + 8, (uint16_t)kl);
+	lu_util_put_le16(r + 10, (uint16_t)vl);
 	memcpy(r + 12, key, kl);
 	memcpy(r + 12 + kl, value, vl);
 	*recp = r;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The session manifest: its memfd, created and preserved with the session,
- * records appended after each preserve, and reading it back after the
- * update. The bytes themselves are manifest-format.c's.
+ * The session manifest: its memfd, created and preserved with the session
+ * (liveupdate_session_create), a record appended after each preserve
+ * (liveupdate_session_preserve_fd), and reading it back after the update.
+ * The kernel is asked through session.c and file.c; the bytes themselves
+ * are manifest-format.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,11 +21,38 @@
 
 #define MF_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
-int lu_session_manifest_start(struct liveupdate_session *s, size_t size)
+/* How many taken tokens a library-chosen token skips before giving up. */
+#define AUTO_TOKEN_TRIES 64
+
+/* The session's manifest is kept in its feature data under this key: NULL
+ * when there is none or it is not read yet; writable (map set) for
+ * sessions this process created. */
+static const char manifest_key = 0;
+
+struct lu_manifest *lu_session_manifest(const struct liveupdate_session *s)
+{
+	return lu_feature_data_get(&s->features, &manifest_key);
+}
+
+static void manifest_free(void *data)
+{
+	struct lu_manifest *m = data;
+
+	if (m->map)
+		munmap(m->map, 2 * m->copy_size);
+	lu_manifest_clear(m);
+	free(m);
+}
+
+static int manifest_keep(struct liveupdate_session *s, struct lu_manifest *m)
+{
+	return lu_feature_data_set(&s->features, &manifest_key, m, manifest_free);
+}
+
+/* Give a new outgoing session its manifest: 0 or a negative errno (logged). */
+static int manifest_start(struct liveupdate_session *s, size_t size)
 {
 	struct liveupdate_ctx *ctx = s->ctx;
-	struct liveupdate_session_preserve_fd req = {
-		.size = sizeof(req), .token = LIVEUPDATE_MANIFEST_TOKEN };
 	struct lu_manifest *m = calloc(1, sizeof(*m));
 	uint8_t *map = MAP_FAILED;
 	int fd, ret;
@@ -41,8 +70,8 @@ int lu_session_manifest_start(struct liveupdate_session *s, size_t size)
 		goto fail;
 	}
 	lu_manifest_init_image(m, map, size / 2);
-	req.fd = fd;
-	ret = lu_backend_ioctl(ctx, s->fd, LIVEUPDATE_SESSION_PRESERVE_FD, &req);
+	ret = lu_session_preserve(s, fd, LIVEUPDATE_MANIFEST_TOKEN,
+				  "liveupdate_session_create");
 	if (ret < 0) {
 		ret = lu_fail(ctx, LU_OP_PRESERVE_FD, ret, "liveupdate_session_create"
 			      "(\"%s\"): preserving its manifest as token %#" PRIx64,
@@ -50,7 +79,12 @@ int lu_session_manifest_start(struct liveupdate_session *s, size_t size)
 		goto fail;
 	}
 	close(fd); /* the session holds the file, the mapping its pages */
-	s->manifest = m;
+	fd = -1;
+	if (manifest_keep(s, m) < 0) {
+		ret = lu_oom(ctx, "liveupdate_session_create(\"%s\"): the manifest",
+			     s->name);
+		goto fail;
+	}
 	lu_dbg(ctx, "session \"%s\": manifest of %zu bytes at token %#" PRIx64,
 	       s->name, size, LIVEUPDATE_MANIFEST_TOKEN);
 	return 0;
@@ -65,29 +99,20 @@ fail:
 
 bool lu_session_manifest_writable(const struct liveupdate_session *s)
 {
-	return s->manifest && s->manifest->map;
+	const struct lu_manifest *m = lu_session_manifest(s);
+
+	return m && m->map;
 }
 
-void lu_session_manifest_free(struct liveupdate_session *s)
+/* The first token from `from` on that the manifest does not hold. */
+static uint64_t free_token(const struct liveupdate_session *s, uint64_t from)
 {
-	struct lu_manifest *m = s->manifest;
-
-	if (!m)
-		return;
-	if (m->map)
-		munmap(m->map, 2 * m->copy_size);
-	lu_manifest_clear(m);
-	free(m);
-	s->manifest = NULL;
-}
-
-uint64_t lu_session_free_token(const struct liveupdate_session *s, uint64_t from)
-{
+	const struct lu_manifest *m = lu_session_manifest(s);
 	uint64_t t = from;
 
 	/* the manifest knows its tokens; others' are found by the kernel */
 	while (t == LIVEUPDATE_MANIFEST_TOKEN ||
-	       (s->manifest && lu_manifest_find_token(s->manifest, t)))
+	       (m && lu_manifest_find_token(m, t)))
 		t++;
 	return t;
 }
@@ -145,20 +170,32 @@ static int check_meta(struct liveupdate_ctx *ctx, const char *call,
 
 static int no_room(struct liveupdate_session *s, const char *call, size_t len)
 {
-	const struct lu_manifest *m = s->manifest;
+	const struct lu_manifest *m = lu_session_manifest(s);
 
 	return lu_fail(s->ctx, LU_OP_MANIFEST, -ENOSPC, "%s(\"%s\"): a %zu-byte "
 		       "record does not fit: the manifest holds %u of %zu bytes", call,
 		       s->name, len, m->used, m->copy_size - LU_MF_HEADER_SIZE);
 }
 
-int lu_session_manifest_stage(struct liveupdate_session *s, int fd,
-			      const struct liveupdate_preserve_opts *opts,
-			      struct lu_manifest_pending *p)
+/* A file record staged for a preserve: built and allocated before the
+ * kernel is asked, committed after it said yes. */
+struct lu_manifest_pending {
+	uint8_t *rec;
+	size_t len;
+	struct lu_mf_item *item;
+};
+
+static void manifest_drop(struct lu_manifest_pending *p);
+
+/* Stage the record of fd (0 or a negative errno, logged), set its token,
+ * commit it (cannot fail) or drop it. */
+static int manifest_stage(struct liveupdate_session *s, int fd,
+			  const struct liveupdate_preserve_opts *opts,
+			  struct lu_manifest_pending *p)
 {
 	static const char call[] = "liveupdate_session_preserve_fd_opts";
 	struct liveupdate_ctx *ctx = s->ctx;
-	struct lu_manifest *m = s->manifest;
+	struct lu_manifest *m = lu_session_manifest(s);
 	struct liveupdate_entry e = {
 		.label = lu_opts_get(opts, label, NULL),
 		.kind = lu_opts_get(opts, kind, LIVEUPDATE_ENTRY_AUTO),
@@ -193,7 +230,7 @@ int lu_session_manifest_stage(struct liveupdate_session *s, int fd,
 				  call, e.label);
 	if (!lu_manifest_fits(m, p->len)) {
 		ret = no_room(s, call, p->len);
-		lu_session_manifest_drop(p);
+		manifest_drop(p);
 		return ret;
 	}
 	item = calloc(1, sizeof(*item));
@@ -201,7 +238,7 @@ int lu_session_manifest_stage(struct liveupdate_session *s, int fd,
 		   : -ENOMEM;
 	p->item = item;
 	if (ret) {
-		lu_session_manifest_drop(p);
+		manifest_drop(p);
 		return ret == -ENOMEM ? lu_oom(ctx, "%s(\"%s\")", call, s->name)
 				      : lu_fail(ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): %s",
 						call, s->name, why);
@@ -209,7 +246,7 @@ int lu_session_manifest_stage(struct liveupdate_session *s, int fd,
 	return 0;
 }
 
-void lu_session_manifest_set_token(struct lu_manifest_pending *p, uint64_t token)
+static void manifest_set_token(struct lu_manifest_pending *p, uint64_t token)
 {
 	struct lu_mf_item *item = p->item;
 
@@ -217,20 +254,165 @@ void lu_session_manifest_set_token(struct lu_manifest_pending *p, uint64_t token
 	item->entry->pub.token = token;
 }
 
-void lu_session_manifest_commit(struct liveupdate_session *s,
-				struct lu_manifest_pending *p)
+static void manifest_commit(struct liveupdate_session *s,
+			    struct lu_manifest_pending *p)
 {
-	lu_manifest_commit(s->manifest, p->rec, p->len, p->item);
-	lu_session_manifest_drop(p);
+	lu_manifest_commit(lu_session_manifest(s), p->rec, p->len, p->item);
+	manifest_drop(p);
 }
 
-void lu_session_manifest_drop(struct lu_manifest_pending *p)
+static void manifest_drop(struct lu_manifest_pending *p)
 {
 	if (p->item)
 		lu_mf_item_free(p->item);
 	free(p->item);
 	free(p->rec);
 	memset(p, 0, sizeof(*p));
+}
+
+LU_EXPORT int liveupdate_session_create(struct liveupdate_ctx *ctx,
+					const char *name,
+					struct liveupdate_session **sessionp)
+{
+	return liveupdate_session_create_opts(ctx, name, NULL, sessionp);
+}
+
+LU_EXPORT int liveupdate_session_create_opts(struct liveupdate_ctx *ctx,
+					     const char *name,
+					     const struct liveupdate_session_opts *opts,
+					     struct liveupdate_session **sessionp)
+{
+	static const char call[] = "liveupdate_session_create_opts";
+	uint32_t flags = lu_opts_get(opts, flags, 0);
+	size_t size = lu_opts_get(opts, manifest_size, 0);
+	struct liveupdate_session *s;
+	int ret;
+
+	if (!sessionp)
+		return lu_bad_arg(ctx, "%s: sessionp is NULL", call);
+	if (lu_check_opts(ctx, call, opts))
+		return -EINVAL;
+	if (flags & ~(uint32_t)LIVEUPDATE_SESSION_NO_MANIFEST)
+		return lu_bad_arg(ctx, "%s: unknown flags %#x", call, flags);
+	if (!size)
+		size = LU_MF_DEFAULT_SIZE;
+	if (!(flags & LIVEUPDATE_SESSION_NO_MANIFEST) &&
+	    (size % LU_MF_MIN_SIZE || size > LU_MF_MAX_SIZE))
+		return lu_bad_arg(ctx, "%s: manifest_size %zu is not a multiple of "
+				  "%u up to %u", call, size, LU_MF_MIN_SIZE,
+				  LU_MF_MAX_SIZE);
+	ret = lu_session_open(ctx, name, &s, true);
+	if (ret)
+		return ret;
+	if (!(flags & LIVEUPDATE_SESSION_NO_MANIFEST)) {
+		ret = manifest_start(s, size);
+		if (ret) {
+			liveupdate_session_unref(s); /* aborts: nothing is left */
+			return ret;
+		}
+	}
+	*sessionp = s;
+	return 0;
+}
+
+/* Arguments the library refuses before anything else: 0 or -EINVAL. */
+static int check_preserve(struct liveupdate_session *session, int fd,
+			  const struct liveupdate_preserve_opts *opts,
+			  const char *call)
+{
+	struct liveupdate_ctx *ctx = session->ctx;
+	const char *label = lu_opts_get(opts, label, NULL);
+	uint32_t flags = lu_opts_get(opts, flags, 0);
+
+	if (lu_check_opts(ctx, call, opts))
+		return -EINVAL;
+	if (fd < 0)
+		return lu_bad_arg(ctx, "%s(\"%s\"): fd %d is negative", call,
+				  session->name, fd);
+	if (session->direction != LIVEUPDATE_SESSION_OUTGOING)
+		return lu_bad_arg(ctx, "%s(\"%s\"): the session is incoming; preserve "
+				  "files in a session created with "
+				  "liveupdate_session_create()", call, session->name);
+	if (flags & ~(uint32_t)LIVEUPDATE_PRESERVE_TOKEN)
+		return lu_bad_arg(ctx, "%s: unknown flags %#x", call, flags);
+	if ((flags & LIVEUPDATE_PRESERVE_TOKEN) &&
+	    lu_opts_get(opts, token, 0) == LIVEUPDATE_MANIFEST_TOKEN)
+		return lu_bad_arg(ctx, "%s(\"%s\"): token %#" PRIx64 " is reserved for "
+				  "the session manifest (LIVEUPDATE_MANIFEST_TOKEN): "
+				  "use another token", call, session->name,
+				  LIVEUPDATE_MANIFEST_TOKEN);
+	if ((uint32_t)lu_opts_get(opts, kind, 0) > LIVEUPDATE_ENTRY_OTHER)
+		return lu_bad_arg(ctx, "%s: unknown kind %u", call,
+				  (unsigned)lu_opts_get(opts, kind, 0));
+	if (label && (!*label || strlen(label) > LIVEUPDATE_LABEL_MAX))
+		return lu_bad_arg(ctx, "%s(\"%s\"): a label takes 1 to %d bytes",
+				  call, session->name, LIVEUPDATE_LABEL_MAX);
+	if ((label || lu_opts_get(opts, n_meta, 0)) &&
+	    !lu_session_manifest_writable(session))
+		return lu_bad_arg(ctx, "%s(\"%s\"): a label or metadata needs a "
+				  "manifest, and this session has none (created with "
+				  "LIVEUPDATE_SESSION_NO_MANIFEST, or adopted)", call,
+				  session->name);
+	return 0;
+}
+
+LU_EXPORT int liveupdate_session_preserve_fd_opts(struct liveupdate_session *session,
+						  int fd,
+						  const struct liveupdate_preserve_opts *opts,
+						  uint64_t *tokenp)
+{
+	static const char call[] = "liveupdate_session_preserve_fd_opts";
+	struct lu_manifest_pending pending = { 0 };
+	bool auto_token = !(lu_opts_get(opts, flags, 0) & LIVEUPDATE_PRESERVE_TOKEN);
+	uint64_t token = auto_token ? 0 : lu_opts_get(opts, token, 0);
+	struct liveupdate_ctx *ctx;
+	int ret, tries = 0;
+
+	if (!session)
+		return lu_bad_arg(NULL, "%s: session is NULL", call);
+	ctx = session->ctx;
+	ret = check_preserve(session, fd, opts, call);
+	if (ret)
+		return ret;
+	if (lu_session_manifest_writable(session)) {
+		ret = manifest_stage(session, fd, opts, &pending);
+		if (ret)
+			return ret;
+	}
+	if (auto_token)
+		token = free_token(session, session->next_token);
+	for (;;) {
+		ret = lu_session_preserve(session, fd, token, call);
+		if (ret != -EEXIST || !auto_token || ++tries == AUTO_TOKEN_TRIES)
+			break;
+		/* taken outside the manifest: the kernel checks tokens first,
+		 * so nothing happened; try the next free one */
+		token = free_token(session, token + 1);
+	}
+	if (ret < 0) {
+		manifest_drop(&pending);
+		return lu_fail(ctx, LU_OP_PRESERVE_FD, ret, "%s(\"%s\", fd %d, token "
+			       "%" PRIu64 "%s)", call, session->name, fd, token,
+			       auto_token ? ", chosen by the library" : "");
+	}
+	if (auto_token)
+		session->next_token = token + 1;
+	if (pending.rec) {
+		manifest_set_token(&pending, token);
+		manifest_commit(session, &pending);
+	}
+	if (tokenp)
+		*tokenp = token;
+	return 0;
+}
+
+LU_EXPORT int liveupdate_session_preserve_fd(struct liveupdate_session *session,
+					     int fd, uint64_t token)
+{
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, opts,
+			.flags = LIVEUPDATE_PRESERVE_TOKEN, .token = token);
+
+	return liveupdate_session_preserve_fd_opts(session, fd, &opts, NULL);
 }
 
 LU_EXPORT int liveupdate_session_set_meta(struct liveupdate_session *session,
@@ -254,7 +436,7 @@ LU_EXPORT int liveupdate_session_set_meta(struct liveupdate_session *session,
 		return lu_bad_arg(session->ctx, "%s(\"%s\"): the session is incoming; "
 				  "its metadata was written before the update",
 				  call, session->name);
-	m = session->manifest;
+	m = lu_session_manifest(session);
 	if (!m || !m->map)
 		return lu_fail(session->ctx, LU_OP_MANIFEST, -ENODATA, "%s(\"%s\")",
 			       call, session->name);
@@ -325,24 +507,23 @@ int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
 			    struct lu_manifest **mp)
 {
 	struct liveupdate_ctx *ctx;
-	struct liveupdate_session_retrieve_fd req = {
-		.size = sizeof(req), .fd = -1, .token = LIVEUPDATE_MANIFEST_TOKEN };
 	struct lu_manifest *m;
 	char why[512];
-	int ret;
+	int fd, ret;
 
 	if (!s)
 		return lu_bad_arg(NULL, "%s: session is NULL", call);
 	ctx = s->ctx;
-	if (s->manifest) {
-		*mp = s->manifest;
+	m = lu_session_manifest(s);
+	if (m) {
+		*mp = m;
 		return 0;
 	}
 	if (s->direction != LIVEUPDATE_SESSION_INCOMING)
 		return lu_fail(ctx, LU_OP_MANIFEST, -ENODATA, "%s(\"%s\"): the session "
 			       "is outgoing and was not created with a manifest by this "
 			       "process", call, s->name);
-	ret = lu_backend_ioctl(ctx, s->fd, LIVEUPDATE_SESSION_RETRIEVE_FD, &req);
+	ret = lu_session_retrieve(s, LIVEUPDATE_MANIFEST_TOKEN, &fd);
 	if (ret == -ENOENT && s->finished)
 		return lu_fail(ctx, LU_OP_MANIFEST, -ENODATA, "%s(\"%s\"): the session "
 			       "is finished, and the kernel hands out no file after "
@@ -355,8 +536,8 @@ int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
 		return lu_fail(ctx, LU_OP_RETRIEVE_FD, ret, "%s(\"%s\"): retrieving "
 			       "the manifest (token %#" PRIx64 ")", call, s->name,
 			       LIVEUPDATE_MANIFEST_TOKEN);
-	ret = lu_manifest_read_fd(req.fd, &m, why, sizeof(why));
-	close(req.fd);
+	ret = lu_manifest_read_fd(fd, &m, why, sizeof(why));
+	close(fd);
 	if (ret == -ENOMEM)
 		return lu_oom(ctx, "%s(\"%s\")", call, s->name);
 	if (ret)
@@ -364,7 +545,10 @@ int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
 			       call, s->name, why);
 	lu_dbg(ctx, "session \"%s\": manifest generation %" PRIu64 ", %zu files",
 	       s->name, m->generation, m->count);
-	s->manifest = m;
+	if (manifest_keep(s, m) < 0) {
+		manifest_free(m);
+		return lu_oom(ctx, "%s(\"%s\")", call, s->name);
+	}
 	*mp = m;
 	return 0;
 }

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <linux/memfd.h>
 #include <linux/magic.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,11 +16,6 @@
 #include "memory-private.h"
 
 #define SEALS_ASKED(s) ((s) != 0 && (s) != LIVEUPDATE_MEMORY_SEALS_NONE)
-
-unsigned int lu_hugetlb_memfd_flags(uint64_t page_size)
-{
-	return MFD_HUGETLB | ((unsigned)__builtin_ctzll(page_size) << MFD_HUGE_SHIFT);
-}
 
 int lu_memory_check_size(struct liveupdate_ctx *ctx, const char *what,
 			 uint64_t size, uint64_t page_size)
@@ -37,15 +31,15 @@ int lu_memory_check_size(struct liveupdate_ctx *ctx, const char *what,
 	if (below == 0)
 		return lu_bad_arg(ctx, "%s: size %s is not a multiple of the %s page "
 				  "size; the smallest valid size is %s (never rounded "
-				  "by the library)", what, lu_fmt_size(a, sizeof(a), size),
-				  lu_fmt_size(p, sizeof(p), page_size),
-				  lu_fmt_size(c, sizeof(c), page_size));
+				  "by the library)", what, lu_util_fmt_size(a, sizeof(a), size),
+				  lu_util_fmt_size(p, sizeof(p), page_size),
+				  lu_util_fmt_size(c, sizeof(c), page_size));
 	return lu_bad_arg(ctx, "%s: size %s is not a multiple of the %s page size; "
 			  "the nearest valid sizes are %s and %s (never rounded by "
-			  "the library)", what, lu_fmt_size(a, sizeof(a), size),
-			  lu_fmt_size(p, sizeof(p), page_size),
-			  lu_fmt_size(b, sizeof(b), below),
-			  lu_fmt_size(c, sizeof(c), below + page_size));
+			  "the library)", what, lu_util_fmt_size(a, sizeof(a), size),
+			  lu_util_fmt_size(p, sizeof(p), page_size),
+			  lu_util_fmt_size(b, sizeof(b), below),
+			  lu_util_fmt_size(c, sizeof(c), below + page_size));
 }
 
 /* Append to a reason buffer, keeping it terminated. */
@@ -141,15 +135,16 @@ static uint64_t pool_missing(const char *root, uint64_t size, uint64_t page_size
 static int pool_too_small(struct liveupdate_ctx *ctx, uint64_t size, uint64_t missing,
 			  const struct liveupdate_hugetlb_pool *pool)
 {
-	char ps[32], sz[32];
+	char ps[32], sz[32], n[32];
 
 	return lu_fail(ctx, LU_OP_MEMORY, -ENOMEM,
-		       "liveupdate_memory_new: %s of HugeTLB needs %" PRIu64 " pages of %s, "
+		       "liveupdate_memory_new: %s of HugeTLB needs %s of %s, "
 		       "the pool lacks %" PRIu64 " (nr_hugepages %" PRIu64 ", free %" PRIu64
 		       ", reserved %" PRIu64 "); nothing was allocated: raise "
 		       "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages to at "
-		       "least %" PRIu64, lu_fmt_size(sz, sizeof(sz), size),
-		       size / pool->page_size, lu_fmt_size(ps, sizeof(ps), pool->page_size),
+		       "least %" PRIu64, lu_util_fmt_size(sz, sizeof(sz), size),
+		       lu_util_fmt_count(n, sizeof(n), size / pool->page_size, "page"),
+		       lu_util_fmt_size(ps, sizeof(ps), pool->page_size),
 		       missing, pool->total, pool->free, pool->reserved,
 		       pool->page_size / 1024, pool->total + missing);
 }
@@ -168,7 +163,7 @@ static int hugetlb_size(struct liveupdate_ctx *ctx, const char *root, uint64_t a
 			*sizep = ps;
 			return 0;
 		}
-		say(list, sizeof(list), "%s%s", i ? ", " : "", lu_fmt_size(s, sizeof(s), sizes[i]));
+		say(list, sizeof(list), "%s%s", i ? ", " : "", lu_util_fmt_size(s, sizeof(s), sizes[i]));
 	}
 	if (n <= 0)
 		return lu_fail(ctx, LU_OP_MEMORY, -EOPNOTSUPP, "liveupdate_memory_new: "
@@ -176,7 +171,7 @@ static int hugetlb_size(struct liveupdate_ctx *ctx, const char *root, uint64_t a
 			       root ? root : "");
 	return lu_fail(ctx, LU_OP_MEMORY, -EOPNOTSUPP, "liveupdate_memory_new: no HugeTLB "
 		       "pool of %s pages; this kernel has %s",
-		       lu_fmt_size(s, sizeof(s), ps), list);
+		       lu_util_fmt_size(s, sizeof(s), ps), list);
 }
 
 static int plan_hugetlb(struct liveupdate_ctx *ctx, const struct liveupdate_memory_opts *o,
@@ -198,7 +193,7 @@ static int plan_hugetlb(struct liveupdate_ctx *ctx, const struct liveupdate_memo
 	plan->backing = LIVEUPDATE_MEMORY_HUGETLB;
 	plan->page_size = ps;
 	snprintf(mem->reason, sizeof(mem->reason), "HUGETLB as asked: %s pages, the pool "
-		 "has them", lu_fmt_size(s, sizeof(s), ps));
+		 "has them", lu_util_fmt_size(s, sizeof(s), ps));
 	return 0;
 }
 
@@ -226,7 +221,7 @@ static int plan_thp(struct liveupdate_ctx *ctx, const struct liveupdate_memory_o
 	plan->page_size = thp;
 	if (shmem_thp_allows(o->host_root, thp, why_policy, sizeof(why_policy))) {
 		snprintf(mem->reason, sizeof(mem->reason), "THP as asked: a memfd with "
-			 "MADV_HUGEPAGE, %s pages (%s)", lu_fmt_size(s, sizeof(s), thp),
+			 "MADV_HUGEPAGE, %s pages (%s)", lu_util_fmt_size(s, sizeof(s), thp),
 			 why_policy);
 		return 0;
 	}
@@ -234,7 +229,7 @@ static int plan_thp(struct liveupdate_ctx *ctx, const struct liveupdate_memory_o
 		plan->tmpfs_path = dir;
 		snprintf(mem->reason, sizeof(mem->reason), "THP as asked: an unlinked file "
 			 "on the %s, %s pages (the memfd policy says no: %s)", why_tmpfs,
-			 lu_fmt_size(s, sizeof(s), thp), why_policy);
+			 lu_util_fmt_size(s, sizeof(s), thp), why_policy);
 		return 0;
 	}
 	if (SEALS_ASKED(o->seals))
@@ -257,7 +252,7 @@ static int plan_auto(struct liveupdate_ctx *ctx, const struct liveupdate_memory_
 {
 	const char *root = o->host_root;
 	const char *dir = o->tmpfs_path ? o->tmpfs_path : LIVEUPDATE_MEMORY_TMPFS_PATH;
-	char skipped[LU_MEMORY_REASON_MAX] = "", why[200], s[32], p[32];
+	char skipped[LU_MEMORY_REASON_MAX] = "", why[200], s[32], p[32], n[32];
 	uint64_t thp = 0, ps;
 	int ret;
 
@@ -271,10 +266,10 @@ static int plan_auto(struct liveupdate_ctx *ctx, const struct liveupdate_memory_
 		say(skipped, sizeof(skipped), " HugeTLB: the memory is being moved off it.");
 	} else if (!ps || liveupdate_memory_host_hugetlb_pool(root, ps, &(struct liveupdate_hugetlb_pool){ .sz = sizeof(struct liveupdate_hugetlb_pool) })) {
 		say(skipped, sizeof(skipped), " HugeTLB: no pool of %s pages here.",
-		    ps ? lu_fmt_size(s, sizeof(s), ps) : "any");
+		    ps ? lu_util_fmt_size(s, sizeof(s), ps) : "any");
 	} else if (o->size % ps) {
 		say(skipped, sizeof(skipped), " HugeTLB: %s is not a multiple of its %s pages.",
-		    lu_fmt_size(s, sizeof(s), o->size), lu_fmt_size(p, sizeof(p), ps));
+		    lu_util_fmt_size(s, sizeof(s), o->size), lu_util_fmt_size(p, sizeof(p), ps));
 	} else {
 		struct lu_memory_plan h = { LIVEUPDATE_MEMORY_HUGETLB, ps, NULL };
 		struct liveupdate_hugetlb_pool pool;
@@ -284,21 +279,21 @@ static int plan_auto(struct liveupdate_ctx *ctx, const struct liveupdate_memory_
 		if (probe == 0) {
 			say(skipped, sizeof(skipped), " HugeTLB %s: the running kernel cannot "
 			    "preserve it (asked with a throwaway session).",
-			    lu_fmt_size(s, sizeof(s), ps));
+			    lu_util_fmt_size(s, sizeof(s), ps));
 		} else if (probe < 0) {
 			say(skipped, sizeof(skipped), " HugeTLB %s: whether the kernel preserves "
 			    "it is unknown (the probe failed: %s).",
-			    lu_fmt_size(s, sizeof(s), ps), strerror(-probe));
+			    lu_util_fmt_size(s, sizeof(s), ps), strerror(-probe));
 		} else if ((missing = pool_missing(root, o->size, ps, &pool))) {
 			say(skipped, sizeof(skipped), " HugeTLB %s: preservable, but the pool "
-			    "lacks %" PRIu64 " pages (raise /sys/kernel/mm/hugepages/"
-			    "hugepages-%" PRIu64 "kB/nr_hugepages).", lu_fmt_size(s, sizeof(s), ps),
-			    missing, ps / 1024);
+			    "lacks %s (raise /sys/kernel/mm/hugepages/"
+			    "hugepages-%" PRIu64 "kB/nr_hugepages).", lu_util_fmt_size(s, sizeof(s), ps),
+			    lu_util_fmt_count(n, sizeof(n), missing, "page"), ps / 1024);
 		} else {
 			*plan = h;
 			snprintf(mem->reason, sizeof(mem->reason), "AUTO chose HUGETLB, %s "
 				 "pages: the running kernel preserves it and the pool has "
-				 "the pages.", lu_fmt_size(s, sizeof(s), ps));
+				 "the pages.", lu_util_fmt_size(s, sizeof(s), ps));
 			return 0;
 		}
 	}
@@ -309,14 +304,14 @@ static int plan_auto(struct liveupdate_ctx *ctx, const struct liveupdate_memory_
 		say(skipped, sizeof(skipped), " THP: this kernel has none.");
 	} else if (o->size % thp) {
 		say(skipped, sizeof(skipped), " THP: %s is not a multiple of %s.",
-		    lu_fmt_size(s, sizeof(s), o->size), lu_fmt_size(p, sizeof(p), thp));
+		    lu_util_fmt_size(s, sizeof(s), o->size), lu_util_fmt_size(p, sizeof(p), thp));
 		thp = 0;
 	} else if (shmem_thp_allows(root, thp, why, sizeof(why))) {
 		plan->backing = LIVEUPDATE_MEMORY_THP;
 		plan->page_size = thp;
 		plan->tmpfs_path = NULL;
 		snprintf(mem->reason, sizeof(mem->reason), "AUTO chose THP, %s pages: a "
-			 "memfd with MADV_HUGEPAGE (%s).%s%s", lu_fmt_size(s, sizeof(s), thp),
+			 "memfd with MADV_HUGEPAGE (%s).%s%s", lu_util_fmt_size(s, sizeof(s), thp),
 			 why, *skipped ? " Passed over:" : "", skipped);
 		return 0;
 	} else {
@@ -341,7 +336,7 @@ static int plan_auto(struct liveupdate_ctx *ctx, const struct liveupdate_memory_
 			*plan = t;
 			snprintf(mem->reason, sizeof(mem->reason), "AUTO chose THP, %s pages: "
 				 "an unlinked file on the %s%s.%s%s",
-				 lu_fmt_size(s, sizeof(s), thp), why,
+				 lu_util_fmt_size(s, sizeof(s), thp), why,
 				 probe < 0 ? " (whether the kernel preserves it is not known: "
 					     "the probe failed)" : "",
 				 *skipped ? " Passed over:" : "", skipped);

@@ -18,106 +18,19 @@
 #define THP_DIR "/sys/kernel/mm/transparent_hugepage"
 #define HUGETLB_DIR "/sys/kernel/mm/hugepages"
 
-static const char *const policy_names[] = {
-	[LIVEUPDATE_THP_NEVER] = "never",
-	[LIVEUPDATE_THP_ALWAYS] = "always",
-	[LIVEUPDATE_THP_WITHIN_SIZE] = "within_size",
-	[LIVEUPDATE_THP_ADVISE] = "advise",
-	[LIVEUPDATE_THP_DENY] = "deny",
-	[LIVEUPDATE_THP_FORCE] = "force",
-	[LIVEUPDATE_THP_INHERIT] = "inherit",
-};
-
-LU_EXPORT const char *liveupdate_thp_policy_name(enum liveupdate_thp_policy policy)
+/* A small file under root into buf, NUL-terminated (its trailing newline
+ * kept): 0, -EFBIG when it does not fit, or a negative errno. */
+static int read_small(const char *root, const char *path, char *buf, size_t len)
 {
-	if ((unsigned)policy < sizeof(policy_names) / sizeof(policy_names[0]))
-		return policy_names[policy];
-	return NULL;
-}
-
-const char *lu_thp_policy_name(enum liveupdate_thp_policy policy)
-{
-	const char *name = liveupdate_thp_policy_name(policy);
-
-	return name ? name : "unknown";
-}
-
-LU_EXPORT const char *liveupdate_memory_backing_name(enum liveupdate_memory_backing backing)
-{
-	static const char *const names[] = {
-		[LIVEUPDATE_MEMORY_AUTO] = "auto",
-		[LIVEUPDATE_MEMORY_SHMEM] = "shmem",
-		[LIVEUPDATE_MEMORY_THP] = "thp",
-		[LIVEUPDATE_MEMORY_HUGETLB] = "hugetlb",
-	};
-
-	if ((unsigned)backing < sizeof(names) / sizeof(names[0]))
-		return names[backing];
-	return NULL;
-}
-
-const char *lu_backing_name(enum liveupdate_memory_backing backing)
-{
-	switch (backing) {
-	case LIVEUPDATE_MEMORY_AUTO: return "AUTO";
-	case LIVEUPDATE_MEMORY_SHMEM: return "SHMEM";
-	case LIVEUPDATE_MEMORY_THP: return "THP";
-	case LIVEUPDATE_MEMORY_HUGETLB: return "HUGETLB";
-	default: return "unknown";
-	}
-}
-
-const char *lu_fmt_size(char *buf, size_t len, uint64_t bytes)
-{
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
-	int u = -1;
-	uint64_t v = bytes;
-
-	while (v && v % 1024 == 0 && u < 3) {
-		v /= 1024;
-		u++;
-	}
-	if (u < 0 || bytes == 0)
-		snprintf(buf, len, "%" PRIu64 " bytes", bytes);
-	else
-		snprintf(buf, len, "%" PRIu64 " %s", v, units[u]);
-	return buf;
-}
-
-int lu_host_path(char *buf, size_t len, const char *root, const char *path)
-{
-	int n;
-
-	if (!root || !*root || !strcmp(root, "/"))
-		root = "";
-	n = snprintf(buf, len, "%s%s", root, path);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-int lu_host_read(const char *root, const char *path, char *buf, size_t len)
-{
-	char full[4096];
-	ssize_t n;
-	size_t got = 0;
-	int fd, ret = lu_host_path(full, sizeof(full), root, path);
+	size_t n;
+	char *data;
+	int ret = lu_util_read_under(root, path, len - 1, &data, &n);
 
 	if (ret)
 		return ret;
-	fd = open(full, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			break;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	buf[got] = '\0';
-	return ret;
+	memcpy(buf, data, n + 1);
+	free(data);
+	return 0;
 }
 
 /* "always within_size advise [never] deny force": the bracketed word. */
@@ -127,16 +40,8 @@ static int parse_policy(const char *text, enum liveupdate_thp_policy *policyp)
 
 	if (!open_br || !(close_br = strchr(open_br, ']')))
 		return -EPROTO;
-	for (size_t i = 0; i < sizeof(policy_names) / sizeof(policy_names[0]); i++) {
-		size_t n = strlen(policy_names[i]);
-
-		if ((size_t)(close_br - open_br - 1) == n &&
-		    !strncmp(open_br + 1, policy_names[i], n)) {
-			*policyp = (enum liveupdate_thp_policy)i;
-			return 0;
-		}
-	}
-	return -EPROTO;
+	return lu_thp_policy_parse(open_br + 1, (size_t)(close_br - open_br - 1),
+				   policyp) ? 0 : -EPROTO;
 }
 
 LU_EXPORT int liveupdate_memory_host_shmem_thp(const char *root, uint64_t page_size,
@@ -152,7 +57,7 @@ LU_EXPORT int liveupdate_memory_host_shmem_thp(const char *root, uint64_t page_s
 			 page_size / 1024);
 	else
 		snprintf(path, sizeof(path), THP_DIR "/shmem_enabled");
-	ret = lu_host_read(root, path, text, sizeof(text));
+	ret = read_small(root, path, text, sizeof(text));
 	if (ret)
 		return ret;
 	return parse_policy(text, policyp);
@@ -162,7 +67,7 @@ LU_EXPORT int liveupdate_memory_host_shmem_thp(const char *root, uint64_t page_s
 static int read_u64(const char *root, const char *path, uint64_t *v)
 {
 	char text[64], *end;
-	int ret = lu_host_read(root, path, text, sizeof(text));
+	int ret = read_small(root, path, text, sizeof(text));
 
 	if (ret)
 		return ret;
@@ -207,7 +112,7 @@ static int list_sizes(const char *root, const char *path, uint64_t *sizes, size_
 
 	if (!sizes && max)
 		return -EINVAL;
-	if (lu_host_path(dir, sizeof(dir), root, path))
+	if (lu_util_path_under(dir, sizeof(dir), root, path))
 		return -ENAMETOOLONG;
 	d = opendir(dir);
 	if (!d)
@@ -243,7 +148,7 @@ uint64_t lu_host_default_hugetlb_size(const char *root)
 	const char *line;
 	unsigned long long kb;
 
-	if (lu_host_read(root, "/proc/meminfo", text, sizeof(text)))
+	if (read_small(root, "/proc/meminfo", text, sizeof(text)))
 		return 0;
 	line = strstr(text, "Hugepagesize:");
 	if (!line || sscanf(line, "Hugepagesize: %llu kB", &kb) != 1)
@@ -291,54 +196,6 @@ LU_EXPORT int liveupdate_memory_host_hugetlb_pool(const char *root, uint64_t pag
 	return 0;
 }
 
-/* Undo the octal escapes of /proc/self/mountinfo (\040 for a space). */
-static void unescape(char *s)
-{
-	char *out = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
-		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*out++ = *s;
-		}
-	}
-	*out = '\0';
-}
-
-struct mount_entry {
-	char *point;   /* unescaped */
-	char *fstype;
-	char *options; /* super options, comma separated */
-};
-
-/* Split one mountinfo line in place; false when it does not parse. */
-static bool parse_mount_line(char *line, struct mount_entry *m)
-{
-	char *fields[6], *save = NULL, *tok, *dash;
-	int n = 0;
-
-	dash = strstr(line, " - ");
-	if (!dash)
-		return false;
-	*dash = '\0';
-	for (tok = strtok_r(line, " ", &save); tok && n < 6; tok = strtok_r(NULL, " ", &save))
-		fields[n++] = tok;
-	if (n < 5)
-		return false;
-	m->point = fields[4];
-	unescape(m->point);
-	save = NULL;
-	m->fstype = strtok_r(dash + 3, " ", &save);
-	tok = strtok_r(NULL, " ", &save);          /* the source */
-	m->options = tok ? strtok_r(NULL, " \n", &save) : NULL;
-	if (!m->fstype || !m->options)
-		return false;
-	return true;
-}
-
 /* The value of option name= in a comma-separated list, copied into buf. */
 static bool mount_option(const char *options, const char *name, char *buf, size_t len)
 {
@@ -372,32 +229,6 @@ static uint64_t parse_size_option(const char *s)
 	}
 }
 
-typedef int (*mount_visit_fn)(void *data, struct mount_entry *m);
-
-/* Call fn for each parsed line of <root>/proc/self/mountinfo. */
-static int for_each_mount(const char *root, mount_visit_fn fn, void *data)
-{
-	char path[4096], *line = NULL;
-	size_t cap = 0;
-	FILE *f;
-	int ret = lu_host_path(path, sizeof(path), root, "/proc/self/mountinfo");
-
-	if (ret)
-		return ret;
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		struct mount_entry m;
-
-		if (parse_mount_line(line, &m) && fn(data, &m))
-			break;
-	}
-	free(line);
-	fclose(f);
-	return 0;
-}
-
 struct hugetlbfs_walk {
 	const char *root;
 	liveupdate_memory_mount_fn fn;
@@ -405,7 +236,7 @@ struct hugetlbfs_walk {
 	int count;
 };
 
-static int visit_hugetlbfs(void *data, struct mount_entry *m)
+static int visit_hugetlbfs(void *data, struct lu_util_mount *m)
 {
 	struct hugetlbfs_walk *w = data;
 	uint64_t size = 0;
@@ -430,7 +261,7 @@ LU_EXPORT int liveupdate_memory_host_hugetlbfs_mounts(const char *root,
 
 	if (!fn)
 		return -EINVAL;
-	ret = for_each_mount(root, visit_hugetlbfs, &w);
+	ret = lu_util_mountinfo_foreach(root, visit_hugetlbfs, &w);
 	return ret ? ret : w.count;
 }
 
@@ -456,7 +287,7 @@ static bool holds(const char *mp, const char *path, size_t *lenp)
 	return true;
 }
 
-static int visit_tmpfs(void *data, struct mount_entry *m)
+static int visit_tmpfs(void *data, struct lu_util_mount *m)
 {
 	struct tmpfs_walk *w = data;
 	char opt[32];
@@ -469,11 +300,8 @@ static int visit_tmpfs(void *data, struct mount_entry *m)
 	w->found = true;
 	w->is_tmpfs = !strcmp(m->fstype, "tmpfs");
 	w->policy = LIVEUPDATE_THP_NEVER;
-	if (w->is_tmpfs && mount_option(m->options, "huge", opt, sizeof(opt))) {
-		for (size_t i = 0; i < sizeof(policy_names) / sizeof(policy_names[0]); i++)
-			if (!strcmp(opt, policy_names[i]))
-				w->policy = (enum liveupdate_thp_policy)i;
-	}
+	if (w->is_tmpfs && mount_option(m->options, "huge", opt, sizeof(opt)))
+		lu_thp_policy_parse(opt, strlen(opt), &w->policy);
 	return 0;
 }
 
@@ -485,7 +313,7 @@ LU_EXPORT int liveupdate_memory_host_tmpfs_huge(const char *root, const char *pa
 
 	if (!path || path[0] != '/' || !policyp)
 		return -EINVAL;
-	ret = for_each_mount(root, visit_tmpfs, &w);
+	ret = lu_util_mountinfo_foreach(root, visit_tmpfs, &w);
 	if (ret)
 		return ret;
 	if (!w.found || !w.is_tmpfs)

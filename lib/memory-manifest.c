@@ -27,11 +27,8 @@ LU_EXPORT int liveupdate_memory_preserve_opts(struct liveupdate_memory *mem,
 	if (!mem || !session)
 		return lu_bad_arg(mem ? mem->ctx : NULL, "%s: %s is NULL", call,
 				  mem ? "session" : "mem");
-	if (opts && !lu_opts_valid(opts, opts->sz, sizeof(*opts)))
-		return lu_bad_arg(mem->ctx, "%s: opts->sz is %zu, or fields this library "
-				  "(%s) does not know are set; declare options with "
-				  "LIVEUPDATE_OPTS()", call, opts ? opts->sz : 0,
-				  liveupdate_version());
+	if (lu_check_opts(mem->ctx, call, opts))
+		return -EINVAL;
 	backing = liveupdate_memory_get_backing(mem);
 	page_size = liveupdate_memory_get_page_size(mem);
 	o.label = lu_opts_get(opts, label, NULL);
@@ -91,7 +88,7 @@ static int take_recorded(struct liveupdate_memory *mem, const struct liveupdate_
 	mem->page_size = e->page_size;
 	snprintf(mem->reason, sizeof(mem->reason), "from the manifest: %s, %s pages, "
 		 "recorded when \"%s\" was preserved", lu_backing_name(mem->backing),
-		 lu_fmt_size(s, sizeof(s), mem->page_size), e->label);
+		 lu_util_fmt_size(s, sizeof(s), mem->page_size), e->label);
 	return 0;
 }
 

@@ -111,3 +111,38 @@ int lu_memory_measure_huge(int fd, uint64_t len, uint64_t block, bool hugetlb,
 	munmap(base, base_len);
 	return ret;
 }
+
+/*
+ * Shmem detection looks at the first blocks only, and only when the
+ * backing is first asked for: right after a retrieve the guest is paused,
+ * and the retrieve must not pay for it.
+ */
+#define DETECT_BLOCKS 16
+
+void lu_memory_settle(const struct liveupdate_memory *cmem)
+{
+	struct liveupdate_memory *mem = (struct liveupdate_memory *)cmem;
+	uint64_t huge = 0, thp = 0;
+	char a[32], b[32], c[32], d[32];
+
+	if (mem->backing != LIVEUPDATE_MEMORY_AUTO)
+		return;
+	if (liveupdate_memory_host_thp_size(mem->host_root, &thp) == 0 && thp &&
+	    mem->size && lu_memory_measure_huge(mem->fd, mem->size, thp, false, DETECT_BLOCKS,
+						&huge) == 0 && huge) {
+		mem->backing = LIVEUPDATE_MEMORY_THP;
+		mem->page_size = thp;
+		snprintf(mem->reason, sizeof(mem->reason), "detected THP: shmem with %s in "
+			 "%s huge pages among its first %s (measured; "
+			 "liveupdate_memory_huge_bytes() counts the whole %s)",
+			 lu_util_fmt_size(a, sizeof(a), huge), lu_util_fmt_size(b, sizeof(b), thp),
+			 lu_util_fmt_size(c, sizeof(c), DETECT_BLOCKS * thp),
+			 lu_util_fmt_size(d, sizeof(d), mem->size));
+		return;
+	}
+	mem->backing = LIVEUPDATE_MEMORY_SHMEM;
+	mem->page_size = LU_SMALL_PAGE;
+	snprintf(mem->reason, sizeof(mem->reason), "detected SHMEM: shmem with no huge "
+		 "page among its first %s (measured)",
+		 lu_util_fmt_size(a, sizeof(a), DETECT_BLOCKS * (thp ? thp : 2 << 20)));
+}

@@ -96,10 +96,8 @@ LU_EXPORT int liveupdate_memory_move_to_thp(struct liveupdate_memory *src,
 	if (!src || !dstp)
 		return lu_bad_arg(ctx, "liveupdate_memory_move_to_thp: %s is NULL",
 				  src ? "dstp" : "src");
-	if (opts && !lu_opts_valid(opts, opts->sz, sizeof(*opts)))
-		return lu_bad_arg(ctx, "liveupdate_memory_move_to_thp: opts->sz is %zu, or "
-				  "fields this library does not know are set; declare "
-				  "options with LIVEUPDATE_OPTS()", opts->sz);
+	if (lu_check_opts(ctx, "liveupdate_memory_move_to_thp", opts))
+		return -EINVAL;
 	if (!src->size)
 		return lu_bad_arg(ctx, "liveupdate_memory_move_to_thp: the memory is empty");
 	lu_memory_settle(src);

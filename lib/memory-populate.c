@@ -69,8 +69,8 @@ int lu_memory_explain(struct liveupdate_memory *mem, const char *call, int err,
 {
 	char o[32], ps[32];
 
-	lu_fmt_size(o, sizeof(o), off);
-	lu_fmt_size(ps, sizeof(ps), mem->page_size);
+	lu_util_fmt_size(o, sizeof(o), off);
+	lu_util_fmt_size(ps, sizeof(ps), mem->page_size);
 	if (err == -ECANCELED)
 		return lu_fail(mem->ctx, LU_OP_MEMORY, err, "%s: stopped by the progress "
 			       "function after %" PRIu64 " bytes", call, done);

@@ -36,20 +36,37 @@ struct lu_memory_plan {
 	const char *tmpfs_path;       /* THP from an O_TMPFILE there, or NULL */
 };
 
+/* ---- lib/memory-names.c ---- */
+
+/* Name of a policy, as the sysfs files write it ("unknown" if none). */
+const char *lu_thp_policy_name(enum liveupdate_thp_policy policy);
+/* The policy named by the len bytes at word: true and *policyp, or false. */
+bool lu_thp_policy_parse(const char *word, size_t len,
+			 enum liveupdate_thp_policy *policyp);
+/* "SHMEM", "THP", "HUGETLB", "AUTO": a backing in messages. */
+const char *lu_backing_name(enum liveupdate_memory_backing backing);
+
 /* ---- lib/memory-host.c ---- */
 
-/* "<root><path>" in buf; -ENAMETOOLONG if it does not fit. */
-int lu_host_path(char *buf, size_t len, const char *root, const char *path);
-/* Read a small file under root into buf (NUL-terminated, trailing newline
- * kept); a negative errno on failure. */
-int lu_host_read(const char *root, const char *path, char *buf, size_t len);
 /* The default HugeTLB page size (Hugepagesize in /proc/meminfo), or 0. */
 uint64_t lu_host_default_hugetlb_size(const char *root);
-/* "2 MiB", "1 GiB", "4 KiB", "3145728 bytes": a size as people read it. */
-const char *lu_fmt_size(char *buf, size_t len, uint64_t bytes);
-/* Name of a policy, as the sysfs files write it. */
-const char *lu_thp_policy_name(enum liveupdate_thp_policy policy);
-const char *lu_backing_name(enum liveupdate_memory_backing backing);
+
+/* ---- lib/memory-map.c ---- */
+
+/* The memfd_create() flags for a HugeTLB page size. */
+unsigned int lu_hugetlb_memfd_flags(uint64_t page_size);
+/* Create the file of a plan, size bytes, no seals: the fd (O_CLOEXEC) or a
+ * negative errno (not logged: callers say what it was for). */
+int lu_memory_create_file(const struct lu_memory_plan *plan, const char *name,
+			  uint64_t size);
+/* Map fd (len bytes) shared at an address aligned to align, with the THP
+ * advice for the backing. The whole reservation to unmap goes to basep
+ * and base_lenp. The address or MAP_FAILED (errno set). */
+void *lu_memory_map_aligned(int fd, uint64_t len, uint64_t align, int prot,
+			    enum liveupdate_memory_backing backing,
+			    void **basep, size_t *base_lenp);
+/* A failed mmap of the whole memory, explained (HugeTLB reservations). */
+int lu_memory_map_failed(struct liveupdate_memory *mem, const char *call, int err);
 
 /* ---- lib/memory-choose.c ---- */
 
@@ -62,8 +79,6 @@ int lu_memory_plan(struct liveupdate_ctx *ctx,
  * sizes otherwise. */
 int lu_memory_check_size(struct liveupdate_ctx *ctx, const char *what,
 			 uint64_t size, uint64_t page_size);
-/* The memfd_create() flags for a HugeTLB page size. */
-unsigned int lu_hugetlb_memfd_flags(uint64_t page_size);
 /* The same plan without HugeTLB, for moving memory off it. */
 int lu_memory_plan_preservable(struct liveupdate_ctx *ctx,
 			       const struct liveupdate_memory *src,
@@ -79,22 +94,7 @@ int lu_memory_build(struct liveupdate_memory *mem, const struct liveupdate_memor
 
 /* A new object around nothing yet (fd -1), holding a ctx reference. */
 struct liveupdate_memory *lu_memory_alloc(struct liveupdate_ctx *ctx);
-/* Create the file of a plan, size bytes, no seals: the fd (O_CLOEXEC) or a
- * negative errno (not logged: callers say what it was for). */
-int lu_memory_create_file(const struct lu_memory_plan *plan, const char *name,
-			  uint64_t size);
-/* Map fd (len bytes) shared at an address aligned to align, with the THP
- * advice for the backing. The whole reservation to unmap goes to basep
- * and base_lenp. The address or MAP_FAILED (errno set). */
-void *lu_memory_map_aligned(int fd, uint64_t len, uint64_t align, int prot,
-			    enum liveupdate_memory_backing backing,
-			    void **basep, size_t *base_lenp);
-/* A wrapped shmem fd has backing AUTO until its pages are first looked at:
- * measure them now (the getters, map, populate, ... call this). */
-void lu_memory_settle(const struct liveupdate_memory *mem);
 void lu_memory_prepend_reason(struct liveupdate_memory *mem, const char *prefix);
-/* A failed mmap of the whole memory, explained (HugeTLB reservations). */
-int lu_memory_map_failed(struct liveupdate_memory *mem, const char *call, int err);
 void lu_memory_append_reason(struct liveupdate_memory *mem, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -104,6 +104,9 @@ void lu_memory_append_reason(struct liveupdate_memory *mem, const char *fmt, ...
  * only in the first max_blocks blocks when max_blocks is not 0. */
 int lu_memory_measure_huge(int fd, uint64_t len, uint64_t block, bool hugetlb,
 			   uint64_t max_blocks, uint64_t *bytes);
+/* A wrapped shmem fd has backing AUTO until its pages are first looked at:
+ * measure them now (the getters, map, populate, ... call this). */
+void lu_memory_settle(const struct liveupdate_memory *mem);
 
 /* ---- lib/memory-probe.c ---- */
 
@@ -111,8 +114,6 @@ int lu_memory_measure_huge(int fd, uint64_t len, uint64_t block, bool hugetlb,
  * errno; cached in the context. */
 int lu_memory_probe_plan(struct liveupdate_ctx *ctx,
 			 const struct lu_memory_plan *plan);
-/* Free the context's probe cache (liveupdate_ctx_unref). */
-void lu_memory_probe_cache_free(struct liveupdate_ctx *ctx);
 /* Tests: record an answer as if the kernel had given it. */
 void lu_memory_probe_cache_set(struct liveupdate_ctx *ctx,
 			       const struct lu_memory_plan *plan, int answer);

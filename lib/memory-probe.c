@@ -31,13 +31,34 @@ static bool same(const struct lu_memory_probe *p, const struct lu_memory_plan *p
 	return !strcmp(p->tmpfs_path, plan->tmpfs_path);
 }
 
-/* The cached answer, or -1. Called with memory_lock held. */
+/* The context's cache is a list kept under this key. */
+static const char cache_key = 0;
+
+static void cache_free(void *data)
+{
+	struct lu_memory_probe *p = data, *next;
+
+	for (; p; p = next) {
+		next = p->next;
+		free(p->tmpfs_path);
+		free(p);
+	}
+}
+
+/* The cached answer, or -1. */
 static int cached(struct liveupdate_ctx *ctx, const struct lu_memory_plan *plan)
 {
-	for (struct lu_memory_probe *p = ctx->memory_probes; p; p = p->next)
-		if (same(p, plan))
-			return p->answer;
-	return -1;
+	int answer = -1;
+
+	pthread_mutex_lock(&ctx->feature_lock);
+	for (struct lu_memory_probe *p = lu_feature_data_get(&ctx->features, &cache_key);
+	     p; p = p->next)
+		if (same(p, plan)) {
+			answer = p->answer;
+			break;
+		}
+	pthread_mutex_unlock(&ctx->feature_lock);
+	return answer;
 }
 
 void lu_memory_probe_cache_set(struct liveupdate_ctx *ctx,
@@ -54,22 +75,13 @@ void lu_memory_probe_cache_set(struct liveupdate_ctx *ctx,
 		free(p);
 		return;
 	}
-	pthread_mutex_lock(&ctx->memory_lock);
-	p->next = ctx->memory_probes;
-	ctx->memory_probes = p;
-	pthread_mutex_unlock(&ctx->memory_lock);
-}
-
-void lu_memory_probe_cache_free(struct liveupdate_ctx *ctx)
-{
-	struct lu_memory_probe *p = ctx->memory_probes, *next;
-
-	for (; p; p = next) {
-		next = p->next;
-		free(p->tmpfs_path);
-		free(p);
+	pthread_mutex_lock(&ctx->feature_lock);
+	p->next = lu_feature_data_get(&ctx->features, &cache_key);
+	if (lu_feature_data_set(&ctx->features, &cache_key, p, cache_free) < 0) {
+		p->next = NULL;
+		cache_free(p);
 	}
-	ctx->memory_probes = NULL;
+	pthread_mutex_unlock(&ctx->feature_lock);
 }
 
 static const char *plan_label(const struct lu_memory_plan *plan, char *buf, size_t len)
@@ -77,7 +89,7 @@ static const char *plan_label(const struct lu_memory_plan *plan, char *buf, size
 	char s[32];
 
 	snprintf(buf, len, "%s %s%s%s", lu_backing_name(plan->backing),
-		 lu_fmt_size(s, sizeof(s), plan->page_size),
+		 lu_util_fmt_size(s, sizeof(s), plan->page_size),
 		 plan->tmpfs_path ? " on " : "", plan->tmpfs_path ? plan->tmpfs_path : "");
 	return buf;
 }
@@ -111,9 +123,7 @@ int lu_memory_probe_plan(struct liveupdate_ctx *ctx, const struct lu_memory_plan
 	char label[160];
 	int answer;
 
-	pthread_mutex_lock(&ctx->memory_lock);
 	answer = cached(ctx, plan);
-	pthread_mutex_unlock(&ctx->memory_lock);
 	if (answer >= 0)
 		return answer;
 	answer = ask_kernel(ctx, plan);

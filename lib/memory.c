@@ -59,65 +59,6 @@ void lu_memory_prepend_reason(struct liveupdate_memory *mem, const char *prefix)
 	mem->reason[pl + len] = '\0';
 }
 
-int lu_memory_create_file(const struct lu_memory_plan *plan, const char *name,
-			  uint64_t size)
-{
-	int fd;
-
-	if (plan->tmpfs_path)
-		fd = open(plan->tmpfs_path, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	else if (plan->backing == LIVEUPDATE_MEMORY_HUGETLB)
-		fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING |
-				  lu_hugetlb_memfd_flags(plan->page_size));
-	else
-		fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, (off_t)size) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-void *lu_memory_map_aligned(int fd, uint64_t len, uint64_t align, int prot,
-			    enum liveupdate_memory_backing backing,
-			    void **basep, size_t *base_lenp)
-{
-	size_t span = (size_t)len + (size_t)align;
-	uintptr_t start;
-	void *base, *addr;
-
-	/* Reserve enough address space to place the file on an aligned
-	 * address, so that huge pages can be mapped whole. */
-	base = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		    -1, 0);
-	if (base == MAP_FAILED)
-		return MAP_FAILED;
-	start = ((uintptr_t)base + align - 1) & ~((uintptr_t)align - 1);
-	/* a read-only view (measuring) must not reserve HugeTLB pages */
-	addr = mmap((void *)start, (size_t)len, prot,
-		    MAP_SHARED | MAP_FIXED | (prot & PROT_WRITE ? 0 : MAP_NORESERVE), fd, 0);
-	if (addr == MAP_FAILED) {
-		int err = errno;
-
-		munmap(base, span);
-		errno = err;
-		return MAP_FAILED;
-	}
-	/* Under shmem_enabled=advise, only mappings that ask get huge pages;
-	 * 4 KiB memory asks for none, so that it really is 4 KiB. */
-	if (backing == LIVEUPDATE_MEMORY_THP)
-		madvise(addr, (size_t)len, MADV_HUGEPAGE);
-	else if (backing == LIVEUPDATE_MEMORY_SHMEM)
-		madvise(addr, (size_t)len, MADV_NOHUGEPAGE);
-	*basep = base;
-	*base_lenp = span;
-	return addr;
-}
-
 static int apply_seals(struct liveupdate_ctx *ctx, struct liveupdate_memory *mem,
 		       unsigned int seals, bool asked)
 {
@@ -141,11 +82,8 @@ static int check_opts(struct liveupdate_ctx *ctx, const struct liveupdate_memory
 	if (!ctx || !memp || !opts)
 		return lu_bad_arg(ctx, "liveupdate_memory_new: %s is NULL",
 				  !ctx ? "ctx" : !memp ? "memp" : "opts (at least .size is needed)");
-	if (!lu_opts_valid(opts, opts->sz, sizeof(*opts)))
-		return lu_bad_arg(ctx, "liveupdate_memory_new: opts->sz is %zu, or fields "
-				  "this library (%s) does not know are set; declare "
-				  "options with LIVEUPDATE_OPTS()", opts->sz,
-				  liveupdate_version());
+	if (lu_check_opts(ctx, "liveupdate_memory_new", opts))
+		return -EINVAL;
 	memset(o, 0, sizeof(*o));
 	o->sz = sizeof(*o);
 	o->size = lu_opts_get(opts, size, 0);
@@ -208,7 +146,7 @@ int lu_memory_build(struct liveupdate_memory *mem, const struct liveupdate_memor
 		mem->fd = -1;
 		return lu_fail(ctx, LU_OP_MEMORY, ret, "liveupdate_memory_new: creating %s of "
 			       "%s (%s)", lu_backing_name(plan->backing),
-			       lu_fmt_size(s, sizeof(s), o->size),
+			       lu_util_fmt_size(s, sizeof(s), o->size),
 			       plan->tmpfs_path ? "O_TMPFILE on the huge tmpfs" : "memfd_create");
 	}
 	ret = apply_seals(ctx, mem, o->seals ? o->seals : QEMU_SEALS,
@@ -218,8 +156,8 @@ int lu_memory_build(struct liveupdate_memory *mem, const struct liveupdate_memor
 	if (ret)
 		return ret;
 	lu_dbg(ctx, "memory %p: fd %d, %s, %s, %s pages", (void *)mem, mem->fd,
-	       lu_fmt_size(s, sizeof(s), mem->size), lu_backing_name(mem->backing),
-	       lu_fmt_size(p, sizeof(p), mem->page_size));
+	       lu_util_fmt_size(s, sizeof(s), mem->size), lu_backing_name(mem->backing),
+	       lu_util_fmt_size(p, sizeof(p), mem->page_size));
 	return 0;
 }
 
@@ -248,41 +186,6 @@ LU_EXPORT int liveupdate_memory_new(struct liveupdate_ctx *ctx,
 	return 0;
 }
 
-/*
- * Shmem detection looks at the first blocks only, and only when the
- * backing is first asked for: right after a retrieve the guest is paused,
- * and the retrieve must not pay for it.
- */
-#define DETECT_BLOCKS 16
-
-void lu_memory_settle(const struct liveupdate_memory *cmem)
-{
-	struct liveupdate_memory *mem = (struct liveupdate_memory *)cmem;
-	uint64_t huge = 0, thp = 0;
-	char a[32], b[32], c[32], d[32];
-
-	if (mem->backing != LIVEUPDATE_MEMORY_AUTO)
-		return;
-	if (liveupdate_memory_host_thp_size(mem->host_root, &thp) == 0 && thp &&
-	    mem->size && lu_memory_measure_huge(mem->fd, mem->size, thp, false, DETECT_BLOCKS,
-						&huge) == 0 && huge) {
-		mem->backing = LIVEUPDATE_MEMORY_THP;
-		mem->page_size = thp;
-		snprintf(mem->reason, sizeof(mem->reason), "detected THP: shmem with %s in "
-			 "%s huge pages among its first %s (measured; "
-			 "liveupdate_memory_huge_bytes() counts the whole %s)",
-			 lu_fmt_size(a, sizeof(a), huge), lu_fmt_size(b, sizeof(b), thp),
-			 lu_fmt_size(c, sizeof(c), DETECT_BLOCKS * thp),
-			 lu_fmt_size(d, sizeof(d), mem->size));
-		return;
-	}
-	mem->backing = LIVEUPDATE_MEMORY_SHMEM;
-	mem->page_size = LU_SMALL_PAGE;
-	snprintf(mem->reason, sizeof(mem->reason), "detected SHMEM: shmem with no huge "
-		 "page among its first %s (measured)",
-		 lu_fmt_size(a, sizeof(a), DETECT_BLOCKS * (thp ? thp : 2 << 20)));
-}
-
 /* What a shared-memory fd is: HUGETLB with its page size now, or shmem,
  * whose kind of pages lu_memory_settle() finds out later. */
 static int detect(struct liveupdate_memory *mem)
@@ -300,7 +203,7 @@ static int detect(struct liveupdate_memory *mem)
 		mem->backing = LIVEUPDATE_MEMORY_HUGETLB;
 		mem->page_size = (uint64_t)st.st_blksize;
 		snprintf(mem->reason, sizeof(mem->reason), "detected HUGETLB: a hugetlbfs "
-			 "file with %s pages", lu_fmt_size(a, sizeof(a), mem->page_size));
+			 "file with %s pages", lu_util_fmt_size(a, sizeof(a), mem->page_size));
 		return 0;
 	}
 	if (sfs.f_type != TMPFS_MAGIC)
@@ -405,22 +308,6 @@ LU_EXPORT const char *liveupdate_memory_get_reason(const struct liveupdate_memor
 		return NULL;
 	lu_memory_settle(mem);
 	return mem->reason;
-}
-
-int lu_memory_map_failed(struct liveupdate_memory *mem, const char *call, int err)
-{
-	char s[32], ps[32];
-
-	lu_fmt_size(s, sizeof(s), mem->size);
-	lu_fmt_size(ps, sizeof(ps), mem->page_size);
-	/* a shared HugeTLB mapping reserves its pages at mmap time */
-	if (err == -ENOMEM && mem->backing == LIVEUPDATE_MEMORY_HUGETLB)
-		return lu_fail(mem->ctx, LU_OP_MEMORY, err, "%s: mapping %s of HugeTLB: the "
-			       "pool cannot reserve its %" PRIu64 " pages of %s; raise "
-			       "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages",
-			       call, s, mem->size / mem->page_size, ps, mem->page_size / 1024);
-	return lu_fail(mem->ctx, LU_OP_MEMORY, err, "%s: mmap of %s (%s)", call, s,
-		       lu_backing_name(mem->backing));
 }
 
 LU_EXPORT int liveupdate_memory_map(struct liveupdate_memory *mem, void **addrp)

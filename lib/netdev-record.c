@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "lu-util.h"
 #include "netdev.h"
 
 #define MAGIC "LUNETDEV"
@@ -31,44 +32,11 @@
 #define IFF_NO_PI_ 0x1000u
 #define IFF_MULTI_QUEUE_ 0x0100u
 
-static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
-{
-	crc = ~crc;
-	while (n--) {
-		crc ^= *p++;
-		for (int k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0xedb88320u & -(crc & 1));
-	}
-	return ~crc;
-}
-
 uint32_t lu_netdev_record_crc(const uint8_t *buf, size_t size)
 {
-	uint32_t crc = crc32_update(0, buf, CRC_OFFSET);
+	uint32_t crc = lu_util_crc32(0, buf, CRC_OFFSET);
 
-	return crc32_update(crc, buf + HEADER_SIZE, size - HEADER_SIZE);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return get16(p) | (uint32_t)get16(p + 2) << 16;
+	return lu_util_crc32(crc, buf + HEADER_SIZE, size - HEADER_SIZE);
 }
 
 bool lu_netdev_name_ok(const char *name, size_t size)
@@ -225,18 +193,18 @@ static void put_dev(uint8_t *p, const struct lu_netdev *d)
 	p[3] = d->port_state;
 	memcpy(p + 4, d->name, LU_NETDEV_NAME_LEN);
 	memcpy(p + 20, d->mac, 6);
-	put16(p + 26, d->tun_flags);
-	put32(p + 28, d->mtu);
-	put32(p + 32, d->owner);
-	put32(p + 36, d->group);
-	put32(p + 40, d->queues);
+	lu_util_put_le16(p + 26, d->tun_flags);
+	lu_util_put_le32(p + 28, d->mtu);
+	lu_util_put_le32(p + 32, d->owner);
+	lu_util_put_le32(p + 36, d->group);
+	lu_util_put_le32(p + 40, d->queues);
 	memcpy(p + 44, d->lower, LU_NETDEV_NAME_LEN);
-	put32(p + 60, d->macvtap_mode);
+	lu_util_put_le32(p + 60, d->macvtap_mode);
 	memcpy(p + 64, d->master, LU_NETDEV_NAME_LEN);
-	put16(p + 80, d->port_priority);
+	lu_util_put_le16(p + 80, d->port_priority);
 	/* 82..83 reserved, zero */
-	put32(p + 84, d->port_cost);
-	put32(p + 88, d->port_flags);
+	lu_util_put_le32(p + 84, d->port_cost);
+	lu_util_put_le32(p + 88, d->port_flags);
 	p += DEV_SIZE;
 	for (unsigned i = 0; i < d->naddrs; i++, p += ADDR_SIZE) {
 		p[0] = d->addrs[i].family;
@@ -254,17 +222,17 @@ static void get_dev(const uint8_t *p, struct lu_netdev *d)
 	d->port_state = p[3];
 	memcpy(d->name, p + 4, LU_NETDEV_NAME_LEN);
 	memcpy(d->mac, p + 20, 6);
-	d->tun_flags = get16(p + 26);
-	d->mtu = get32(p + 28);
-	d->owner = get32(p + 32);
-	d->group = get32(p + 36);
-	d->queues = get32(p + 40);
+	d->tun_flags = lu_util_get_le16(p + 26);
+	d->mtu = lu_util_get_le32(p + 28);
+	d->owner = lu_util_get_le32(p + 32);
+	d->group = lu_util_get_le32(p + 36);
+	d->queues = lu_util_get_le32(p + 40);
 	memcpy(d->lower, p + 44, LU_NETDEV_NAME_LEN);
-	d->macvtap_mode = get32(p + 60);
+	d->macvtap_mode = lu_util_get_le32(p + 60);
 	memcpy(d->master, p + 64, LU_NETDEV_NAME_LEN);
-	d->port_priority = get16(p + 80);
-	d->port_cost = get32(p + 84);
-	d->port_flags = get32(p + 88);
+	d->port_priority = lu_util_get_le16(p + 80);
+	d->port_cost = lu_util_get_le32(p + 84);
+	d->port_flags = lu_util_get_le32(p + 88);
 }
 
 int lu_netdev_encode(const struct lu_netdev *devs, size_t n, uint8_t **bufp,
@@ -285,15 +253,15 @@ int lu_netdev_encode(const struct lu_netdev *devs, size_t n, uint8_t **bufp,
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf, MAGIC, 8);
-	put16(buf + 8, RECORD_VERSION);
-	put16(buf + 10, HEADER_SIZE);
-	put32(buf + 12, (uint32_t)size);
-	put32(buf + 16, (uint32_t)n);
+	lu_util_put_le16(buf + 8, RECORD_VERSION);
+	lu_util_put_le16(buf + 10, HEADER_SIZE);
+	lu_util_put_le32(buf + 12, (uint32_t)size);
+	lu_util_put_le32(buf + 16, (uint32_t)n);
 	for (size_t i = 0; i < n; i++) {
 		put_dev(buf + off, &devs[i]);
 		off += dev_size(&devs[i]);
 	}
-	put32(buf + CRC_OFFSET, lu_netdev_record_crc(buf, size));
+	lu_util_put_le32(buf + CRC_OFFSET, lu_netdev_record_crc(buf, size));
 	*bufp = buf;
 	*sizep = size;
 	return 0;
@@ -310,17 +278,17 @@ int lu_netdev_decode(const uint8_t *buf, size_t size, struct lu_netdev **devsp,
 
 	if (size < HEADER_SIZE || memcmp(buf, MAGIC, 8))
 		return BAD("not a network device record (no \"%s\" header)", MAGIC);
-	if (get16(buf + 8) != RECORD_VERSION) {
+	if (lu_util_get_le16(buf + 8) != RECORD_VERSION) {
 		snprintf(why, why_size, "record version %u; this library reads "
-			 "version %u", get16(buf + 8), RECORD_VERSION);
+			 "version %u", lu_util_get_le16(buf + 8), RECORD_VERSION);
 		return -EPROTONOSUPPORT;
 	}
-	if (get16(buf + 10) != HEADER_SIZE || get32(buf + 12) != size)
+	if (lu_util_get_le16(buf + 10) != HEADER_SIZE || lu_util_get_le32(buf + 12) != size)
 		return BAD("record size %u, header size %u: truncated or padded",
-			   get32(buf + 12), get16(buf + 10));
-	if (get32(buf + CRC_OFFSET) != lu_netdev_record_crc(buf, size))
+			   lu_util_get_le32(buf + 12), lu_util_get_le16(buf + 10));
+	if (lu_util_get_le32(buf + CRC_OFFSET) != lu_netdev_record_crc(buf, size))
 		return BAD("record checksum mismatch: the record is corrupted");
-	n = get32(buf + 16);
+	n = lu_util_get_le32(buf + 16);
 	if (n > LU_NETDEV_MAX)
 		return BAD("%zu devices, at most %d", n, LU_NETDEV_MAX);
 
@@ -332,7 +300,7 @@ int lu_netdev_decode(const uint8_t *buf, size_t size, struct lu_netdev **devsp,
 
 		if (size - off < DEV_SIZE ||
 		    size - off - DEV_SIZE < (size_t)p[2] * ADDR_SIZE ||
-		    p[2] > LU_NETDEV_ADDR_MAX || get16(p + 82)) {
+		    p[2] > LU_NETDEV_ADDR_MAX || lu_util_get_le16(p + 82)) {
 			free(devs);
 			return BAD("device %zu overruns the record or is malformed", i);
 		}

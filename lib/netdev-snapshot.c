@@ -289,10 +289,11 @@ static int snapshot(struct liveupdate_netdevs *set, const char *call,
 	size_t saved_n;
 	int ret;
 
-	if ((opts && !lu_opts_valid(opts, opts->sz, sizeof(*opts))) ||
-	    (lu_opts_get(opts, flags, 0) & ~(unsigned)LIVEUPDATE_NETDEV_OWN_BRIDGE))
-		return lu_bad_arg(set->ctx, "%s(\"%s\"): bad options (size or flags)",
-				  call, name);
+	if (lu_check_opts(set->ctx, call, opts))
+		return -EINVAL;
+	if (lu_opts_get(opts, flags, 0) & ~(unsigned)LIVEUPDATE_NETDEV_OWN_BRIDGE)
+		return lu_bad_arg(set->ctx, "%s(\"%s\"): unknown flags %#x", call, name,
+				  lu_opts_get(opts, flags, 0));
 	s.own_bridge = lu_opts_get(opts, flags, 0) & LIVEUPDATE_NETDEV_OWN_BRIDGE;
 	/* A failure changes nothing: keep a copy of the devices. */
 	saved = malloc(sizeof(set->devs));

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Sessions: create, retrieve, adopt, finish, and their lifetime. */
+/* Sessions: open, retrieve, adopt, finish, and their lifetime. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "liveupdate-private.h"
-#include "manifest-format.h"
 
 static struct liveupdate_session *session_alloc(struct liveupdate_ctx *ctx)
 {
@@ -23,7 +22,7 @@ static struct liveupdate_session *session_alloc(struct liveupdate_ctx *ctx)
 /* Free a session object that never got an fd, or whose fd is closed. */
 static void session_free(struct liveupdate_session *s)
 {
-	lu_session_manifest_free(s);
+	lu_feature_data_free(&s->features);
 	liveupdate_ctx_unref(s->ctx);
 	free(s);
 }
@@ -62,7 +61,7 @@ _Static_assert(sizeof(struct liveupdate_ioctl_create_session) ==
 	       offsetof(struct liveupdate_ioctl_retrieve_session, name),
 	       "create and retrieve session requests share a layout");
 
-static int session_open(struct liveupdate_ctx *ctx, const char *name,
+int lu_session_open(struct liveupdate_ctx *ctx, const char *name,
 			struct liveupdate_session **sessionp, bool create)
 {
 	const char *call = create ? "liveupdate_session_create"
@@ -109,58 +108,11 @@ static int session_open(struct liveupdate_ctx *ctx, const char *name,
 	return 0;
 }
 
-LU_EXPORT int liveupdate_session_create(struct liveupdate_ctx *ctx,
-					const char *name,
-					struct liveupdate_session **sessionp)
-{
-	return liveupdate_session_create_opts(ctx, name, NULL, sessionp);
-}
-
-LU_EXPORT int liveupdate_session_create_opts(struct liveupdate_ctx *ctx,
-					     const char *name,
-					     const struct liveupdate_session_opts *opts,
-					     struct liveupdate_session **sessionp)
-{
-	static const char call[] = "liveupdate_session_create_opts";
-	uint32_t flags = lu_opts_get(opts, flags, 0);
-	size_t size = lu_opts_get(opts, manifest_size, 0);
-	struct liveupdate_session *s;
-	int ret;
-
-	if (!sessionp)
-		return lu_bad_arg(ctx, "%s: sessionp is NULL", call);
-	if (opts && !lu_opts_valid(opts, opts->sz, sizeof(*opts)))
-		return lu_bad_arg(ctx, "%s: opts->sz is %zu, or fields this library "
-				  "(%s) does not know are set; declare options with "
-				  "LIVEUPDATE_OPTS()", call, opts->sz, liveupdate_version());
-	if (flags & ~(uint32_t)LIVEUPDATE_SESSION_NO_MANIFEST)
-		return lu_bad_arg(ctx, "%s: unknown flags %#x", call, flags);
-	if (!size)
-		size = LU_MF_DEFAULT_SIZE;
-	if (!(flags & LIVEUPDATE_SESSION_NO_MANIFEST) &&
-	    (size % LU_MF_MIN_SIZE || size > LU_MF_MAX_SIZE))
-		return lu_bad_arg(ctx, "%s: manifest_size %zu is not a multiple of "
-				  "%u up to %u", call, size, LU_MF_MIN_SIZE,
-				  LU_MF_MAX_SIZE);
-	ret = session_open(ctx, name, &s, true);
-	if (ret)
-		return ret;
-	if (!(flags & LIVEUPDATE_SESSION_NO_MANIFEST)) {
-		ret = lu_session_manifest_start(s, size);
-		if (ret) {
-			liveupdate_session_unref(s); /* aborts: nothing is left */
-			return ret;
-		}
-	}
-	*sessionp = s;
-	return 0;
-}
-
 LU_EXPORT int liveupdate_session_retrieve(struct liveupdate_ctx *ctx,
 					  const char *name,
 					  struct liveupdate_session **sessionp)
 {
-	return session_open(ctx, name, sessionp, false);
+	return lu_session_open(ctx, name, sessionp, false);
 }
 
 /*

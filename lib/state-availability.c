@@ -120,7 +120,7 @@ static void busy(struct liveupdate_ctx *ctx, struct liveupdate_state *st)
 	reason(st, LIVEUPDATE_AVAIL_BUSY, "%s is held by another process%s: only "
 	       "one process can open it; ask that process for a session, or stop "
 	       "it.", lu_backend_device_label(ctx),
-	       ctx->ops->kind != LIVEUPDATE_BACKEND_KERNEL ? ""
+	       liveupdate_ctx_get_backend(ctx) != LIVEUPDATE_BACKEND_KERNEL ? ""
 	       : geteuid() ? " (not visible in /proc: run as root to see which)"
 	       : " (none in this PID namespace: one in another namespace or "
 		 "container holds it)");
@@ -129,19 +129,20 @@ static void busy(struct liveupdate_ctx *ctx, struct liveupdate_state *st)
 /* The file opens but does not answer LUO's requests (backend-kernel.c). */
 static void not_the_device(struct liveupdate_ctx *ctx, struct liveupdate_state *st)
 {
+	const char *path = liveupdate_ctx_get_device_path(ctx);
 	struct stat sb;
-	bool known = stat(ctx->device_path, &sb) == 0;
+	bool known = stat(path, &sb) == 0;
 
 	if (known && S_ISCHR(sb.st_mode))
 		reason(st, LIVEUPDATE_AVAIL_DEVICE_ERROR, "%s is not the live update "
 		       "device: it is a character device (%u:%u) that does not answer "
 		       "the Live Update Orchestrator's requests; give the path of "
-		       "/dev/liveupdate.", ctx->device_path, major(sb.st_rdev),
+		       "/dev/liveupdate.", path, major(sb.st_rdev),
 		       minor(sb.st_rdev));
 	else
 		reason(st, LIVEUPDATE_AVAIL_DEVICE_ERROR, "%s is not the live update "
 		       "device: it is %s; give the path of /dev/liveupdate.",
-		       ctx->device_path, !known ? "a file that does not answer the "
+		       path, !known ? "a file that does not answer the "
 		       "Live Update Orchestrator's requests" : S_ISREG(sb.st_mode)
 		       ? "a regular file, not a character device"
 		       : "not a character device");
@@ -151,10 +152,11 @@ static void permission(struct liveupdate_ctx *ctx, struct liveupdate_state *st)
 {
 	struct stat sb;
 
-	if (ctx->ops->kind == LIVEUPDATE_BACKEND_KERNEL && stat(ctx->device_path, &sb) == 0)
+	if (liveupdate_ctx_get_backend(ctx) == LIVEUPDATE_BACKEND_KERNEL &&
+	    stat(liveupdate_ctx_get_device_path(ctx), &sb) == 0)
 		reason(st, LIVEUPDATE_AVAIL_PERMISSION, "Permission denied opening %s "
 		       "(mode %04o, owner uid %u, group gid %u): run as root or as a "
-		       "user the node's mode allows.", ctx->device_path,
+		       "user the node's mode allows.", liveupdate_ctx_get_device_path(ctx),
 		       (unsigned)(sb.st_mode & 07777), (unsigned)sb.st_uid,
 		       (unsigned)sb.st_gid);
 	else
@@ -166,15 +168,8 @@ int lu_state_availability(struct liveupdate_ctx *ctx,
 			  const struct lu_state_root *root,
 			  struct liveupdate_state *st)
 {
-	bool was_open, sim = ctx->ops->kind == LIVEUPDATE_BACKEND_SIM;
-	int fd;
-
-	pthread_mutex_lock(&ctx->device_lock);
-	was_open = ctx->device_fd >= 0;
-	pthread_mutex_unlock(&ctx->device_lock);
-	fd = was_open ? 0 : lu_ctx_device_fd(ctx);
-	if (!was_open && fd >= 0)
-		liveupdate_ctx_close_device(ctx);
+	bool sim = liveupdate_ctx_get_backend(ctx) == LIVEUPDATE_BACKEND_SIM;
+	int fd = lu_ctx_try_device(ctx);
 	lu_state_set_source(st, LIVEUPDATE_FACT_AVAIL, "%s",
 			    lu_backend_device_label(ctx));
 
@@ -185,7 +180,7 @@ int lu_state_availability(struct liveupdate_ctx *ctx,
 		       lu_backend_device_label(ctx));
 	else if (fd >= 0)
 		reason(st, LIVEUPDATE_AVAIL_YES, "%s opens: sessions can be created "
-		       "and, after a kexec, retrieved.", ctx->device_path);
+		       "and, after a kexec, retrieved.", liveupdate_ctx_get_device_path(ctx));
 	else if (fd == -EBUSY)
 		busy(ctx, st);
 	else if (fd == -EACCES || fd == -EPERM)
@@ -193,7 +188,7 @@ int lu_state_availability(struct liveupdate_ctx *ctx,
 	else if (fd == -ENOTTY && !sim)
 		not_the_device(ctx, st);
 	else if (fd == -ENOENT && !sim)
-		explain_no_device(root, st, ctx->device_path);
+		explain_no_device(root, st, liveupdate_ctx_get_device_path(ctx));
 	else if (fd == -ENOMEM)
 		return fd;
 	else

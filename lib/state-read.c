@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Reading the host's files for the state queries, under the query's root. */
+/* Reading the host's files for the state queries, under the query's root,
+ * and recording where each fact came from or why it is missing. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,71 +11,10 @@
 
 #include "state.h"
 
-static int under_root(const struct lu_state_root *root, const char *path,
-		      char *out, size_t size)
-{
-	int n = snprintf(out, size, "%s%s", root->dir, path);
-
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
 int lu_state_read(const struct lu_state_root *root, const char *path,
 		  size_t max, char **bufp, size_t *lenp)
 {
-	char full[2 * LU_STATE_PATH_MAX];
-	size_t len = 0, cap = 4096;
-	char *buf, *grown;
-	ssize_t n;
-	int fd, err;
-
-	err = under_root(root, path, full, sizeof(full));
-	if (err)
-		return err;
-	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	buf = malloc(cap + 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	/* read one byte past max to tell "exactly max" from "more" */
-	for (;;) {
-		if (len == cap) {
-			if (cap > max) {
-				err = -EFBIG;
-				break;
-			}
-			cap *= 2;
-			grown = realloc(buf, cap + 1);
-			if (!grown) {
-				err = -ENOMEM;
-				break;
-			}
-			buf = grown;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (!err && len > max)
-		err = -EFBIG;
-	if (err) {
-		free(buf);
-		return err;
-	}
-	buf[len] = '\0';
-	*bufp = buf;
-	*lenp = len;
-	return 0;
+	return lu_util_read_under(root->dir, path, max, bufp, lenp);
 }
 
 int lu_state_read_line(const struct lu_state_root *root, const char *path,
@@ -95,7 +36,7 @@ int lu_state_stat(const struct lu_state_root *root, const char *path,
 		  struct stat *st)
 {
 	char full[2 * LU_STATE_PATH_MAX];
-	int err = under_root(root, path, full, sizeof(full));
+	int err = lu_util_path_under(full, sizeof(full), root->dir, path);
 
 	if (err)
 		return err;
@@ -105,7 +46,7 @@ int lu_state_stat(const struct lu_state_root *root, const char *path,
 DIR *lu_state_opendir(const struct lu_state_root *root, const char *path)
 {
 	char full[2 * LU_STATE_PATH_MAX];
-	int err = under_root(root, path, full, sizeof(full));
+	int err = lu_util_path_under(full, sizeof(full), root->dir, path);
 
 	if (err) {
 		errno = -err;
@@ -117,11 +58,11 @@ DIR *lu_state_opendir(const struct lu_state_root *root, const char *path)
 int lu_state_cmdline(const struct lu_state_root *root, const char *key,
 		     char *value, size_t size)
 {
-	size_t klen = strlen(key), len;
+	size_t klen = strlen(key);
 	char *buf, *tok, *save;
 	int found = 0, err;
 
-	err = lu_state_read(root, "/proc/cmdline", 64 * 1024, &buf, &len);
+	err = lu_util_read_cmdline(root->dir, 64 * 1024, &buf);
 	if (err)
 		return err;
 	/* the kernel applies each occurrence in turn: the last one wins */
@@ -149,4 +90,51 @@ int lu_state_kbool(const char *v)
 			return 0;
 	}
 	return -1;
+}
+
+static const char *const avail_names[] = {
+	[LIVEUPDATE_AVAIL_YES] = "available",
+	[LIVEUPDATE_AVAIL_SIMULATED] = "simulated",
+	[LIVEUPDATE_AVAIL_KERNEL_TOO_OLD] = "kernel-too-old",
+	[LIVEUPDATE_AVAIL_NO_CONFIG] = "no-config",
+	[LIVEUPDATE_AVAIL_KHO_DISABLED] = "kho-disabled",
+	[LIVEUPDATE_AVAIL_NO_CMDLINE] = "no-cmdline",
+	[LIVEUPDATE_AVAIL_BUSY] = "busy",
+	[LIVEUPDATE_AVAIL_PERMISSION] = "permission-denied",
+	[LIVEUPDATE_AVAIL_NO_DEVICE] = "no-device",
+	[LIVEUPDATE_AVAIL_DEVICE_ERROR] = "device-error",
+};
+
+static void set_text(char *dst, size_t size, const char *fmt, va_list args)
+{
+	vsnprintf(dst, size, fmt, args);
+}
+
+void lu_state_set_source(struct liveupdate_state *st, enum liveupdate_fact f,
+			 const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	set_text(st->facts[f].source, sizeof(st->facts[f].source), fmt, args);
+	va_end(args);
+	st->facts[f].missing[0] = '\0';
+}
+
+void lu_state_set_missing(struct liveupdate_state *st, enum liveupdate_fact f,
+			  const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	set_text(st->facts[f].missing, sizeof(st->facts[f].missing), fmt, args);
+	va_end(args);
+	st->facts[f].source[0] = '\0';
+}
+
+LU_EXPORT const char *liveupdate_avail_name(enum liveupdate_avail avail)
+{
+	if ((unsigned)avail >= sizeof(avail_names) / sizeof(avail_names[0]))
+		return NULL;
+	return avail_names[avail];
 }

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The state snapshot: liveupdate_state_query() and its getters. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,46 +8,6 @@
 #include <sys/utsname.h>
 
 #include "state.h"
-
-static const char *const avail_names[] = {
-	[LIVEUPDATE_AVAIL_YES] = "available",
-	[LIVEUPDATE_AVAIL_SIMULATED] = "simulated",
-	[LIVEUPDATE_AVAIL_KERNEL_TOO_OLD] = "kernel-too-old",
-	[LIVEUPDATE_AVAIL_NO_CONFIG] = "no-config",
-	[LIVEUPDATE_AVAIL_KHO_DISABLED] = "kho-disabled",
-	[LIVEUPDATE_AVAIL_NO_CMDLINE] = "no-cmdline",
-	[LIVEUPDATE_AVAIL_BUSY] = "busy",
-	[LIVEUPDATE_AVAIL_PERMISSION] = "permission-denied",
-	[LIVEUPDATE_AVAIL_NO_DEVICE] = "no-device",
-	[LIVEUPDATE_AVAIL_DEVICE_ERROR] = "device-error",
-};
-
-static void set_text(char *dst, size_t size, const char *fmt, va_list args)
-{
-	vsnprintf(dst, size, fmt, args);
-}
-
-void lu_state_set_source(struct liveupdate_state *st, enum liveupdate_fact f,
-			 const char *fmt, ...)
-{
-	va_list args;
-
-	va_start(args, fmt);
-	set_text(st->facts[f].source, sizeof(st->facts[f].source), fmt, args);
-	va_end(args);
-	st->facts[f].missing[0] = '\0';
-}
-
-void lu_state_set_missing(struct liveupdate_state *st, enum liveupdate_fact f,
-			  const char *fmt, ...)
-{
-	va_list args;
-
-	va_start(args, fmt);
-	set_text(st->facts[f].missing, sizeof(st->facts[f].missing), fmt, args);
-	va_end(args);
-	st->facts[f].source[0] = '\0';
-}
 
 static void kernel_release(const struct lu_state_root *root, struct liveupdate_state *st)
 {
@@ -117,11 +76,8 @@ LU_EXPORT int liveupdate_state_query(struct liveupdate_ctx *ctx,
 	if (!ctx || !statep)
 		return lu_bad_arg(ctx, "liveupdate_state_query: %s is NULL",
 				  ctx ? "statep" : "ctx");
-	if (opts && !lu_opts_valid(opts, opts->sz, sizeof(*opts)))
-		return lu_bad_arg(ctx, "liveupdate_state_query: opts->sz is %zu, or "
-				  "fields this library (%s) does not know are set; "
-				  "declare options with LIVEUPDATE_OPTS()",
-				  opts->sz, liveupdate_version());
+	if (lu_check_opts(ctx, "liveupdate_state_query", opts))
+		return -EINVAL;
 	err = set_root(ctx, lu_opts_get(opts, root, NULL), &root);
 	if (err)
 		return err;
@@ -140,7 +96,7 @@ LU_EXPORT int liveupdate_state_query(struct liveupdate_ctx *ctx,
 		return lu_oom(ctx, "liveupdate_state_query");
 	}
 	lu_state_memory(ctx, &root, st);
-	lu_dbg(ctx, "state: %s; boot %d", avail_names[st->avail], (int)st->boot);
+	lu_dbg(ctx, "state: %s; boot %d", liveupdate_avail_name(st->avail), (int)st->boot);
 	*statep = st;
 	return 0;
 }
@@ -171,13 +127,6 @@ liveupdate_state_get_avail(const struct liveupdate_state *st)
 LU_EXPORT const char *liveupdate_state_get_avail_text(const struct liveupdate_state *st)
 {
 	return st ? st->avail_text : NULL;
-}
-
-LU_EXPORT const char *liveupdate_avail_name(enum liveupdate_avail avail)
-{
-	if ((unsigned)avail >= sizeof(avail_names) / sizeof(avail_names[0]))
-		return NULL;
-	return avail_names[avail];
 }
 
 LU_EXPORT int liveupdate_state_get_holder_pid(const struct liveupdate_state *st)

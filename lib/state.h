@@ -3,7 +3,8 @@
  * Internals of the state queries (liveupdate_state_query()): the object,
  * and the helpers its files share. One job per file:
  *   state.c               the object, the query, the getters
- *   state-read.c          reading files under the query's root, bounded
+ *   state-read.c          reading files under the query's root, bounded,
+ *                         and each fact's source or why it is missing
  *   state-availability.c  can this host live update, and if not why
  *   kernel-config.c       one option of the kernel's build config
  *   state-handover.c      this boot and the KHO trees, from debugfs
@@ -90,13 +91,11 @@ struct lu_state_root {
 	bool is_host; /* the running system: uname(2) may stand in for /proc */
 };
 
-/* ---- state.c ---- */
+/* ---- state-read.c ---- */
 void lu_state_set_source(struct liveupdate_state *st, enum liveupdate_fact f,
 			 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void lu_state_set_missing(struct liveupdate_state *st, enum liveupdate_fact f,
 			  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* ---- state-read.c ---- */
 /*
  * Read the file at @path (as seen on the host) under @root to its end, at
  * most @max bytes (debugfs blobs say 0 in stat(), so the size is what a

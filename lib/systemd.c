@@ -156,14 +156,13 @@ static int fdstore_notify(struct liveupdate_ctx *ctx, const char *what,
 	return r;
 }
 
-static int check_opts(struct liveupdate_ctx *ctx,
+static int check_opts(struct liveupdate_ctx *ctx, const char *call,
 		      const struct liveupdate_fdstore_opts *opts)
 {
-	if (opts && !lu_opts_valid(opts, opts->sz, sizeof(*opts)))
-		return lu_bad_arg(ctx, "fd store options: unknown size %zu or "
-				  "fields this library does not know", opts->sz);
+	if (lu_check_opts(ctx, call, opts))
+		return -EINVAL;
 	if (lu_opts_get(opts, barrier_ms, 0) < 0)
-		return lu_bad_arg(ctx, "fd store options: negative barrier_ms");
+		return lu_bad_arg(ctx, "%s: negative barrier_ms", call);
 	return 0;
 }
 
@@ -204,7 +203,7 @@ LU_EXPORT int liveupdate_fdstore_push(struct liveupdate_ctx *ctx, int fd,
 		return lu_bad_arg(ctx, "liveupdate_fdstore_push: NULL context or name, or negative fd");
 	if (!fdname_valid(name))
 		return bad_name(ctx, name);
-	r = check_opts(ctx, opts);
+	r = check_opts(ctx, "liveupdate_fdstore_push", opts);
 	if (r < 0)
 		return r;
 	if (fcntl(fd, F_GETFD) < 0)
@@ -243,7 +242,7 @@ LU_EXPORT int liveupdate_fdstore_remove(struct liveupdate_ctx *ctx,
 		return lu_bad_arg(ctx, "liveupdate_fdstore_remove: NULL context or name");
 	if (!fdname_valid(name))
 		return bad_name(ctx, name);
-	r = check_opts(ctx, opts);
+	r = check_opts(ctx, "liveupdate_fdstore_remove", opts);
 	if (r < 0)
 		return r;
 	snprintf(text, sizeof(text), "FDSTOREREMOVE=1\nFDNAME=%s\n", name);

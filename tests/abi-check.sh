@@ -3,7 +3,9 @@
 # symbols of libliveupdate.map, each in a version node; every export carries
 # the liveupdate_ prefix, is declared in the public header with a comment
 # that says since when and what it returns, and is documented in a man page;
-# and the SONAME is libliveupdate.so.1.
+# the SONAME is libliveupdate.so.1; and `nm -D --defined-only` of the
+# library, as symbol@@VERSION, is exactly tests/abi-exports.txt (a new
+# export adds its line there in the same commit; nothing else changes it).
 set -u
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
@@ -72,6 +74,12 @@ in_so=$($NM --defined-only "$so" | awk '{ print $3 }' | sort -u)
 leaked=$(printf '%s\n' "$in_so" | grep -Fx "$sim_only")
 [ -z "$leaked" ] || err "simulator-only functions in $so: $(echo $leaked)"
 
+# The list committed in the tree is the ABI: the same names, the same nodes.
+list=$top_srcdir/tests/abi-exports.txt
+dynsyms=$($NM -D --defined-only "$so" | awk '{ print $3 }' | LC_ALL=C sort)
+abidiff=$(printf '%s\n' "$dynsyms" | diff "$list" - | grep '^[<>]')
+[ -z "$abidiff" ] || err "exports differ from $list (< only in the list, > only in the .so): $(echo $abidiff)"
+
 n=$(echo "$exports" | wc -l)
-[ $fail = 0 ] && echo "abi-check: $n exports, all versioned ($nodes), declared and documented; SONAME $soname; none of the simulator's $(echo "$sim_only" | wc -l) own functions in the .so"
+[ $fail = 0 ] && echo "abi-check: $n exports, all versioned ($nodes), declared and documented, as tests/abi-exports.txt lists them; SONAME $soname; none of the simulator's $(echo "$sim_only" | wc -l) own functions in the .so"
 exit $fail

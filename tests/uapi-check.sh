@@ -34,8 +34,9 @@ users=$(cd "$top_srcdir" && grep -l 'LIVEUPDATE_IOCTL_\|LIVEUPDATE_SESSION_[A-Z_
 [ -n "$users" ] || bad "no source file uses <linux/liveupdate.h>: the check looks in the wrong place"
 n=0
 for f in $users; do
-	deps=$($CC -MM -I"$top_srcdir/include/uapi" -I"$top_srcdir/include" -I"$top_srcdir/lib" \
-		-I"$top_srcdir/sim" -I"${top_builddir:-.}" -D_GNU_SOURCE "$top_srcdir/$f" 2>&1) ||
+	deps=$($CC -MM -I"$top_srcdir/include/uapi" -I"$top_srcdir/include" \
+		-I"$top_srcdir/util" -I"$top_srcdir/lib" -I"$top_srcdir/sim" \
+		-I"${top_builddir:-.}" -D_GNU_SOURCE "$top_srcdir/$f" 2>&1) ||
 		{ bad "$f does not preprocess: $deps"; continue; }
 	case $deps in
 	*include/uapi/linux/liveupdate.h*) n=$((n + 1)) ;;

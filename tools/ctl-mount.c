@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "ctl.h"
+#include "lu-util.h"
 
 /* tmpfs's size=: a number with an optional k, m, g, t, p, e or %. */
 static bool valid_size(const char *s)
@@ -62,48 +63,32 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
-/* Undo mountinfo's octal escapes (\040 for a space) in place. */
-static void unescape(char *s)
-{
-	char *d = s;
+struct mounted_at {
+	const char *path;
+	char *what;
+	size_t size;
+	int found;
+};
 
-	for (; *s; s++, d++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*d = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*d = *s;
-		}
+static int visit_mount(void *data, struct lu_util_mount *m)
+{
+	struct mounted_at *w = data;
+
+	if (!strcmp(m->point, w->path)) {
+		snprintf(w->what, w->size, "%s (type %s)", m->source, m->fstype);
+		w->found = 1;
 	}
-	*d = '\0';
+	return 0; /* on to the end: the last mount there wins */
 }
 
 /* What is mounted at @path (the last mount there wins): 1 and a
  * description, 0 when nothing, or a negative errno. */
 static int mounted_at(const char *path, char *what, size_t size)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096];
-	int found = 0;
+	struct mounted_at w = { path, what, size, 0 };
+	int err = lu_util_mountinfo_foreach(NULL, visit_mount, &w);
 
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char point[PATH_MAX], fstype[64], source[PATH_MAX], *sep = strstr(line, " - ");
-
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1 ||
-		    sscanf(sep + 3, "%63s %4095s", fstype, source) != 2)
-			continue;
-		unescape(point);
-		if (strcmp(point, path))
-			continue;
-		unescape(source);
-		snprintf(what, size, "%s (type %s)", source, fstype);
-		found = 1;
-	}
-	fclose(f);
-	return found;
+	return err ? err : w.found;
 }
 
 int ctl_mount_huge(const struct ctl_mount_opts *o)

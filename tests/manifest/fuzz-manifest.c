@@ -48,17 +48,6 @@ static void round_trip(const struct liveupdate_entry *e)
 }
 
 #ifndef LU_MF_FUZZ_SEEDS
-static uint32_t get32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /*
  * Make both copies' checksums right where the header's sizes allow, so
  * that mutations reach the records instead of dying at the checksums.
@@ -69,13 +58,13 @@ static void repair(uint8_t *img, size_t size)
 
 	for (int c = 0; c < 2 && copy >= LU_MF_HEADER_SIZE; c++) {
 		uint8_t *h = img + c * copy;
-		size_t hs = get32(h + 12), used = get32(h + 32);
+		size_t hs = lu_util_get_le32(h + 12), used = lu_util_get_le32(h + 32);
 
 		if (hs < LU_MF_HEADER_SIZE || hs % 8 || hs > copy)
 			continue;
 		if (used <= copy - hs)
-			put32(h + 40, lu_crc32(0, h + hs, used));
-		put32(h + hs - 4, lu_crc32(0, h, hs - 4));
+			lu_util_put_le32(h + 40, lu_util_crc32(0, h + hs, used));
+		lu_util_put_le32(h + hs - 4, lu_util_crc32(0, h, hs - 4));
 	}
 }
 

@@ -4,7 +4,8 @@
 # self-consistent (tests/manifest/fuzz-manifest.c). See tests/fuzz-lib.sh.
 . "${top_srcdir:-.}/tests/fuzz-lib.sh"
 set -- "$top_srcdir/tests/manifest/fuzz-manifest.c" "$top_srcdir/lib/manifest-format.c" \
-	"$top_srcdir/lib/manifest-write.c" -I"$top_srcdir/include" -I"$top_srcdir/lib"
+	"$top_srcdir/lib/manifest-write.c" "$top_srcdir/util/crc32.c" \
+	-I"$top_srcdir/include" -I"$top_srcdir/util" -I"$top_srcdir/lib"
 fuzz_build "$FUZZ_DIR/fuzz" "$@"
 $CLANG -g -O1 -DLU_MF_FUZZ_SEEDS "$@" -o "$FUZZ_DIR/seeds" || exit 99
 mkdir "$FUZZ_DIR/corpus" && "$FUZZ_DIR/seeds" "$FUZZ_DIR/corpus" || exit 99

@@ -69,7 +69,7 @@ static void fill(struct liveupdate_session *s)
 /* Damage one session's image in place before the kexec. */
 static void damage(struct liveupdate_session *s, const char *name)
 {
-	struct lu_manifest *m = s->manifest;
+	struct lu_manifest *m = lu_session_manifest(s);
 	uint8_t *newest = m->map + m->active * m->copy_size;
 
 	if (!strcmp(name, "torn")) {
@@ -78,7 +78,7 @@ static void damage(struct liveupdate_session *s, const char *name)
 		uint32_t crc;
 
 		newest[8] = 2; /* major 2, checksum made right again */
-		crc = lu_crc32(0, newest, 60);
+		crc = lu_util_crc32(0, newest, 60);
 		for (int i = 0; i < 4; i++)
 			newest[60 + i] = (uint8_t)(crc >> (8 * i));
 	} else if (!strcmp(name, "broken")) {

@@ -4,7 +4,8 @@
 # See tests/fuzz-lib.sh.
 . "${top_srcdir:-.}/tests/fuzz-lib.sh"
 set -- "$top_srcdir/tests/unit/fuzz-netdev-record.c" "$top_srcdir/lib/netdev-record.c" \
-	-I"$top_srcdir/lib" -I"$top_srcdir/tests/unit"
+	"$top_srcdir/util/crc32.c" -I"$top_srcdir/util" -I"$top_srcdir/lib" \
+	-I"$top_srcdir/tests/unit"
 fuzz_build "$FUZZ_DIR/fuzz" "$@"
 $CLANG -g -DLU_NETDEV_FUZZ_SEEDS "$@" -o "$FUZZ_DIR/seeds" || exit 99
 mkdir "$FUZZ_DIR/corpus" && "$FUZZ_DIR/seeds" "$FUZZ_DIR/corpus" || exit 99

@@ -356,7 +356,7 @@ END_TEST
 static void scribble(struct liveupdate_session *s, unsigned copy, size_t off,
 		     const void *bytes, size_t len)
 {
-	struct lu_manifest *m = s->manifest;
+	struct lu_manifest *m = lu_session_manifest(s);
 
 	memcpy(m->map + copy * m->copy_size + off, bytes, len);
 }
@@ -380,7 +380,7 @@ START_TEST(test_damage)
 	o.label = "two";
 	o.token = 2;
 	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &o, NULL), 0);
-	newest = s->manifest->active;
+	newest = lu_session_manifest(s)->active;
 	/* a flipped byte in the newest copy's records */
 	scribble(s, newest, LU_MF_HEADER_SIZE + 100, &junk, 1);
 	ctx = seam_reboot(ctx, s);
@@ -425,9 +425,9 @@ START_TEST(test_unknown_version)
 
 	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
 	ck_assert_int_eq(liveupdate_session_create(ctx, "v", &s), 0);
-	memcpy(h, s->manifest->map, sizeof(h));
+	memcpy(h, lu_session_manifest(s)->map, sizeof(h));
 	h[8] = 2; /* major 2 */
-	crc = lu_crc32(0, h, 60);
+	crc = lu_util_crc32(0, h, 60);
 	memcpy(h + 60, &crc, 4); /* little-endian host */
 	scribble(s, 0, 0, h, sizeof(h));
 	ctx = seam_reboot(ctx, s);

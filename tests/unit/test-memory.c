@@ -323,7 +323,7 @@ START_TEST(test_auto_hugetlb)
 	fixture_pool(root, 2048, 16, 4, 2, 1, 2);
 	mem = auto_new(ctx, root, 8 * MiB, NULL);
 	ck_assert_int_eq(liveupdate_memory_get_backing(mem), LIVEUPDATE_MEMORY_THP);
-	ck_assert_ptr_nonnull(strstr(liveupdate_memory_get_reason(mem), "lacks 1 pages"));
+	ck_assert_ptr_nonnull(strstr(liveupdate_memory_get_reason(mem), "lacks 1 page"));
 	liveupdate_memory_unref(mem);
 
 	/* a size that is no multiple of the HugeTLB pages: THP, said */
