@@ -143,8 +143,9 @@ cp "$out/init" "$work/payload/init"
 if [ ${#libs[@]} -gt 0 ] && [ -r "$srcdir/tools/liveupdate-ctl.c" ]; then
 	log "compiling the guest /liveupdate-ctl"
 	# shellcheck disable=SC2206
-	# (the guest has the kernel: no simulator client, as in installcheck)
-	if ! timeout 300 $CC -static -O2 -std=gnu11 -pthread -I"$srcdir/include" -DCTL_NO_SIM \
+	# (the guest has the kernel: no simulator client, as in installcheck; the
+	# util/ helpers it uses are in the static libliveupdate.a)
+	if ! timeout 300 $CC -static -O2 -std=gnu11 -pthread -I"$srcdir/include" -I"$srcdir/util" -DCTL_NO_SIM \
 		-o "$work/payload/liveupdate-ctl" "$srcdir"/tools/*.c "${libs[@]}" \
 		>>"$out/vm-build.log" 2>&1; then
 		cat "$out/vm-build.log" >&2
