@@ -157,7 +157,10 @@ static int stage1(void)
 	print_json();
 
 	LT_OK(liveupdate_session_create(ctx, NAME, &s));
-	LT_OK(liveupdate_session_preserve_fd(s, lt_memfd(NAME, 1 << 20, 7), TOKEN));
+	/* labelled: a file preserved by token alone is not recorded */
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, po, .token = TOKEN, .label = NAME,
+			.flags = LIVEUPDATE_PRESERVE_TOKEN);
+	LT_OK(liveupdate_session_preserve_fd_opts(s, lt_memfd(NAME, 1 << 20, 7), &po, NULL));
 	/* the kernel hands out no file of an outgoing session: refused, exit 1 */
 	ctl_manifest(s, 1, NULL);
 
@@ -227,8 +230,8 @@ static int stage2(void)
 	LT_OK(liveupdate_session_retrieve(ctx, NAME, &s));
 	/* another process prints the incoming session's manifest from an fd */
 	ctl_manifest(s, 0, "session \"" NAME "\" incoming");
-	snprintf(want, sizeof(want), "file token=%d label=\"\" kind=memfd size=%d", TOKEN,
-		 1 << 20);
+	snprintf(want, sizeof(want), "file token=%d label=\"%s\" kind=memfd size=%d", TOKEN,
+		 NAME, 1 << 20);
 	ctl_manifest(s, 0, want);
 	LT_OK(liveupdate_session_retrieve_fd(s, TOKEN, &fd));
 	lt_check_memfd(fd, 1 << 20, 7, "the carried memfd");
