@@ -1,0 +1,43 @@
+#!/bin/sh
+# make check gate: a release names one version everywhere: configure.ac's
+# AC_INIT (the library's and liveupdate.pc's), NEWS's newest heading, the
+# man pages' .TH lines and, in a checkout (release tarballs carry no
+# debian/), debian/changelog's upstream version.
+srcdir=${top_srcdir:-.}
+fix="a release sets the version in configure.ac (AC_INIT), NEWS (its first heading), the man pages' .TH lines and debian/changelog (dch -v VERSION-1) together"
+status=0
+
+want=$(sed -n 's/^AC_INIT(\[[^]]*\], *\[\([^]]*\)\].*/\1/p' "$srcdir/configure.ac")
+if [ -z "$want" ]; then
+	echo "FAIL: no version in configure.ac's AC_INIT([libliveupdate], [VERSION], ...)"
+	exit 1
+fi
+echo "configure.ac: $want"
+
+# same WHERE VERSION: VERSION is configure.ac's.
+same() {
+	if [ "$2" = "$want" ]; then
+		echo "ok: $1: $2"
+	else
+		echo "FAIL: $1 says '$2', configure.ac '$want': $fix"
+		status=1
+	fi
+}
+
+same "NEWS (newest heading)" "$(sed -n '/^libliveupdate [0-9]/{s/^libliveupdate \([^ ]*\).*/\1/p;q;}' "$srcdir/NEWS")"
+
+for page in "$srcdir"/man/*.[1-8]; do
+	th=$(sed -n 's/^\.TH[^"]*"libliveupdate \([^"]*\)".*/\1/p' "$page")
+	# a one-line ".so" alias has no .TH of its own
+	[ -z "$th" ] && grep -q '^\.so ' "$page" && continue
+	same "man/${page##*/} (.TH)" "$th"
+done
+
+changelog=$srcdir/debian/changelog
+if [ -f "$changelog" ]; then
+	# "libliveupdate (EPOCH:UPSTREAM-REVISION) ..." on the first line
+	same "debian/changelog" "$(sed -n '1s/^[^ ]* (\([0-9]*:\)\{0,1\}\(.*\)-[^-]*).*/\2/p' "$changelog")"
+else
+	echo "no debian/changelog here (a release tarball): compared the others only"
+fi
+exit $status
