@@ -465,6 +465,7 @@ int lu_manifest_decode(const uint8_t *buf, size_t len, struct lu_manifest *m,
 			   h[best].count, n);
 	}
 	m->generation = h[best].generation;
+	m->active = (unsigned)best;
 	m->used = h[best].used;
 	m->crc = h[best].crc;
 	return 0;

@@ -53,7 +53,7 @@ struct lu_manifest {
 	/* writer only: the mapped file, two copies of copy_size bytes */
 	uint8_t *map;
 	size_t copy_size;
-	unsigned active;                 /* copy holding the newest generation */
+	unsigned active;                 /* copy holding the newest generation (decoded too) */
 	uint32_t copy_used[2];           /* records each copy holds */
 };
 
@@ -86,6 +86,14 @@ const char *lu_manifest_session_meta(const struct lu_manifest *m, const char *ke
 
 /* Start an empty image in map (2 * copy_size bytes, zeroed): generation 1. */
 void lu_manifest_init_image(struct lu_manifest *m, uint8_t *map, size_t copy_size);
+
+/*
+ * Continue writing a decoded image (another process wrote it so far): map
+ * is the whole file, size bytes, mapped writable. 0, or -EBADMSG with the
+ * reason when this writer cannot append to it (another header size).
+ */
+int lu_manifest_resume_image(struct lu_manifest *m, uint8_t *map, size_t size,
+			     char *why, size_t why_len);
 
 /* A FILE record; the caller frees *recp. 0, -ENOMEM or -EINVAL (limits). */
 int lu_mf_encode_file(const struct liveupdate_entry *e, uint8_t **recp,

@@ -5,6 +5,7 @@
  * doc/manifest.md).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,25 @@ void lu_manifest_init_image(struct lu_manifest *m, uint8_t *map, size_t copy_siz
 	m->generation = 1;
 	m->crc = lu_util_crc32(0, NULL, 0);
 	write_header(m, 0);
+}
+
+int lu_manifest_resume_image(struct lu_manifest *m, uint8_t *map, size_t size,
+			     char *why, size_t why_len)
+{
+	const uint8_t *h = map + m->active * (size / 2);
+
+	if (lu_util_get_le32(h + 12) != LU_MF_HEADER_SIZE) {
+		snprintf(why, why_len, "its header takes %u bytes, this library writes "
+			 "%u: a later version wrote it", lu_util_get_le32(h + 12),
+			 LU_MF_HEADER_SIZE);
+		return -EBADMSG;
+	}
+	m->map = map;
+	m->copy_size = size / 2;
+	/* the other copy is taken as empty: the next commit copies it all */
+	m->copy_used[m->active] = m->used;
+	m->copy_used[!m->active] = 0;
+	return 0;
 }
 
 bool lu_manifest_fits(const struct lu_manifest *m, size_t len)

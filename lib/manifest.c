@@ -97,6 +97,13 @@ fail:
 	return ret;
 }
 
+/* Refuse a change to a session a successor took (it writes the manifest now). */
+static int handed_over(struct liveupdate_session *s, const char *call)
+{
+	return lu_bad_arg(s->ctx, "%s(\"%s\"): the session was handed over to a "
+			  "successor process: make changes there", call, s->name);
+}
+
 /* Whether s has a manifest this process writes (it created s). */
 static bool manifest_writable(const struct liveupdate_session *s)
 {
@@ -282,7 +289,8 @@ LU_EXPORT int liveupdate_session_create_opts(struct liveupdate_ctx *ctx,
 		return lu_bad_arg(ctx, "%s: sessionp is NULL", call);
 	if (lu_check_opts(ctx, call, opts))
 		return -EINVAL;
-	if (flags & ~(uint32_t)LIVEUPDATE_SESSION_NO_MANIFEST)
+	if (flags & ~(uint32_t)(LIVEUPDATE_SESSION_NO_MANIFEST |
+				LIVEUPDATE_SESSION_HANDOVER))
 		return lu_bad_arg(ctx, "%s: unknown flags %#x", call, flags);
 	if (!size)
 		size = LU_MF_DEFAULT_SIZE;
@@ -294,6 +302,8 @@ LU_EXPORT int liveupdate_session_create_opts(struct liveupdate_ctx *ctx,
 	ret = lu_session_open(ctx, name, &s, true);
 	if (ret)
 		return ret;
+	/* before the manifest: its memfd is one of the files handed over */
+	s->keep_files = flags & LIVEUPDATE_SESSION_HANDOVER;
 	if (!(flags & LIVEUPDATE_SESSION_NO_MANIFEST)) {
 		ret = manifest_start(s, size);
 		if (ret) {
@@ -323,6 +333,8 @@ static int check_preserve(struct liveupdate_session *session, int fd,
 		return lu_bad_arg(ctx, "%s(\"%s\"): the session is incoming; preserve "
 				  "files in a session created with "
 				  "liveupdate_session_create()", call, session->name);
+	if (session->handed_over)
+		return handed_over(session, call);
 	if (flags & ~(uint32_t)LIVEUPDATE_PRESERVE_TOKEN)
 		return lu_bad_arg(ctx, "%s: unknown flags %#x", call, flags);
 	if ((flags & LIVEUPDATE_PRESERVE_TOKEN) &&
@@ -426,6 +438,8 @@ LU_EXPORT int liveupdate_session_set_meta(struct liveupdate_session *session,
 		return lu_bad_arg(session->ctx, "%s(\"%s\"): the session is incoming; "
 				  "its metadata was written before the update",
 				  call, session->name);
+	if (session->handed_over)
+		return handed_over(session, call);
 	m = lu_session_manifest(session);
 	if (!m || !m->map)
 		return lu_fail(session->ctx, LU_OP_MANIFEST, -ENODATA, "%s(\"%s\")",
@@ -451,6 +465,52 @@ LU_EXPORT int liveupdate_session_set_meta(struct liveupdate_session *session,
 	lu_manifest_commit(m, rec, len, &item);
 	free(rec);
 	return 0;
+}
+
+/* ---- a session handed over by another process ---- */
+
+int lu_session_manifest_adopt(struct liveupdate_session *s, const char *call)
+{
+	struct liveupdate_ctx *ctx = s->ctx;
+	int fd = lu_session_kept_fd(s, LIVEUPDATE_MANIFEST_TOKEN);
+	struct lu_manifest *m;
+	struct stat st;
+	uint8_t *map;
+	char why[512];
+	int ret;
+
+	if (fd < 0)
+		return 0; /* created without one: tokens only, as before */
+	ret = lu_manifest_read_fd(fd, &m, why, sizeof(why));
+	if (ret == -ENOMEM)
+		return lu_oom(ctx, "%s(\"%s\")", call, s->name);
+	if (ret)
+		return lu_fail(ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): the manifest "
+			       "handed over: %s", call, s->name, why);
+	/* the same pages the predecessor wrote and the kernel keeps */
+	map = fstat(fd, &st) < 0 ? MAP_FAILED
+				 : mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+					MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		ret = lu_fail(ctx, LU_OP_MANIFEST, -errno, "%s(\"%s\"): mapping the "
+			      "manifest handed over", call, s->name);
+		goto fail;
+	}
+	ret = lu_manifest_resume_image(m, map, (size_t)st.st_size, why, sizeof(why));
+	if (ret) {
+		munmap(map, (size_t)st.st_size);
+		ret = lu_fail(ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): the manifest "
+			      "handed over: %s", call, s->name, why);
+		goto fail;
+	}
+	if (manifest_keep(s, m) < 0) {
+		ret = lu_oom(ctx, "%s(\"%s\")", call, s->name);
+		goto fail;
+	}
+	return 0;
+fail:
+	manifest_free(m);
+	return ret;
 }
 
 /* ---- reading ---- */
