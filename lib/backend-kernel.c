@@ -16,7 +16,16 @@ static int kernel_open_device(void *data, const char *path)
 
 	(void)data;
 	fd = open(path, O_RDWR | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	/* A file that opens is not yet the device. LUO reads a request's size
+	 * before anything else, so a NULL request gets EFAULT from it, and
+	 * ENOTTY (or EINVAL) from a regular file, /dev/null or another driver. */
+	if (ioctl(fd, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, NULL) == 0 || errno != EFAULT) {
+		close(fd);
+		return -ENOTTY;
+	}
+	return fd;
 }
 
 static int kernel_ioctl(void *data, int fd, unsigned long request, void *arg)
@@ -73,6 +82,10 @@ static const struct lu_advice kernel_open_advice[] = {
 		 "that process or ask it for a session fd, then retry" },
 	{ EACCES, "the device node's mode does not allow this user; run as root "
 		  "or change the node's owner" },
+	{ ENOTTY, "that file is not the live update device: it opens, but does "
+		  "not answer the Live Update Orchestrator's requests (a regular "
+		  "file, /dev/null or another driver's device); give the path of "
+		  "/dev/liveupdate" },
 	{ EIO, "the state handed over by the previous kernel could not be read, "
 	       "so nothing can be retrieved in this boot" },
 	{ 0, NULL },
@@ -84,7 +97,7 @@ const struct lu_backend_ops lu_kernel_backend = {
 	.open_advice = kernel_open_advice,
 	.open_fail_priority = LOG_INFO,
 	.device_label = kernel_device_label,
-	.name_holders = lu_name_device_holders,
+	.find_holders = lu_device_holders,
 	.open_device = kernel_open_device,
 	.ioctl = kernel_ioctl,
 	.close = kernel_close,

@@ -97,6 +97,20 @@ static int sim_reboot_kexec(void *data)
 	return 0;
 }
 
+static int sim_find_holders(void *data, const char *path,
+			    struct lu_holder *holders, int max)
+{
+	struct sim_backend *b = data;
+	struct lu_sim_info info;
+
+	(void)path;
+	if (max < 1 || lu_sim_ping(b->socket, &info) < 0 || !info.device_pid)
+		return 0;
+	holders[0].pid = (pid_t)info.device_pid;
+	lu_holder_comm(&holders[0]);
+	return 1;
+}
+
 static void sim_release(void *data)
 {
 	free(data);
@@ -108,6 +122,7 @@ const struct lu_backend_ops lu_sim_backend = {
 	.open_advice = sim_open_advice,
 	.open_fail_priority = LOG_ERR,
 	.device_label = sim_device_label,
+	.find_holders = sim_find_holders,
 	.open_device = sim_open_device,
 	.ioctl = sim_ioctl,
 	.close = sim_close,

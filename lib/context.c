@@ -264,7 +264,7 @@ int lu_ctx_device_fd(struct liveupdate_ctx *ctx)
 		lu_fail(ctx, LU_OP_OPEN_DEVICE, fd, "opening %s",
 			lu_backend_device_label(ctx));
 		if (fd == -EBUSY)
-			lu_backend_name_holders(ctx);
+			lu_name_device_holders(ctx);
 	}
 	return fd;
 }

@@ -39,46 +39,51 @@ static int holds(const char *pid, const char *want)
  * Scan /proc/<pid>/fd for links to the device. Best effort; other users'
  * processes are visible only to root.
  */
-int lu_device_holders(const char *device_path, struct lu_holder *holders, int max)
+int lu_device_holders(void *data, const char *device_path,
+		      struct lu_holder *holders, int max)
 {
-	char want[PATH_MAX], path[PATH_MAX];
+	char want[PATH_MAX];
 	struct dirent *p;
 	int found = 0;
 	DIR *proc;
 
+	(void)data;
 	if (!realpath(device_path, want))
 		return 0;
 	proc = opendir("/proc");
 	if (!proc)
 		return 0;
 	while ((p = readdir(proc)) && found < max) {
-		struct lu_holder *h = &holders[found];
-		FILE *c;
-
 		if (p->d_name[0] < '1' || p->d_name[0] > '9' || !holds(p->d_name, want))
 			continue;
-		h->pid = (pid_t)atoi(p->d_name);
-		snprintf(h->comm, sizeof(h->comm), "?");
-		snprintf(path, sizeof(path), "/proc/%s/comm", p->d_name);
-		c = fopen(path, "re");
-		if (c) {
-			if (fgets(h->comm, sizeof(h->comm), c))
-				h->comm[strcspn(h->comm, "\n")] = '\0';
-			fclose(c);
-		}
+		holders[found].pid = (pid_t)atoi(p->d_name);
+		lu_holder_comm(&holders[found]);
 		found++;
 	}
 	closedir(proc);
 	return found;
 }
 
-/* On EBUSY, append " Held by pid N (comm)." for each holder found. */
-void lu_name_device_holders(void *data, const char *device_path)
+void lu_holder_comm(struct lu_holder *h)
+{
+	char path[64];
+	FILE *c;
+
+	snprintf(h->comm, sizeof(h->comm), "?");
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)h->pid);
+	c = fopen(path, "re");
+	if (!c)
+		return;
+	if (fgets(h->comm, sizeof(h->comm), c))
+		h->comm[strcspn(h->comm, "\n")] = '\0';
+	fclose(c);
+}
+
+void lu_name_device_holders(struct liveupdate_ctx *ctx)
 {
 	struct lu_holder holders[4];
-	int n = lu_device_holders(device_path, holders, 4);
+	int n = lu_backend_find_holders(ctx, holders, 4);
 
-	(void)data;
 	for (int i = 0; i < n; i++)
 		lu_last_error_append(" Held by pid %d (%s).", (int)holders[i].pid,
 				     holders[i].comm);

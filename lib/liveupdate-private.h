@@ -29,6 +29,12 @@ struct lu_advice {
  * success and a negative errno on failure, never -1 with errno. The library
  * calls them through the lu_backend_*() wrappers below.
  */
+/* A process that holds the device open. */
+struct lu_holder {
+	pid_t pid;
+	char comm[64];
+};
+
 struct lu_backend_ops {
 	const char *name;
 	enum liveupdate_backend kind; /* what liveupdate_ctx_get_backend() says */
@@ -40,9 +46,10 @@ struct lu_backend_ops {
 	int open_fail_priority;
 	/* the device as a person should read it in messages: its path, ... */
 	const char *(*device_label)(void *data, const char *path);
-	/* on EBUSY from open_device: append who holds the device to the
-	 * thread's last error; NULL if the backend cannot tell */
-	void (*name_holders)(void *data, const char *path);
+	/* who holds the device (open_device gave EBUSY): fill up to max
+	 * holders, return how many were found; NULL if the backend cannot tell */
+	int (*find_holders)(void *data, const char *path,
+			    struct lu_holder *holders, int max);
 	/* open the device read-write, O_CLOEXEC: fd */
 	int (*open_device)(void *data, const char *path);
 	/* a <linux/liveupdate.h> request on a device or session fd */
@@ -193,10 +200,12 @@ static inline const char *lu_backend_device_label(struct liveupdate_ctx *ctx)
 	return ctx->ops->device_label(ctx->ops_data, ctx->device_path);
 }
 
-static inline void lu_backend_name_holders(struct liveupdate_ctx *ctx)
+static inline int lu_backend_find_holders(struct liveupdate_ctx *ctx,
+					  struct lu_holder *holders, int max)
 {
-	if (ctx->ops->name_holders)
-		ctx->ops->name_holders(ctx->ops_data, ctx->device_path);
+	return ctx->ops->find_holders
+		? ctx->ops->find_holders(ctx->ops_data, ctx->device_path, holders, max)
+		: 0;
 }
 
 static inline void lu_backend_release(struct liveupdate_ctx *ctx)
@@ -205,15 +214,14 @@ static inline void lu_backend_release(struct liveupdate_ctx *ctx)
 		ctx->ops->release(ctx->ops_data);
 }
 
-/* lib/device-holders.c: the processes that have @device_path open (at
- * most @max; returns how many were found), and the kernel backend's
- * name_holders, which appends " Held by pid N (comm)." for each. */
-struct lu_holder {
-	pid_t pid;
-	char comm[64];
-};
-int lu_device_holders(const char *device_path, struct lu_holder *holders, int max);
-void lu_name_device_holders(void *data, const char *device_path);
+/* lib/device-holders.c: the kernel backend's find_holders, the processes
+ * that have @device_path open as /proc shows them; a holder's comm from
+ * /proc ("?" when unreadable); and, on EBUSY, " Held by pid N (comm)."
+ * appended to the thread's last error for each holder the backend finds. */
+int lu_device_holders(void *data, const char *device_path,
+		      struct lu_holder *holders, int max);
+void lu_holder_comm(struct lu_holder *h);
+void lu_name_device_holders(struct liveupdate_ctx *ctx);
 
 /* ---- logging ---- */
 void lu_log(const struct liveupdate_ctx *ctx, int priority, const char *file,
@@ -282,6 +290,8 @@ const char *lu_errno_name(int err);
 /* The session's manifest as it stands: NULL when there is none or it is
  * not read yet. */
 struct lu_manifest *lu_session_manifest(const struct liveupdate_session *s);
+/* Whether s has a manifest this process writes (it created s). */
+bool lu_session_manifest_writable(const struct liveupdate_session *s);
 /* The session's manifest, read from an incoming session on first use:
  * 0 with *mp set, or a negative errno (logged, naming call). */
 int lu_session_manifest_get(struct liveupdate_session *s, const char *call,

@@ -104,8 +104,7 @@ static int handed_over(struct liveupdate_session *s, const char *call)
 			  "successor process: make changes there", call, s->name);
 }
 
-/* Whether s has a manifest this process writes (it created s). */
-static bool manifest_writable(const struct liveupdate_session *s)
+bool lu_session_manifest_writable(const struct liveupdate_session *s)
 {
 	const struct lu_manifest *m = lu_session_manifest(s);
 
@@ -127,21 +126,29 @@ static uint64_t free_token(const struct liveupdate_session *s, uint64_t from)
 
 /* ---- writing ---- */
 
-/* What to record about fd when the caller did not say. */
-static void describe_fd(int fd, struct liveupdate_entry *e)
+/* What to record about fd when the caller did not say: 0 or -errno. */
+static int describe_fd(int fd, struct liveupdate_entry *e)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) == 0)
-		e->size = (uint64_t)st.st_size;
-	if (e->kind == LIVEUPDATE_ENTRY_AUTO)
-		e->kind = fcntl(fd, F_GET_SEALS) >= 0 ? LIVEUPDATE_ENTRY_MEMFD
-						      : LIVEUPDATE_ENTRY_OTHER;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	e->size = (uint64_t)st.st_size;
+	if (e->kind == LIVEUPDATE_ENTRY_AUTO) {
+		/* EINVAL: a file that takes no seals, so not a memfd */
+		if (fcntl(fd, F_GET_SEALS) >= 0)
+			e->kind = LIVEUPDATE_ENTRY_MEMFD;
+		else if (errno == EINVAL)
+			e->kind = LIVEUPDATE_ENTRY_OTHER;
+		else
+			return -errno;
+	}
 	if (e->kind != LIVEUPDATE_ENTRY_MEMORY) {
 		/* the format promises 0 there */
 		e->backing = 0;
 		e->page_size = 0;
 	}
+	return 0;
 }
 
 static int check_meta(struct liveupdate_ctx *ctx, const char *call,
@@ -218,7 +225,10 @@ static int manifest_stage(struct liveupdate_session *s, int fd,
 	if (lu_manifest_find(m, e.label))
 		return lu_fail(ctx, LU_OP_MANIFEST, -EEXIST, "%s(\"%s\", label \"%s\")",
 			       call, s->name, e.label);
-	describe_fd(fd, &e);
+	ret = describe_fd(fd, &e);
+	if (ret)
+		return lu_fail(ctx, LU_OP_MANIFEST, ret, "%s(\"%s\", fd %d): looking at "
+			       "the file to record it", call, s->name, fd);
 	ret = lu_mf_encode_file(&e, &p->rec, &p->len);
 	if (ret == -ENOMEM)
 		return lu_oom(ctx, "%s(\"%s\")", call, s->name);
@@ -350,7 +360,7 @@ static int check_preserve(struct liveupdate_session *session, int fd,
 		return lu_bad_arg(ctx, "%s(\"%s\"): a label takes 1 to %d bytes",
 				  call, session->name, LIVEUPDATE_LABEL_MAX);
 	if ((label || lu_opts_get(opts, n_meta, 0)) &&
-	    !manifest_writable(session))
+	    !lu_session_manifest_writable(session))
 		return lu_bad_arg(ctx, "%s(\"%s\"): a label or metadata needs a "
 				  "manifest, and this session has none (created with "
 				  "LIVEUPDATE_SESSION_NO_MANIFEST, or adopted)", call,
@@ -376,7 +386,7 @@ LU_EXPORT int liveupdate_session_preserve_fd_opts(struct liveupdate_session *ses
 	ret = check_preserve(session, fd, opts, call);
 	if (ret)
 		return ret;
-	if (manifest_writable(session)) {
+	if (lu_session_manifest_writable(session)) {
 		ret = manifest_stage(session, fd, opts, &pending);
 		if (ret)
 			return ret;
@@ -526,8 +536,11 @@ int lu_manifest_read_fd(int fd, struct lu_manifest **mp, char *why, size_t why_l
 	uint8_t *map;
 	int ret;
 
-	if (fstat(fd, &st) < 0)
-		st.st_size = 0;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		snprintf(why, why_len, "fstat of the manifest memfd: %s", strerror(-ret));
+		return ret;
+	}
 	if (st.st_size <= 0 || (uint64_t)st.st_size > LU_MF_MAX_SIZE) {
 		snprintf(why, why_len, "the manifest memfd has %lld bytes, not 1 to %u",
 			 (long long)st.st_size, LU_MF_MAX_SIZE);

@@ -4,8 +4,10 @@
  * taps): check everything first, then act; undo what this call created if
  * an action fails.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +37,8 @@ struct restore {
 	struct nl_sock *sk;
 	struct nl_cache *links;
 	bool created[LU_NETDEV_MAX];
+	/* queues this process still has from an earlier restore: kept */
+	bool ours[LU_NETDEV_MAX];
 	int *fds[LU_NETDEV_MAX];
 	struct added_addr added[LU_NETDEV_MAX * LU_NETDEV_ADDR_MAX];
 	size_t nadded;
@@ -82,10 +86,48 @@ static int ifindex_of(struct restore *r, const char *name)
 
 /* ---- check: nothing is changed here ---- */
 
+/*
+ * How many queues of tap or macvtap @name this process has attached: its
+ * fds of /dev/net/tun and /dev/tapN that TUNGETIFF says belong to @name
+ * (the set's own and those the caller took from an earlier restore).
+ */
+static unsigned own_queues(const char *name)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	char path[64], link[PATH_MAX];
+	struct dirent *e;
+	unsigned n = 0;
+
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir))) {
+		struct ifreq ifr;
+		int fd = atoi(e->d_name);
+		ssize_t len;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd == dirfd(dir))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (strcmp(link, "/dev/net/tun") && strncmp(link, "/dev/tap", 8))
+			continue;
+		memset(&ifr, 0, sizeof(ifr));
+		if (ioctl(fd, TUNGETIFF, &ifr) == 0 &&
+		    !strncmp(ifr.ifr_name, name, sizeof(ifr.ifr_name)))
+			n++;
+	}
+	closedir(dir);
+	return n;
+}
+
 static int check_tap(struct restore *r, const struct lu_netdev *d, int ifindex)
 {
 	struct lu_tun_info t;
 	int ret = lu_tun_info(ifindex, &t);
+	unsigned own;
 
 	if (ret < 0)
 		return fail(r, ret, d->name, "reading its tun driver data");
@@ -94,9 +136,12 @@ static int check_tap(struct restore *r, const struct lu_netdev *d, int ifindex)
 			    "record has 0x%x (IFF_TUN 0x1, IFF_TAP 0x2, "
 			    "IFF_MULTI_QUEUE 0x100, IFF_NO_PI 0x1000, "
 			    "IFF_VNET_HDR 0x4000)", t.tun_flags, d->tun_flags);
-	if (t.queues)
+	own = own_queues(d->name);
+	if (t.queues > own)
 		return fail(r, -EBUSY, d->name, "exists with %u queue(s) attached "
-			    "by another process", t.queues);
+			    "by another process%s", t.queues - own, own ? " (and "
+			    "some by this one, from an earlier restore)" : "");
+	r->ours[d - r->set->devs] = own > 0;
 	return 0;
 }
 
@@ -112,6 +157,7 @@ static int check_macvtap(struct restore *r, const struct lu_netdev *d,
 		return fail(r, -EEXIST, d->name, "exists as a macvtap of mode %u, "
 			    "the record has %u", rtnl_link_macvtap_get_mode(link),
 			    d->macvtap_mode);
+	r->ours[d - r->set->devs] = own_queues(d->name) > 0;
 	return 0;
 }
 
@@ -411,14 +457,14 @@ static int act(struct restore *r)
 		    !ifindex_of(r, set->devs[i].name))
 			ret = create_link(r, i, rtnl_link_bridge_alloc());
 	for (size_t i = 0; ret == 0 && i < set->n; i++)
-		if (set->devs[i].kind == LU_NETDEV_TAP)
+		if (set->devs[i].kind == LU_NETDEV_TAP && !r->ours[i])
 			ret = open_queues(r, i);
 	for (size_t i = 0; ret == 0 && i < set->n; i++) {
 		if (set->devs[i].kind != LU_NETDEV_MACVTAP)
 			continue;
 		if (!ifindex_of(r, set->devs[i].name))
 			ret = create_macvtap(r, i);
-		if (ret == 0)
+		if (ret == 0 && !r->ours[i])
 			ret = open_queues(r, i);
 	}
 	/* ports first: a bridge's MTU follows its ports until set */
@@ -474,7 +520,6 @@ LU_EXPORT int liveupdate_netdevs_restore(struct liveupdate_netdevs *set)
 
 	if (!set)
 		return lu_bad_arg(NULL, "liveupdate_netdevs_restore: set is NULL");
-	lu_netdevs_drop_fds(set);
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return lu_oom(set->ctx, "liveupdate_netdevs_restore");
@@ -496,7 +541,12 @@ LU_EXPORT int liveupdate_netdevs_restore(struct liveupdate_netdevs *set)
 			undo(r);
 	}
 	if (ret == 0) {
-		memcpy(set->queue_fds, r->fds, sizeof(set->queue_fds));
+		/* new queues replace the set's (all taken: -1); kept ones stay */
+		for (size_t i = 0; i < set->n; i++)
+			if (r->fds[i]) {
+				lu_netdev_drop_queue_fds(set, i);
+				set->queue_fds[i] = r->fds[i];
+			}
 		lu_dbg(set->ctx, "restored %zu network devices", set->n);
 	}
 	if (r->links)

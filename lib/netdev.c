@@ -52,17 +52,15 @@ liveupdate_netdevs_ref(struct liveupdate_netdevs *set)
 	return set;
 }
 
-void lu_netdevs_drop_fds(struct liveupdate_netdevs *set)
+void lu_netdev_drop_queue_fds(struct liveupdate_netdevs *set, size_t i)
 {
-	for (size_t i = 0; i < LU_NETDEV_MAX; i++) {
-		if (!set->queue_fds[i])
-			continue;
-		for (uint32_t q = 0; q < set->devs[i].queues; q++)
-			if (set->queue_fds[i][q] >= 0)
-				close(set->queue_fds[i][q]);
-		free(set->queue_fds[i]);
-		set->queue_fds[i] = NULL;
-	}
+	if (!set->queue_fds[i])
+		return;
+	for (uint32_t q = 0; q < set->devs[i].queues; q++)
+		if (set->queue_fds[i][q] >= 0)
+			close(set->queue_fds[i][q]);
+	free(set->queue_fds[i]);
+	set->queue_fds[i] = NULL;
 }
 
 LU_EXPORT struct liveupdate_netdevs *
@@ -72,7 +70,8 @@ liveupdate_netdevs_unref(struct liveupdate_netdevs *set)
 		return NULL;
 	if (__atomic_sub_fetch(&set->refcount, 1, __ATOMIC_ACQ_REL) > 0)
 		return set;
-	lu_netdevs_drop_fds(set);
+	for (size_t i = 0; i < LU_NETDEV_MAX; i++)
+		lu_netdev_drop_queue_fds(set, i);
 	liveupdate_ctx_unref(set->ctx);
 	free(set);
 	return NULL;
@@ -227,6 +226,8 @@ LU_EXPORT int liveupdate_netdevs_preserve(const struct liveupdate_netdevs *set,
 					  struct liveupdate_session *session,
 					  uint64_t token)
 {
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, opts,
+			.flags = LIVEUPDATE_PRESERVE_TOKEN, .token = token);
 	void *buf;
 	size_t size;
 	int fd, ret;
@@ -234,6 +235,9 @@ LU_EXPORT int liveupdate_netdevs_preserve(const struct liveupdate_netdevs *set,
 	if (!set || !session)
 		return lu_bad_arg(set ? set->ctx : NULL, "liveupdate_netdevs_"
 				  "preserve: %s is NULL", set ? "session" : "set");
+	/* labelled where the session has a manifest to label it in */
+	if (lu_session_manifest_writable(session))
+		opts.label = RECORD_LABEL;
 	ret = liveupdate_netdevs_encode(set, &buf, &size);
 	if (ret < 0)
 		return ret;
@@ -243,8 +247,9 @@ LU_EXPORT int liveupdate_netdevs_preserve(const struct liveupdate_netdevs *set,
 		return lu_fail(set->ctx, LU_OP_NETDEV, fd, "liveupdate_netdevs_"
 			       "preserve(token %" PRIu64 "): making the record's "
 			       "memfd", token);
-	ret = liveupdate_session_preserve_fd(session, fd, token);
+	ret = liveupdate_session_preserve_fd_opts(session, fd, &opts, NULL);
 	close(fd);
+
 	if (ret == 0)
 		lu_dbg(set->ctx, "preserved %zu network devices (%zu bytes) as "
 		       "token %" PRIu64, set->n, size, token);

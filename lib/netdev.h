@@ -77,8 +77,8 @@ struct liveupdate_netdevs {
 	int *queue_fds[LU_NETDEV_MAX];     /* after restore; -1 once taken */
 };
 
-/* Close the queue fds still held, forget them. */
-void lu_netdevs_drop_fds(struct liveupdate_netdevs *set);
+/* Close the queue fds of device @i still held by the set, forget them. */
+void lu_netdev_drop_queue_fds(struct liveupdate_netdevs *set, size_t i);
 
 /* ---- lib/netdev-nl.c: what snapshot and restore share ---- */
 

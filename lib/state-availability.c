@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "state.h"
 
@@ -105,20 +107,45 @@ static void busy(struct liveupdate_ctx *ctx, struct liveupdate_state *st)
 {
 	struct lu_holder holder;
 
-	if (liveupdate_ctx_get_backend(ctx) == LIVEUPDATE_BACKEND_KERNEL &&
-	    lu_device_holders(liveupdate_ctx_get_device_path(ctx), &holder, 1) == 1) {
+	if (lu_backend_find_holders(ctx, &holder, 1) == 1) {
 		st->holder_pid = holder.pid;
 		snprintf(st->holder_comm, sizeof(st->holder_comm), "%s", holder.comm);
 		reason(st, LIVEUPDATE_AVAIL_BUSY, "%s is held by pid %d (%s): only one "
 		       "process can open it; ask that process for a session, or stop "
-		       "it.", liveupdate_ctx_get_device_path(ctx), (int)holder.pid, holder.comm);
+		       "it.", lu_backend_device_label(ctx), (int)holder.pid, holder.comm);
 		return;
 	}
+	/* /proc shows other users' fds to root only; root sees every process
+	 * of its PID namespace */
 	reason(st, LIVEUPDATE_AVAIL_BUSY, "%s is held by another process%s: only "
 	       "one process can open it; ask that process for a session, or stop "
 	       "it.", lu_backend_device_label(ctx),
-	       liveupdate_ctx_get_backend(ctx) == LIVEUPDATE_BACKEND_KERNEL
-	       ? " (not visible in /proc: run as root to see which)" : "");
+	       liveupdate_ctx_get_backend(ctx) != LIVEUPDATE_BACKEND_KERNEL ? ""
+	       : geteuid() ? " (not visible in /proc: run as root to see which)"
+	       : " (none in this PID namespace: one in another namespace or "
+		 "container holds it)");
+}
+
+/* The file opens but does not answer LUO's requests (backend-kernel.c). */
+static void not_the_device(struct liveupdate_ctx *ctx, struct liveupdate_state *st)
+{
+	const char *path = liveupdate_ctx_get_device_path(ctx);
+	struct stat sb;
+	bool known = stat(path, &sb) == 0;
+
+	if (known && S_ISCHR(sb.st_mode))
+		reason(st, LIVEUPDATE_AVAIL_DEVICE_ERROR, "%s is not the live update "
+		       "device: it is a character device (%u:%u) that does not answer "
+		       "the Live Update Orchestrator's requests; give the path of "
+		       "/dev/liveupdate.", path, major(sb.st_rdev),
+		       minor(sb.st_rdev));
+	else
+		reason(st, LIVEUPDATE_AVAIL_DEVICE_ERROR, "%s is not the live update "
+		       "device: it is %s; give the path of /dev/liveupdate.",
+		       path, !known ? "a file that does not answer the "
+		       "Live Update Orchestrator's requests" : S_ISREG(sb.st_mode)
+		       ? "a regular file, not a character device"
+		       : "not a character device");
 }
 
 static void permission(struct liveupdate_ctx *ctx, struct liveupdate_state *st)
@@ -158,6 +185,8 @@ int lu_state_availability(struct liveupdate_ctx *ctx,
 		busy(ctx, st);
 	else if (fd == -EACCES || fd == -EPERM)
 		permission(ctx, st);
+	else if (fd == -ENOTTY && !sim)
+		not_the_device(ctx, st);
 	else if (fd == -ENOENT && !sim)
 		explain_no_device(root, st, liveupdate_ctx_get_device_path(ctx));
 	else if (fd == -ENOMEM)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "state.h"
 
@@ -40,19 +41,28 @@ static void shmem_thp(const struct lu_state_root *root, struct liveupdate_state 
 static void huge_tmpfs(const struct lu_state_root *root, struct liveupdate_state *st)
 {
 	enum liveupdate_thp_policy policy;
+	char table[LU_STATE_PATH_MAX + sizeof(MOUNTINFO)];
 	int err = liveupdate_memory_host_tmpfs_huge(host_root(root),
 						    LIVEUPDATE_MEMORY_TMPFS_PATH, &policy);
+	bool no_table;
 
+	/* ENOENT says "on no tmpfs" also when there is no mount table */
+	snprintf(table, sizeof(table), "%s%s", root->dir, MOUNTINFO);
+	no_table = err && access(table, R_OK) < 0;
+	if (no_table)
+		err = -errno;
 	st->host_memory.huge_tmpfs = err ? -ENODATA : (int)policy;
 	if (!err)
 		lu_state_set_source(st, LIVEUPDATE_FACT_HUGE_TMPFS, MOUNTINFO);
-	else if (err == -ENOENT)
+	else if (!no_table && err == -ENOENT)
 		lu_state_set_missing(st, LIVEUPDATE_FACT_HUGE_TMPFS, "%s is on no tmpfs "
 				     "(%s): mount one with 'liveupdate-ctl mount-huge'",
 				     LIVEUPDATE_MEMORY_TMPFS_PATH, MOUNTINFO);
 	else
-		lu_state_set_missing(st, LIVEUPDATE_FACT_HUGE_TMPFS, "%s: %s", MOUNTINFO,
-				     strerror(-err));
+		lu_state_set_missing(st, LIVEUPDATE_FACT_HUGE_TMPFS, "the mount table "
+				     "%s could not be read (%s), so whether %s is on a "
+				     "huge tmpfs is unknown", table, strerror(-err),
+				     LIVEUPDATE_MEMORY_TMPFS_PATH);
 }
 
 static void hugetlb_pools(const struct lu_state_root *root, struct liveupdate_state *st)

@@ -249,22 +249,39 @@ LU_EXPORT int liveupdate_fdstore_remove(struct liveupdate_ctx *ctx,
 	return fdstore_notify(ctx, "removing from systemd's fd store", text, -1, opts);
 }
 
-/* LISTEN_FDS for this process: how many fds from 3 on, 0 when none. */
-static int listen_fds(void)
+/*
+ * LISTEN_FDS for this process: how many fds from 3 on; 0 when none, with
+ * why in @why (unset, malformed, or meant for another process).
+ */
+static int listen_fds(char *why, size_t len)
 {
 	const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
 	char *end;
 	long v;
 
-	if (!pid || !n)
+	if (!n) {
+		snprintf(why, len, "LISTEN_FDS is not set");
 		return 0;
+	}
+	if (!pid) {
+		snprintf(why, len, "LISTEN_FDS is set but LISTEN_PID is not");
+		return 0;
+	}
 	errno = 0;
 	v = strtol(pid, &end, 10);
-	if (errno || *end || v != (long)getpid())
-		return 0; /* meant for another process (our parent) */
-	v = strtol(n, &end, 10);
-	if (errno || *end || v <= 0 || v > INT_MAX - LISTEN_FDS_START)
+	if (errno || !*pid || *end || v != (long)getpid()) {
+		/* meant for another process (our parent) */
+		snprintf(why, len, "LISTEN_PID=\"%.32s\" is not this process (pid "
+			 "%d)", pid, (int)getpid());
 		return 0;
+	}
+	errno = 0;
+	v = strtol(n, &end, 10);
+	if (errno || !*n || *end || v <= 0 || v > INT_MAX - LISTEN_FDS_START) {
+		snprintf(why, len, "LISTEN_FDS=\"%.32s\" is not a positive number of "
+			 "fds (systemd sets one when it passes fds)", n);
+		return 0;
+	}
 	return (int)v;
 }
 
@@ -272,6 +289,7 @@ LU_EXPORT int liveupdate_fdstore_get(struct liveupdate_ctx *ctx,
 				     const char *name, int *fdp)
 {
 	const char *names = getenv("LISTEN_FDNAMES");
+	char why[160];
 	size_t len;
 	int n, i;
 
@@ -279,12 +297,10 @@ LU_EXPORT int liveupdate_fdstore_get(struct liveupdate_ctx *ctx,
 		return lu_bad_arg(ctx, "liveupdate_fdstore_get: NULL argument");
 	if (!fdname_valid(name))
 		return bad_name(ctx, name);
-	n = listen_fds();
+	n = listen_fds(why, sizeof(why));
 	if (n == 0)
 		return lu_fail(ctx, LU_OP_FDSTORE_GET, -ENOENT,
-			       "no fd named '%s' from systemd: %s", name,
-			       getenv("LISTEN_FDS") ? "LISTEN_PID is not this process"
-						    : "LISTEN_FDS is not set");
+			       "no fd named '%s' from systemd: %s", name, why);
 	len = strlen(name);
 	for (i = 0; names && *names && i < n; i++) {
 		const char *end = strchr(names, ':');
@@ -297,8 +313,11 @@ LU_EXPORT int liveupdate_fdstore_get(struct liveupdate_ctx *ctx,
 				return lu_fail(ctx, LU_OP_FDSTORE_GET, -errno,
 					       "fd %d named '%s' from systemd", fd, name);
 			/* as sd_listen_fds(3): not inherited by our children */
-			if (!(flags & FD_CLOEXEC))
-				fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+			if (!(flags & FD_CLOEXEC) &&
+			    fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+				return lu_fail(ctx, LU_OP_FDSTORE_GET, -errno,
+					       "fd %d named '%s' from systemd: setting "
+					       "FD_CLOEXEC", fd, name);
 			*fdp = fd;
 			return 0;
 		}

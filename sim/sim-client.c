@@ -307,6 +307,22 @@ int lu_sim_call(const char *path, const struct lu_sim_msg *req,
 	return ret;
 }
 
+int lu_sim_ping(const char *path, struct lu_sim_info *info)
+{
+	struct lu_sim_msg m = { .type = LU_SIM_STATUS }, r;
+	int ret;
+
+	m.u.status.index = LU_SIM_STATUS_DAEMON;
+	ret = lu_sim_call(path, &m, &r);
+	if (ret < 0)
+		return ret;
+	if (r.type != LU_SIM_INFO)
+		return r.type == LU_SIM_REPLY && r.u.reply.err ? -r.u.reply.err : -EPROTO;
+	if (info)
+		*info = r.u.info;
+	return (int)r.u.info.pid;
+}
+
 int lu_sim_call_reply(const char *path, const struct lu_sim_msg *req,
 		      struct lu_sim_msg *reply)
 {

@@ -93,6 +93,10 @@ int lu_sim_call(const char *path, const struct lu_sim_msg *req,
 int lu_sim_call_reply(const char *path, const struct lu_sim_msg *req,
 		      struct lu_sim_msg *reply);
 
+/* The daemon's pid and its state in *@info (may be NULL), or -errno: "is
+ * it running", and who holds its device. */
+int lu_sim_ping(const char *path, struct lu_sim_info *info);
+
 /* kexec_file_load(2) and reboot(LINUX_REBOOT_CMD_KEXEC) simulated. */
 int lu_sim_kexec_load(const char *path, int kernel_fd, int initrd_fd,
 		      unsigned long flags);

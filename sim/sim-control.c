@@ -26,22 +26,6 @@ int lu_sim_frozen(const char *path, dev_t dev, ino_t ino)
 	return ret < 0 ? ret : r.u.reply.val[0] != 0;
 }
 
-int lu_sim_ping(const char *path, struct lu_sim_info *info)
-{
-	struct lu_sim_msg m = { .type = LU_SIM_STATUS }, r;
-	int ret;
-
-	m.u.status.index = LU_SIM_STATUS_DAEMON;
-	ret = lu_sim_call(path, &m, &r);
-	if (ret < 0)
-		return ret;
-	if (r.type != LU_SIM_INFO)
-		return r.type == LU_SIM_REPLY && r.u.reply.err ? -r.u.reply.err : -EPROTO;
-	if (info)
-		*info = r.u.info;
-	return (int)r.u.info.pid;
-}
-
 /* A request whose reply carries one fd: the fd, or -errno; *r the reply. */
 static int call_fd(const char *path, const struct lu_sim_msg *m, struct lu_sim_msg *r)
 {

@@ -29,7 +29,4 @@ int lu_sim_table_has(const struct lu_sim_table *t, uint64_t dev, uint64_t ino);
 int lu_sim_peek(const char *path, const char *name, uint32_t direction,
 		uint32_t *directionp);
 
-/* The daemon's pid, or -errno (a cheap "is it running"). */
-int lu_sim_ping(const char *path, struct lu_sim_info *info);
-
 #endif

@@ -282,6 +282,18 @@ static int cmd_run(const char *path, const char *log_path, bool verbose, char **
 	return errno == ENOENT ? 127 : 126;
 }
 
+static bool known_command(const char *cmd)
+{
+	static const char *const commands[] = {
+		"daemon", "start", "stop", "status", "reboot", "run",
+	};
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(cmd, commands[i]))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -336,6 +348,18 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (!known_command(cmd)) {
+		fprintf(stderr, "%s: unknown command \"%s\"\n", prog, cmd);
+		usage(stderr);
+		return 2;
+	}
+	/* only run takes arguments (its program's) */
+	if (strcmp(cmd, "run") && optind < argc) {
+		fprintf(stderr, "%s: %s: unexpected argument \"%s\"\n", prog, cmd,
+			argv[optind]);
+		usage(stderr);
+		return 2;
+	}
 	if (strcmp(cmd, "daemon") == 0) {
 		struct lu_sim_daemon_opts o = {
 			.socket_path = path, .ready_fd = -1, .verbose = verbose,
@@ -359,9 +383,5 @@ int main(int argc, char **argv)
 		return cmd_status(path);
 	if (strcmp(cmd, "reboot") == 0)
 		return cmd_reboot(path);
-	if (strcmp(cmd, "run") == 0)
-		return cmd_run(path, log_path, verbose, argv + optind);
-	fprintf(stderr, "%s: unknown command \"%s\"\n", prog, cmd);
-	usage(stderr);
-	return 2;
+	return cmd_run(path, log_path, verbose, argv + optind);
 }

@@ -153,7 +153,8 @@ int ctl_status_json(const struct ctl *c, FILE *f)
 	fputs(",\n  \"availability\": {\n", f);
 	fprintf(f, "    \"possible\": %s,\n    \"simulated\": %s,\n    \"reason\": ",
 		code == CTL_POSSIBLE ? "true" : "false",
-		a == LIVEUPDATE_AVAIL_SIMULATED ? "true" : "false");
+		liveupdate_ctx_get_backend(c->ctx) == LIVEUPDATE_BACKEND_SIM
+		? "true" : "false");
 	str(f, liveupdate_avail_name(a));
 	fputs(",\n    \"text\": ", f);
 	str(f, liveupdate_state_get_avail_text(st));

@@ -135,6 +135,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "liveupdate-ctl: --size and --mode go with 'mount-huge'\n");
 		return CTL_ERROR;
 	}
+	if (c.root && (!strcmp(cmd, "mount-huge") || !strcmp(cmd, "manifest"))) {
+		fprintf(stderr, "liveupdate-ctl: --root goes with 'status', 'kho' and "
+			"'preflight'\n");
+		return CTL_ERROR;
+	}
+	if (c.device && !strcmp(cmd, "mount-huge")) {
+		fprintf(stderr, "liveupdate-ctl: --device does not go with 'mount-huge'\n");
+		return CTL_ERROR;
+	}
 	if (fd_arg && strcmp(cmd, "manifest")) {
 		fprintf(stderr, "liveupdate-ctl: --fd goes with 'manifest'\n");
 		return CTL_ERROR;

@@ -199,6 +199,9 @@ void liveupdate_ctx_set_log_priority(struct liveupdate_ctx *ctx, int priority);
  *  -EBUSY   another open file holds the device (another process, or another
  *           context of this process);
  *  -EACCES  the device node's mode forbids it;
+ *  -ENOTTY  the file opens but is not the live update device (a regular
+ *           file, /dev/null, another driver's device: it does not answer
+ *           the Live Update Orchestrator's requests);
  *  -EIO     the kernel could not read the state handed over by the previous
  *           kernel: nothing can be retrieved in this boot.
  * Since: 1.0
@@ -627,9 +630,13 @@ int liveupdate_netdevs_decode(struct liveupdate_ctx *ctx, const void *buf,
 
 /**
  * liveupdate_netdevs_preserve - preserve the set's record in an outgoing
- * session, as a sealed memfd labelled "liveupdate-netdevs", under @token.
- * Returns: 0, or -EINVAL (NULL argument), the errors of memfd_create(2)
- * and of liveupdate_session_preserve_fd().
+ * session, as a sealed memfd under @token, labelled "liveupdate-netdevs"
+ * in the session's manifest (find it after the update with
+ * liveupdate_session_find_entry(); a session without manifest records no
+ * label), so a session holds one set.
+ * Returns: 0, or -EINVAL (NULL argument), -EEXIST (@token, or the label:
+ * the session already holds a set), the errors of memfd_create(2) and of
+ * liveupdate_session_preserve_fd_opts().
  * Since: 1.0
  */
 int liveupdate_netdevs_preserve(const struct liveupdate_netdevs *set,
@@ -657,13 +664,19 @@ int liveupdate_netdevs_retrieve(struct liveupdate_session *session,
  * owner, group and persistence), macvtaps with rtnetlink on their lower
  * device. Everything is checked before anything is changed: a conflict
  * (a name taken by another kind of device, a tap with other flags, a tap
- * in use by another process, a macvtap on another lower device, a missing
- * lower device) changes nothing and names the device in
- * liveupdate_last_error(). A failure midway deletes the devices and
- * addresses this call created and closes its fds; settings changed on
- * reused devices stay. Calling it again closes the queue fds not taken.
+ * with queues attached by another process, a macvtap on another lower
+ * device, a missing lower device) changes nothing (the set keeps its queue
+ * fds) and names the device in liveupdate_last_error(). A failure midway
+ * deletes the devices and addresses this call created and closes its fds;
+ * settings changed on reused devices stay.
+ *
+ * Calling it again is safe: a tap or macvtap whose queues this process
+ * still has from an earlier restore (held by the set, or taken and still
+ * open) keeps them and is only reconfigured; the set's untaken fds stay
+ * available to liveupdate_netdevs_take_queue_fd(). Devices with no queue of
+ * this process get new queues, and a missing device is created again.
  * Returns: 0, or -EINVAL (NULL @set), -EEXIST (a conflict), -EBUSY (a tap
- * in use by another process), -ENODEV (a macvtap's lower device is
+ * with queues attached by another process), -ENODEV (a macvtap's lower device is
  * missing), -EPERM (no CAP_NET_ADMIN), -EACCES (/dev/net/tun or /dev/tapN
  * not open to this user), -ENOENT (no /dev/net/tun, or no
  * /dev/tapN node for a macvtap), -ENOMEM, or another netlink or ioctl error.
@@ -751,7 +764,9 @@ struct liveupdate_state_opts {
  * @LIVEUPDATE_AVAIL_NO_DEVICE: there is no device, for a reason the library
  *      could not tell.
  * @LIVEUPDATE_AVAIL_DEVICE_ERROR: the device exists but opening it failed
- *      otherwise (-EIO: the previous kernel's state could not be read).
+ *      otherwise (-EIO: the previous kernel's state could not be read), or
+ *      the file is not the live update device (-ENOTTY: a regular file,
+ *      /dev/null; the text says what it is).
  */
 enum liveupdate_avail {
 	LIVEUPDATE_AVAIL_YES = 1,
@@ -903,8 +918,9 @@ const char *liveupdate_avail_name(enum liveupdate_avail avail);
 
 /**
  * liveupdate_state_get_holder_pid - the process holding the device when
- * the availability is LIVEUPDATE_AVAIL_BUSY (the first one found in /proc;
- * other users' processes are visible to root only).
+ * the availability is LIVEUPDATE_AVAIL_BUSY (on the kernel, the first one
+ * found in /proc: other users' processes are visible to root only; under
+ * liveupdate-sim, the one the simulator knows).
  * Returns: the pid, or -ENOENT when no holder is known, -EINVAL if @state
  * is NULL.
  * Since: 1.0
@@ -1169,8 +1185,10 @@ int liveupdate_fdstore_limit(struct liveupdate_ctx *ctx);
  *      one name, the first is returned.
  *
  * Returns: 0, or -EINVAL (bad argument), -ENOENT (no fd of that name: a
- * first start, a cold boot, or nothing carried over), -EBADF (the fd
- * systemd announced is closed).
+ * first start, a cold boot, or nothing carried over; also when LISTEN_FDS
+ * is unset or not a positive number, or LISTEN_PID is unset or another
+ * process's: liveupdate_last_error() says which), -EBADF (the fd systemd
+ * announced is closed), or another error of fcntl(2) setting FD_CLOEXEC.
  * Since: 1.0
  */
 int liveupdate_fdstore_get(struct liveupdate_ctx *ctx, const char *name,
@@ -1400,7 +1418,8 @@ struct liveupdate_entry {
  * duplicate keys, a label or metadata in a session without manifest, the
  * token LIVEUPDATE_MANIFEST_TOKEN), -EEXIST (the label is already used in
  * this session), -ENOSPC (the manifest is full: create the session with a
- * larger manifest_size).
+ * larger manifest_size), or an error of fstat(2) or fcntl(2) on @fd (its
+ * size and seals are recorded; nothing is preserved then).
  * Since: 1.0
  */
 int liveupdate_session_preserve_fd_opts(struct liveupdate_session *session, int fd,

@@ -67,6 +67,17 @@ grep -q '^device: open by pid' "$sim_dir/st.out" || fail "status with the device
 	fail "the device opened twice"
 grep -q 'busy' "$sim_dir/busy.err" || fail "second open: $(cat "$sim_dir/busy.err")"
 
+# an argument a command does not take: a usage error (2) that does nothing
+for cmd in reboot status stop start daemon; do
+	"$SIM" $cmd EXTRA >"$sim_dir/extra.out" 2>&1
+	rc=$?
+	[ $rc = 2 ] || fail "'$cmd EXTRA': exit $rc, expected 2: $(cat "$sim_dir/extra.out")"
+	grep -q "unexpected argument \"EXTRA\"" "$sim_dir/extra.out" ||
+		fail "'$cmd EXTRA' says: $(cat "$sim_dir/extra.out")"
+done
+"$SIM" status | grep -q '^simulated reboots: 1$' || fail "'reboot EXTRA' rebooted, or 'stop EXTRA' stopped"
+"$SIM" bogus EXTRA 2>&1 | grep -q 'unknown command "bogus"' || fail "an unknown command with an argument"
+
 "$SIM" stop | grep -q stopped || fail "stop"
 [ -e "$sim_dir/socket" ] && fail "the socket is still there after stop"
 "$SIM" status >/dev/null && fail "status after stop"

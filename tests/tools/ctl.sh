@@ -13,10 +13,11 @@ command -v python3 >/dev/null || {
 }
 out=$sim_dir/out
 
-# run EXPECTED_EXIT liveupdate-ctl-arguments...: output in $out
+# run EXPECTED_EXIT liveupdate-ctl-arguments...: output in $out; under the
+# simulator's shim, where /dev/liveupdate answers as the kernel's device
 run() {
 	want=$1; shift
-	LIBLIVEUPDATE_BACKEND=kernel "$CTL" "$@" >"$out" 2>&1
+	LIBLIVEUPDATE_BACKEND=kernel "$SIM" run -- "$CTL" "$@" >"$out" 2>&1
 	rc=$?
 	[ "$rc" = "$want" ] || { cat "$out"; fail "liveupdate-ctl $*: exit $rc, expected $want"; }
 }
@@ -28,10 +29,11 @@ json() { # fixture device expected-exit expectations...
 }
 
 none=$sim_dir/no-such-device
-: >"$sim_dir/device" # a file stands for a device that opens
+luo=/dev/liveupdate # the shim's: a device that opens
+sim_start
 
 # this boot, from the real kernel's files
-json "$FIX/vm-cold" "$sim_dir/device" 0 --expect availability.reason=available \
+json "$FIX/vm-cold" "$luo" 0 --expect availability.reason=available \
 	--expect boot.kind=cold --expect boot.liveupdate_count.value=0 \
 	--expect boot.kexec_count.value=0 --expect boot.luo_abi.value=luo-v5 \
 	--expect 'kho.out.missing~truncated' --expect kho.in.subtrees=[] \
@@ -49,7 +51,10 @@ json "$FIX/vm-update-1" "$none" 1 --expect boot.kind=live-update \
 	--expect 'kho.in.subtrees.0.note~stale' --expect kho.in.subtrees.1.format=kexec-metadata-v1
 run 1 --root "$FIX/vm-update-2" --device "$none" status
 has "after live update #2 from 7.3.4"
-run 0 --root "$FIX/vm-update-1" --device "$sim_dir/device" status
+# a root without a mount table: that it could not be read, not "no tmpfs"
+run 1 --root "$FIX/too-old" --device "$none" status
+has "huge tmpfs:       unknown: the mount table $FIX/too-old/proc/self/mountinfo could not be read"
+run 0 --root "$FIX/vm-update-1" --device "$luo" status
 has "after live update #1 from 7.3.4"
 has "live update:   AVAILABLE (available)"
 run 0 --root "$FIX/vm-update-1" kho
@@ -74,7 +79,7 @@ echo qemu-vm >"$pre/proc/4242/comm"
 ln -s "anon_inode:[luo_session] vm-42" "$pre/proc/4242/fd/7"
 ln -s "anon_inode:[luo_session] vm-43" "$pre/proc/4242/fd/8"
 ln -s "/dev/null" "$pre/proc/4242/fd/0"
-run 0 --root "$pre" --device "$sim_dir/device" preflight
+run 0 --root "$pre" --device "$luo" preflight
 has "session vm-42 held by pid 4242 (qemu-vm), fd 7"
 has "PASS  sessions  2 session fd(s) open"
 has "preflight: 0 failed"
@@ -87,10 +92,43 @@ has "FAIL  device"
 run 2 frobnicate
 run 2 kho --json
 run 2 --root /nonexistent/dir status
+# every command refuses what it does not take
+run 2 status EXTRA
+run 2 kho EXTRA
+run 2 preflight EXTRA
+run 2 mount-huge /a /b
+run 2 manifest a b
+run 2 --root "$pre" mount-huge /proc/lu-no-such-dir-$$
+[ -e /proc/lu-no-such-dir-$$ ] && fail "mount-huge with --root made a directory"
+run 2 --device /dev/null mount-huge /proc/lu-no-such-dir-$$
+run 2 --root "$pre" manifest some-session
 run 0 --help
 
+# a file that opens but is not the device: not possible (1), and why
+: >"$sim_dir/file"
+run 1 --root "$FIX/vm-cold" --device "$sim_dir/file" status
+has "NOT AVAILABLE (device-error)"
+has "$sim_dir/file is not the live update device: it is a regular file, not a character device"
+run 1 --root "$FIX/vm-cold" --device /dev/null status --json
+$CHECK --expect availability.reason=device-error --expect availability.possible=false \
+	--expect 'availability.text~/dev/null is not the live update device: it is a character device (1:3)' \
+	"$out" || fail "status --json with /dev/null as the device"
+run 1 --root "$pre" --device /dev/null preflight
+has "FAIL  device    /dev/null is not the live update device"
+
+# the simulator's device held by another process: its pid, in text and JSON
+"$SIM" run -- sh -c 'exec 3<>/dev/liveupdate; echo held; exec sleep 60' >"$sim_dir/held" &
+holder=$!
+for i in $(seq 100); do grep -q held "$sim_dir/held" && break; sleep 0.1; done
+LIBLIVEUPDATE_BACKEND=sim "$CTL" --root "$pre" preflight >"$out" 2>&1
+has "PASS  device    held by pid $holder (sleep), which owns its sessions"
+LIBLIVEUPDATE_BACKEND=sim "$CTL" --root "$FIX/vm-cold" status --json >"$out" 2>/dev/null
+$CHECK --expect availability.reason=busy --expect availability.simulated=true \
+	--expect availability.holder.pid=$holder --expect availability.holder.command=sleep \
+	"$out" || fail "status --json with the simulator's device held"
+kill $holder; wait $holder 2>/dev/null
+
 # the simulator: SIMULATED, exit 0
-sim_start
 LIBLIVEUPDATE_BACKEND=sim "$CTL" --root "$FIX/vm-cold" status >"$out" 2>&1 ||
 	{ cat "$out"; fail "status under the simulator: exit $?"; }
 has "live update:   SIMULATED (simulated)"

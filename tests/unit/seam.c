@@ -189,6 +189,10 @@ size_t seam_open_sessions(void) { struct lu_sim_info i = info(); return i.outgoi
 bool seam_device_open(void) { return info().device_pid != 0; }
 unsigned seam_reboots(void) { return (unsigned)info().reboots; }
 
+static __thread bool inside;
+
+bool seam_inside_backend(void) { return inside; }
+
 /* Count the call; true when it must fail with the injected error. */
 static bool inject(enum seam_call_kind kind)
 {
@@ -223,22 +227,37 @@ static enum seam_call_kind ioctl_kind(unsigned long req, void *arg)
 /* The simulator backend's own data, wrapped. */
 static int seam_open_device(void *inner, const char *path)
 {
+	int ret;
+
 	if (inject(SEAM_OPEN))
 		return -s.fail_err;
-	return lu_sim_backend.open_device(inner, path);
+	inside = true;
+	ret = lu_sim_backend.open_device(inner, path);
+	inside = false;
+	return ret;
 }
 
 static int seam_ioctl(void *inner, int fd, unsigned long req, void *arg)
 {
+	int ret;
+
 	if (inject(ioctl_kind(req, arg)))
 		return -s.fail_err;
-	return lu_sim_backend.ioctl(inner, fd, req, arg);
+	inside = true;
+	ret = lu_sim_backend.ioctl(inner, fd, req, arg);
+	inside = false;
+	return ret;
 }
 
 static int seam_close(void *inner, int fd)
 {
+	int ret;
+
 	inject(SEAM_CLOSE); /* never fails: the kernel always closes */
-	return lu_sim_backend.close(inner, fd);
+	inside = true;
+	ret = lu_sim_backend.close(inner, fd);
+	inside = false;
+	return ret;
 }
 
 static int seam_kexec_file_load(void *inner, int kernel_fd, int initrd_fd,
@@ -291,7 +310,7 @@ void seam_attach(struct liveupdate_ctx *ctx)
 	ops.open_advice = lu_kernel_backend.open_advice;
 	ops.open_fail_priority = lu_kernel_backend.open_fail_priority;
 	ops.device_label = lu_kernel_backend.device_label;
-	ops.name_holders = lu_kernel_backend.name_holders;
+	ops.find_holders = lu_kernel_backend.find_holders;
 	ops.release = lu_sim_backend.release;
 	lu_ctx_set_backend(ctx, &ops, inner);
 }

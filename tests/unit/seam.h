@@ -56,6 +56,12 @@ void seam_fail_call(unsigned n, int err);
 unsigned seam_calls(void);
 enum seam_call_kind seam_call_kind(unsigned i); /* 1-based */
 void seam_count_reset(void);
+/*
+ * Whether this thread is inside a backend call (the simulator's transport,
+ * standing in for the kernel's ioctls): system-call fault injection below
+ * the library leaves those calls alone, their faults are the seam's.
+ */
+bool seam_inside_backend(void);
 /* Whether the injected fault was consumed. */
 bool seam_fault_fired(void);
 

@@ -180,12 +180,25 @@ START_TEST(test_session)
 	struct liveupdate_ctx *ctx = seam_ctx(&cap);
 	struct liveupdate_netdevs *set = sample_set(ctx), *back;
 	struct liveupdate_session *s, *in;
+	const struct liveupdate_entry *entry;
+
 	ck_assert_int_eq(liveupdate_session_create(ctx, "vmm", &s), 0);
 	ck_assert_int_eq(liveupdate_netdevs_preserve(set, s, 77), 0);
 	ck_assert_int_eq(liveupdate_netdevs_preserve(set, s, 77), -EEXIST);
+	/* the label is the session's one set: a second under another token */
+	ck_assert_int_eq(liveupdate_netdevs_preserve(set, s, 79), -EEXIST);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "liveupdate-netdevs"));
 	ctx = seam_reboot(ctx, s);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "vmm", &in), 0);
 	ck_assert_int_eq(liveupdate_netdevs_retrieve(in, 78, &back), -ENOENT);
+	/* found by the label its documentation gives, as a memfd */
+	ck_assert_msg(liveupdate_session_find_entry(in, "liveupdate-netdevs", &entry) == 0,
+		      "%s", liveupdate_last_error());
+	ck_assert_uint_eq(entry->token, 77);
+	ck_assert_int_eq(entry->kind, LIVEUPDATE_ENTRY_MEMFD);
+	ck_assert_int_eq(liveupdate_session_count_entries(in), 1);
+	ck_assert_int_eq(liveupdate_netdevs_retrieve(in, entry->token, &back), 0);
+	liveupdate_netdevs_unref(back);
 	ck_assert_int_eq(liveupdate_netdevs_retrieve(in, 77, &back), 0);
 	ck_assert_int_eq(liveupdate_netdevs_get_count(back), 3);
 	ck_assert_mem_eq(back->devs, set->devs, 3 * sizeof(set->devs[0]));

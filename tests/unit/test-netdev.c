@@ -11,6 +11,8 @@
  */
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
 #include <net/if.h>
@@ -281,23 +283,109 @@ START_TEST(test_conflict_flags)
 }
 END_TEST
 
+/* A child process attaches a queue to @name and holds it until killed. */
+static pid_t hold_queue_elsewhere(const char *name, short flags)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe(ready), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct ifreq ifr = { 0 };
+		int fd = open("/dev/net/tun", O_RDWR);
+
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+		ifr.ifr_flags = flags;
+		if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) < 0)
+			_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	return pid;
+}
+
 START_TEST(test_conflict_busy)
 {
 	struct liveupdate_ctx *ctx = quiet_ctx();
 	struct liveupdate_netdevs *set;
-	int held;
+	pid_t other;
 
 	make_world();
 	set = snapshot(ctx);
 	delete_all();
-	held = tap_queue("lu-tap0", MQ_FLAGS); /* another process's */
+	other = hold_queue_elsewhere("lu-tap0", MQ_FLAGS);
 	ck_assert_int_eq(liveupdate_netdevs_restore(set), -EBUSY);
 	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "lu-tap0"));
 	ck_assert_uint_eq(if_nametoindex("lu-br0"), 0);
 	ck_assert_uint_eq(if_nametoindex("lu-tap1"), 0);
-	close(held);
+	kill(other, SIGKILL);
+	waitpid(other, NULL, 0);
 	liveupdate_netdevs_unref(set);
 	delete_all();
+	liveupdate_ctx_unref(ctx);
+}
+END_TEST
+
+/*
+ * Restore twice, as a VMM that took one queue and restores again: the
+ * taps stay (a non-persistent one too), the queues this process has are
+ * kept, and the set still hands out the fds it holds. Another process's
+ * queue is a conflict that changes nothing and says so.
+ */
+START_TEST(test_restore_again)
+{
+	struct liveupdate_ctx *ctx = quiet_ctx();
+	struct liveupdate_netdevs *set;
+	int taken = -1, more = -1, fds;
+	pid_t other;
+
+	/* two non-persistent taps, recorded by their fds */
+	for (int q = 0; q < QUEUES; q++)
+		queue_fd[q] = tap_queue("lu-tap0", MQ_FLAGS);
+	ck_assert_int_eq(liveupdate_netdevs_new(ctx, &set), 0);
+	ck_assert_int_eq(liveupdate_netdevs_add_tap_fd(set, queue_fd[0], NULL), 0);
+	more = tap_queue("lu-tap1", IFF_TAP | IFF_NO_PI);
+	ck_assert_int_eq(liveupdate_netdevs_add_tap_fd(set, more, NULL), 0);
+	close(more);
+	close_queues();
+	ck_assert_uint_eq(if_nametoindex("lu-tap1"), 0);
+	fds = count_fds();
+
+	ck_assert_msg(liveupdate_netdevs_restore(set) == 0, "%s", liveupdate_last_error());
+	ck_assert_int_eq(liveupdate_netdevs_take_queue_fd(set, "lu-tap0", 0, &taken), 0);
+	ck_assert_msg(liveupdate_netdevs_restore(set) == 0, "second restore: %s",
+		      liveupdate_last_error());
+	ck_assert_uint_ne(if_nametoindex("lu-tap0"), 0);
+	ck_assert_uint_ne(if_nametoindex("lu-tap1"), 0);
+	ck_assert_int_eq(liveupdate_netdevs_get_queues(set, "lu-tap0"), QUEUES);
+	ck_assert_int_eq(liveupdate_netdevs_take_queue_fd(set, "lu-tap0", 0, &more), -ENOENT);
+	ck_assert_int_eq(count_fds(), fds + QUEUES + 1); /* nothing opened twice */
+
+	/* another process's queue: -EBUSY, the truth, and nothing changed */
+	other = hold_queue_elsewhere("lu-tap0", MQ_FLAGS);
+	ck_assert_int_eq(liveupdate_netdevs_restore(set), -EBUSY);
+	ck_assert_msg(strstr(liveupdate_last_error(), "lu-tap0: exists with 1 queue(s) "
+			     "attached by another process"), "%s", liveupdate_last_error());
+	kill(other, SIGKILL);
+	waitpid(other, NULL, 0);
+	ck_assert_uint_ne(if_nametoindex("lu-tap1"), 0);
+	ck_assert_int_eq(count_fds(), fds + QUEUES + 1);
+	ck_assert_int_eq(liveupdate_netdevs_take_queue_fd(set, "lu-tap1", 0, &more), 0);
+	ck_assert_int_eq(liveupdate_netdevs_take_queue_fd(set, "lu-tap0", 1, &queue_fd[1]), 0);
+	close(more);
+	close(taken);
+	liveupdate_netdevs_unref(set);
+	ck_assert_int_eq(count_fds(), fds + 1);
+	close_queues();
+	ck_assert_int_eq(count_fds(), fds);
 	liveupdate_ctx_unref(ctx);
 }
 END_TEST
@@ -469,6 +557,7 @@ int main(void)
 	tcase_add_test(tc, test_conflict_kind);
 	tcase_add_test(tc, test_conflict_flags);
 	tcase_add_test(tc, test_conflict_busy);
+	tcase_add_test(tc, test_restore_again);
 	tcase_add_test(tc, test_undo);
 	tcase_add_test(tc, test_many_queues);
 	tcase_add_test(tc, test_macvtap);

@@ -325,6 +325,28 @@ START_TEST(test_get_by_name)
 	setenv("LISTEN_PID", "1", 1);
 	ck_assert_int_eq(liveupdate_fdstore_get(ctx, "guest-ram", &fd), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "LISTEN_PID"));
+	/* a malformed count is named as such, not blamed on LISTEN_PID */
+	{
+		static const char *const bad[] = { "abc", "0", "-1", "", "3x" };
+		char pid[32], want[64];
+
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		setenv("LISTEN_PID", pid, 1);
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			setenv("LISTEN_FDS", bad[i], 1);
+			fd = -1;
+			ck_assert_int_eq(liveupdate_fdstore_get(ctx, "guest-ram", &fd), -ENOENT);
+			ck_assert_int_eq(fd, -1);
+			snprintf(want, sizeof(want), "LISTEN_FDS=\"%s\" is not a positive", bad[i]);
+			ck_assert_msg(strstr(liveupdate_last_error(), want), "LISTEN_FDS=%s: %s",
+				      bad[i], liveupdate_last_error());
+			ck_assert_ptr_null(strstr(liveupdate_last_error(), "LISTEN_PID"));
+		}
+		setenv("LISTEN_FDS", "99", 1);
+		unsetenv("LISTEN_PID");
+		ck_assert_int_eq(liveupdate_fdstore_get(ctx, "guest-ram", &fd), -ENOENT);
+		ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "LISTEN_PID is not"));
+	}
 	/* fewer names than fds, and none at all */
 	pass_fds(ram, other, "guest-ram");
 	ck_assert_int_eq(liveupdate_fdstore_get(ctx, "notes", &fd), -ENOENT);
