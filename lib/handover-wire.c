@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The handover's messages as bytes: see handover-wire.h. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,17 +8,7 @@
 #include "handover-wire.h"
 #include "lu-util.h"
 
-static int bad(char *why, size_t why_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int bad(char *why, size_t why_len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, why_len, fmt, ap);
-	va_end(ap);
-	return -EBADMSG;
-}
+#define bad(why, why_len, ...) lu_util_reason(why, why_len, -EBADMSG, __VA_ARGS__)
 
 static size_t put_header(uint8_t *buf, enum lu_ho_type type, size_t payload)
 {

@@ -98,4 +98,10 @@ int lu_ho_batch_follows(const struct lu_ho_batch *b, uint32_t received,
 /* Whether n tokens are distinct (tokens is reordered): 0 or -EBADMSG (why). */
 int lu_ho_tokens_distinct(uint64_t *tokens, size_t n, char *why, size_t why_len);
 
+/* lib/handover.c, the socket side (also for tests that play a hostile
+ * peer): send a whole frame of len bytes on sock, nfds fds (at most
+ * LU_HO_BATCH_MAX) with its first byte; 0 or a negative errno. */
+int lu_ho_send_frame(int sock, const uint8_t *buf, size_t len, const int *fds,
+		     unsigned nfds);
+
 #endif

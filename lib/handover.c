@@ -68,9 +68,8 @@ static int check_socket(struct liveupdate_ctx *ctx, const char *call, int sock,
 	return 0;
 }
 
-/* Send a whole frame, nfds fds with its first byte: 0 or a negative errno. */
-static int send_frame(int sock, const uint8_t *buf, size_t len, const int *fds,
-		      unsigned nfds)
+int lu_ho_send_frame(int sock, const uint8_t *buf, size_t len, const int *fds,
+		     unsigned nfds)
 {
 	union {
 		struct cmsghdr h;
@@ -245,7 +244,7 @@ static int send_session(struct liveupdate_session *s, int sock)
 	int ret;
 
 	memcpy(offer.name, s->name, sizeof(offer.name));
-	ret = send_frame(sock, buf, lu_ho_encode_offer(&offer, buf), &s->fd, 1);
+	ret = lu_ho_send_frame(sock, buf, lu_ho_encode_offer(&offer, buf), &s->fd, 1);
 	for (size_t first = 0; !ret && first < s->n_kept; first += LU_HO_BATCH_MAX) {
 		uint32_t count = (uint32_t)(s->n_kept - first < LU_HO_BATCH_MAX
 						    ? s->n_kept - first : LU_HO_BATCH_MAX);
@@ -254,7 +253,7 @@ static int send_session(struct liveupdate_session *s, int sock)
 			tokens[i] = s->kept[first + i].token;
 			fds[i] = s->kept[first + i].fd;
 		}
-		ret = send_frame(sock, buf, lu_ho_encode_batch((uint32_t)first, tokens,
+		ret = lu_ho_send_frame(sock, buf, lu_ho_encode_batch((uint32_t)first, tokens,
 							       count, buf),
 				 fds, count);
 	}
@@ -344,7 +343,7 @@ static void refuse(int sock, int err)
 {
 	uint8_t buf[LU_HO_FRAME_MAX];
 
-	send_frame(sock, buf, lu_ho_encode_reply((uint32_t)(err < 0 ? -err : err), buf),
+	lu_ho_send_frame(sock, buf, lu_ho_encode_reply((uint32_t)(err < 0 ? -err : err), buf),
 		   NULL, 0);
 }
 
@@ -470,7 +469,7 @@ LU_EXPORT int liveupdate_session_receive(struct liveupdate_ctx *ctx, int sock,
 		refuse(sock, ret);
 		return ret;
 	}
-	ret = send_frame(sock, buf, lu_ho_encode_reply(0, buf), NULL, 0);
+	ret = lu_ho_send_frame(sock, buf, lu_ho_encode_reply(0, buf), NULL, 0);
 	if (ret) {
 		liveupdate_session_unref(s);
 		return lu_fail(ctx, LU_OP_HANDOVER, ret, "%s: acknowledging: the "

@@ -5,7 +5,7 @@
 # tests/fuzz-lib.sh.
 . "${top_srcdir:-.}/tests/fuzz-lib.sh"
 set -- "$top_srcdir/tests/handover/fuzz-handover.c" "$top_srcdir/lib/handover-wire.c" \
-	-I"$top_srcdir/util" -I"$top_srcdir/lib"
+	"$top_srcdir/util/reason.c" -I"$top_srcdir/util" -I"$top_srcdir/lib"
 fuzz_build "$FUZZ_DIR/fuzz" "$@"
 $CLANG -g -O1 -DLU_HO_FUZZ_SEEDS "$@" -o "$FUZZ_DIR/seeds" || exit 99
 mkdir "$FUZZ_DIR/corpus" && "$FUZZ_DIR/seeds" "$FUZZ_DIR/corpus" || exit 99
