@@ -25,10 +25,11 @@ size_t lu_ho_encode_offer(const struct lu_ho_offer *o, uint8_t *buf)
 	uint8_t *p = buf + LU_HO_HEADER_SIZE;
 
 	lu_util_put_le32(p, o->n_files);
-	lu_util_put_le32(p + 4, 0);
+	lu_util_put_le32(p + 4, o->flags);
 	lu_util_put_le64(p + 8, o->next_token);
-	memset(p + 16, 0, LU_HO_NAME_SIZE);
-	memcpy(p + 16, o->name, strnlen(o->name, LU_HO_NAME_SIZE - 1));
+	lu_util_put_le64(p + 16, o->manifest_state);
+	memset(p + 24, 0, LU_HO_NAME_SIZE);
+	memcpy(p + 24, o->name, strnlen(o->name, LU_HO_NAME_SIZE - 1));
 	return put_header(buf, LU_HO_OFFER, LU_HO_OFFER_SIZE);
 }
 
@@ -78,20 +79,22 @@ static int decode_offer(const uint8_t *p, size_t n, struct lu_ho_offer *o,
 		return bad(why, why_len, "an offer of %zu bytes, not %u", n,
 			   LU_HO_OFFER_SIZE);
 	o->n_files = lu_util_get_le32(p);
+	o->flags = lu_util_get_le32(p + 4);
 	o->next_token = lu_util_get_le64(p + 8);
-	if (lu_util_get_le32(p + 4))
-		return bad(why, why_len, "the offer's reserved field is not zero");
+	o->manifest_state = lu_util_get_le64(p + 16);
+	if (o->flags & ~LU_HO_OFFER_MANIFEST)
+		return bad(why, why_len, "unknown offer flags %#x", o->flags);
 	if (o->n_files > LU_HO_FILES_MAX)
 		return bad(why, why_len, "an offer of %u files, over the %u a "
 			   "handover takes", o->n_files, LU_HO_FILES_MAX);
-	if (!p[16] || !memchr(p + 16, '\0', LU_HO_NAME_SIZE))
+	if (!p[24] || !memchr(p + 24, '\0', LU_HO_NAME_SIZE))
 		return bad(why, why_len, "the session name is empty or not "
 			   "terminated");
 	/* what follows the NUL must be zero too: one spelling per name */
-	for (size_t i = strlen((const char *)p + 16); i < LU_HO_NAME_SIZE; i++)
-		if (p[16 + i])
+	for (size_t i = strlen((const char *)p + 24); i < LU_HO_NAME_SIZE; i++)
+		if (p[24 + i])
 			return bad(why, why_len, "bytes after the session name's end");
-	memcpy(o->name, p + 16, LU_HO_NAME_SIZE);
+	memcpy(o->name, p + 24, LU_HO_NAME_SIZE);
 	return 0;
 }
 

@@ -8,9 +8,10 @@
  * Every message is a frame: a 16-byte header (magic "LUHO", version,
  * type, payload length, a reserved zero), then its payload, all integers
  * little-endian:
- *   OFFER  the session: the number of files, the next token the library
- *          picks, the name (64 bytes, NUL-terminated); carries 1 fd, the
- *          session's.
+ *   OFFER  the session: the number of files, flags (whether it has a
+ *          manifest), the next token the library picks, a word of the
+ *          manifest's state (manifest.c's to give and check), the name (64
+ *          bytes, NUL-terminated); carries 1 fd, the session's.
  *   BATCH  files: the index of the first, how many (1 to LU_HO_BATCH_MAX),
  *          their tokens; carries one fd per token, in the same order.
  *   REPLY  the successor's answer: 0 (it has the session) or the positive
@@ -28,7 +29,8 @@
 #define LU_HO_VERSION 1
 #define LU_HO_HEADER_SIZE 16
 #define LU_HO_NAME_SIZE 64
-#define LU_HO_OFFER_SIZE (16 + LU_HO_NAME_SIZE)
+#define LU_HO_OFFER_SIZE (24 + LU_HO_NAME_SIZE)
+#define LU_HO_OFFER_MANIFEST 1u   /* offer flag: the session has a manifest */
 #define LU_HO_REPLY_SIZE 8
 /* The most fds one SCM_RIGHTS message carries (the kernel's SCM_MAX_FD). */
 #define LU_HO_BATCH_MAX 253
@@ -46,7 +48,9 @@ enum lu_ho_type {
 
 struct lu_ho_offer {
 	uint32_t n_files;
+	uint32_t flags;
 	uint64_t next_token;
+	uint64_t manifest_state;
 	char name[LU_HO_NAME_SIZE];
 };
 

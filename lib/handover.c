@@ -238,12 +238,16 @@ static int send_session(struct liveupdate_session *s, int sock)
 {
 	struct lu_ho_offer offer = { .n_files = (uint32_t)s->n_kept,
 				     .next_token = s->next_token };
+	struct lu_manifest_state mst;
 	uint8_t buf[LU_HO_FRAME_MAX];
 	uint64_t tokens[LU_HO_BATCH_MAX];
 	int fds[LU_HO_BATCH_MAX];
 	int ret;
 
 	memcpy(offer.name, s->name, sizeof(offer.name));
+	lu_session_manifest_state(s, &mst);
+	offer.flags = mst.present ? LU_HO_OFFER_MANIFEST : 0;
+	offer.manifest_state = mst.word;
 	ret = lu_ho_send_frame(sock, buf, lu_ho_encode_offer(&offer, buf), &s->fd, 1);
 	for (size_t first = 0; !ret && first < s->n_kept; first += LU_HO_BATCH_MAX) {
 		uint32_t count = (uint32_t)(s->n_kept - first < LU_HO_BATCH_MAX
@@ -390,6 +394,7 @@ static int receive_session(struct liveupdate_ctx *ctx, const char *call, int soc
 {
 	struct liveupdate_session *s = NULL;
 	struct lu_kept_file *kept = NULL;
+	struct lu_manifest_state mst;
 	struct lu_ho_msg msg;
 	struct frame f;
 	char why[LU_HO_WHY_MAX];
@@ -433,7 +438,9 @@ static int receive_session(struct liveupdate_ctx *ctx, const char *call, int soc
 	lu_session_take_kept(s, kept, n_kept);
 	kept = NULL;
 	s->next_token = msg.offer.next_token;
-	ret = lu_session_manifest_adopt(s, call);
+	mst.present = msg.offer.flags & LU_HO_OFFER_MANIFEST;
+	mst.word = msg.offer.manifest_state;
+	ret = lu_session_manifest_adopt(s, &mst, call);
 	if (ret)
 		goto fail;
 	*sp = s;

@@ -296,10 +296,23 @@ bool lu_session_manifest_writable(const struct liveupdate_session *s);
  * 0 with *mp set, or a negative errno (logged, naming call). */
 int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
 			    struct lu_manifest **mp);
-/* The manifest of a session handed over by another process, from the
- * session's kept files: adopted for writing (no manifest, no error when it
- * has none). 0 or a negative errno (logged, naming call). */
-int lu_session_manifest_adopt(struct liveupdate_session *s, const char *call);
+/*
+ * The manifest's part of a handover (lib/handover.c): its files travel as
+ * the session's kept files (at its tokens); the rest of what the successor
+ * needs is this state. lu_session_manifest_state gives the session's;
+ * lu_session_manifest_adopt takes the manifest of a received session, from
+ * that state and its kept files, for writing: 0 (also when it has none) or
+ * a negative errno (logged, naming call; -EBADMSG for a state or files
+ * that do not fit).
+ */
+struct lu_manifest_state {
+	bool present;      /* the session has a manifest it writes */
+	uint64_t word;     /* the rest of its state, manifest.c's to define */
+};
+void lu_session_manifest_state(const struct liveupdate_session *s,
+			       struct lu_manifest_state *st);
+int lu_session_manifest_adopt(struct liveupdate_session *s,
+			      const struct lu_manifest_state *st, const char *call);
 /* The first token from "from" on that the library may pick in s: not the
  * manifest's, not one the manifest lists. */
 uint64_t lu_session_free_token(const struct liveupdate_session *s, uint64_t from);

@@ -479,7 +479,15 @@ LU_EXPORT int liveupdate_session_set_meta(struct liveupdate_session *session,
 
 /* ---- a session handed over by another process ---- */
 
-int lu_session_manifest_adopt(struct liveupdate_session *s, const char *call)
+void lu_session_manifest_state(const struct liveupdate_session *s,
+			       struct lu_manifest_state *st)
+{
+	st->present = lu_session_manifest_writable(s);
+	st->word = 0; /* the memfd says the rest: its size, its copies */
+}
+
+int lu_session_manifest_adopt(struct liveupdate_session *s,
+			      const struct lu_manifest_state *state, const char *call)
 {
 	struct liveupdate_ctx *ctx = s->ctx;
 	int fd = lu_session_kept_fd(s, LIVEUPDATE_MANIFEST_TOKEN);
@@ -489,8 +497,13 @@ int lu_session_manifest_adopt(struct liveupdate_session *s, const char *call)
 	char why[512];
 	int ret;
 
-	if (fd < 0)
+	if (!state->present)
 		return 0; /* created without one: tokens only, as before */
+	if (fd < 0 || state->word)
+		return lu_fail(ctx, LU_OP_HANDOVER, -EBADMSG, "%s(\"%s\"): the offer "
+			       "announced a manifest %s", call, s->name,
+			       fd < 0 ? "and no file came at its token"
+				      : "with a state this library does not know");
 	ret = lu_manifest_read_fd(fd, &m, why, sizeof(why));
 	if (ret == -ENOMEM)
 		return lu_oom(ctx, "%s(\"%s\")", call, s->name);

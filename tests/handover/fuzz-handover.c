@@ -105,7 +105,8 @@ static void seed(const char *dir, const char *name, uint8_t nfds, const uint8_t 
 
 int main(int argc, char **argv)
 {
-	struct lu_ho_offer o = { .n_files = 300, .next_token = 42 };
+	struct lu_ho_offer o = { .n_files = 300, .flags = LU_HO_OFFER_MANIFEST,
+				 .next_token = 42 };
 	uint64_t tokens[LU_HO_BATCH_MAX];
 	uint8_t buf[LU_HO_FRAME_MAX];
 

@@ -306,7 +306,7 @@ static void send_raw(int sock, const void *buf, size_t len, const int *fds, unsi
 enum hostile { GARBAGE, TRUNCATED_HEADER, TRUNCATED_OFFER, OFFER_WITHOUT_FD,
 	       OFFER_OF_A_PIPE, WRONG_NAME, REPLY_FIRST, EOF_AFTER_OFFER,
 	       BATCH_OUT_OF_ORDER, BATCH_MISSING_FD, DUPLICATE_TOKENS,
-	       BATCH_PAST_OFFER, HOSTILE_N };
+	       BATCH_PAST_OFFER, MANIFEST_MISSING, MANIFEST_STATE_UNKNOWN, HOSTILE_N };
 
 /* Write the hostile messages of case h into sock, then close it. */
 static void write_hostile(int sock, enum hostile h, int session_fd, int file_fd)
@@ -318,6 +318,11 @@ static void write_hostile(int sock, enum hostile h, int session_fd, int file_fd)
 	size_t len;
 
 	strcpy(o.name, h == WRONG_NAME ? "not-" NAME : NAME);
+	if (h == MANIFEST_MISSING || h == MANIFEST_STATE_UNKNOWN) {
+		o.n_files = 0;
+		o.flags = LU_HO_OFFER_MANIFEST;
+		o.manifest_state = h == MANIFEST_STATE_UNKNOWN;
+	}
 	len = lu_ho_encode_offer(&o, buf);
 	switch (h) {
 	case GARBAGE:
@@ -369,6 +374,7 @@ static void hostile_messages(int type)
 		[REPLY_FIRST] = -EBADMSG, [EOF_AFTER_OFFER] = -ECONNRESET,
 		[BATCH_OUT_OF_ORDER] = -EBADMSG, [BATCH_MISSING_FD] = -EBADMSG,
 		[DUPLICATE_TOKENS] = -EBADMSG, [BATCH_PAST_OFFER] = -EBADMSG,
+		[MANIFEST_MISSING] = -EBADMSG, [MANIFEST_STATE_UNKNOWN] = -EBADMSG,
 	};
 	struct liveupdate_ctx *ctx = seam_ctx(NULL);
 	struct liveupdate_session *s = handover_session(ctx, NAME, 0), *got = NULL;
