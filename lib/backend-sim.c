@@ -42,6 +42,8 @@ static const char *sim_device_label(void *data, const char *path)
 static const struct lu_advice sim_open_advice[] = {
 	{ ENOENT, "no liveupdate-sim daemon answers at the socket: start one with "
 		  "'liveupdate-sim start', or point LIBLIVEUPDATE_SIM_SOCKET at it" },
+	{ ECONNREFUSED, "the socket is there but no liveupdate-sim daemon listens on "
+			"it (it stopped): start one with 'liveupdate-sim start'" },
 	{ EBUSY, "another open file holds the simulated device (it allows one, as "
 		 "the kernel does): close it or ask its owner for a session fd" },
 	{ EACCES, "the liveupdate-sim daemon at that socket runs as another user" },
@@ -146,6 +148,15 @@ int lu_sim_backend_new(struct liveupdate_ctx *ctx, const char *socket,
 			       "liveupdate_ctx_new: the simulator's socket path \"%s\"",
 			       socket ? socket : "(default)");
 	}
+	/* an unreachable simulator fails here, not at the first session call */
+	ret = lu_sim_connect(b->socket, LU_SIM_ROLE_CONTROL, true, NULL);
+	if (ret < 0) {
+		ret = lu_fail_open(ctx, &lu_sim_backend, ret, "liveupdate_ctx_new: "
+				   "connecting to liveupdate-sim at %s", b->socket);
+		free(b);
+		return ret;
+	}
+	close(ret);
 	b->ctx = ctx;
 	snprintf(b->label, sizeof(b->label), "liveupdate-sim's device at %s", b->socket);
 	lu_info(ctx, "liveupdate-sim backend: socket %s", b->socket);

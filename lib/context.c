@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The library context: configuration, logging and the device fd. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,6 +268,25 @@ int lu_ctx_device_fd(struct liveupdate_ctx *ctx)
 			lu_name_device_holders(ctx);
 	}
 	return fd;
+}
+
+bool lu_ctx_device_gone(struct liveupdate_ctx *ctx, int dev)
+{
+	bool gone = false;
+
+	pthread_mutex_lock(&ctx->device_lock);
+	/* still open here although the request said EBADF: the other end is
+	 * gone, as liveupdate-sim does to every connection at a kexec */
+	if (ctx->device_fd == dev && fcntl(dev, F_GETFD) >= 0) {
+		lu_backend_close(ctx, dev);
+		ctx->device_fd = -1;
+		gone = true;
+	}
+	pthread_mutex_unlock(&ctx->device_lock);
+	if (gone)
+		lu_info(ctx, "%s closed this context's device fd %d (a simulated kexec "
+			"does that): opening it again", lu_backend_device_label(ctx), dev);
+	return gone;
 }
 
 int lu_ctx_try_device(struct liveupdate_ctx *ctx)

@@ -20,7 +20,12 @@ void lu_log(const struct liveupdate_ctx *ctx, int priority, const char *file,
 /* Filled by lu_fail(); per thread so that threads do not see each other's. */
 static __thread char last_error[768];
 
-/* Generic meaning of each code for this library, whatever the call. */
+/*
+ * Meaning of each code for the core calls (device, sessions, files,
+ * kexec), and for liveupdate_strerror(); calls of the features built on
+ * them (memory, network devices, state, fd store) have their own tables
+ * and never fall back to this one, whose words are about sessions.
+ */
 static const struct lu_advice generic[] = {
 	{ EINVAL, "invalid argument or wrong session state: a NULL or negative "
 		  "argument, an empty name or one over 63 bytes, an incoming "
@@ -52,8 +57,12 @@ static const struct lu_advice generic[] = {
 	{ ENODATA, "the session has no manifest: it was created without one, by "
 		   "another program, or is an outgoing session this process did "
 		   "not create; use tokens" },
-	{ ENOSPC, "the session manifest is full: create the session with a larger "
-		  "manifest_size" },
+	{ ENOSPC, "no space left: the session manifest is full (create the session "
+		  "with a larger manifest_size), or a tmpfs is (raise its size= "
+		  "option)" },
+	{ EBADMSG, "damaged data: the session manifest or a network device record "
+		   "is damaged, or of a format this library cannot read; files can "
+		   "still be retrieved by token" },
 	{ 0, NULL },
 };
 
@@ -148,6 +157,8 @@ static const struct lu_advice netdev[] = {
 		   "liveupdate_netdevs_encode()" },
 	{ EPROTONOSUPPORT, "the record was written by a newer libliveupdate: "
 			   "restore with that version" },
+	{ E2BIG, "a set of network devices holds at most 64 devices, a bridge "
+		 "keeps at most 16 addresses: preserve the others in another set" },
 	{ ENOTTY, "the fd is not a tap or macvtap queue" },
 	{ EBADFD, "the tap fd is not attached to a device" },
 	{ ENOENT, "no /dev/net/tun (load the tun module) or no /dev/tapN node "
@@ -161,6 +172,13 @@ static const struct lu_advice memory[] = {
 	{ ENOMEM, "not enough memory, or not enough pages in the HugeTLB pool: "
 		  "free memory, raise the pool, or ask for a smaller size" },
 	{ ENOSPC, "the tmpfs is full: raise its size= mount option" },
+	{ EINVAL, "the size is larger than a file can be, or the file refuses the "
+		  "request: ask for a smaller size" },
+	{ EFBIG, "the size is larger than a file can be here (RLIMIT_FSIZE, or the "
+		 "file system's maximum): ask for a smaller size" },
+	{ EACCES, "the fd is not open for reading and writing: open the memory "
+		  "O_RDWR to map or populate it" },
+	{ EPERM, "the memory is preserved: its size is frozen until the update" },
 	{ EOPNOTSUPP, "this kind of memory is not available on this host: use "
 		      "LIVEUPDATE_MEMORY_AUTO, which says what it chose and why" },
 	{ ECANCELED, "the progress function asked to stop" },
@@ -218,6 +236,12 @@ static const struct lu_advice handover[] = {
 	{ EAGAIN, "the socket's timeout expired (SO_RCVTIMEO, SO_SNDTIMEO)" },
 	{ 0, NULL },
 };
+
+/* Whether an operation's errors may take the generic table's advice. */
+static bool core_op(enum lu_op op)
+{
+	return op <= LU_OP_KEXEC_REBOOT || op == LU_OP_MANIFEST;
+}
 
 static const struct lu_advice *const by_op[] = {
 	[LU_OP_ARGUMENT] = NULL,
@@ -284,29 +308,58 @@ void lu_last_error_append(const char *fmt, ...)
 	va_end(args);
 }
 
-int lu_fail(const struct liveupdate_ctx *ctx, enum lu_op op, int err,
-	    const char *what_fmt, ...)
+/* lu_fail(); opener: the backend whose open advice and priority apply. */
+static int fail_v(const struct liveupdate_ctx *ctx, enum lu_op op,
+		  const struct lu_backend_ops *opener, int err, const char *what_fmt,
+		  va_list args)
 {
-	const struct lu_advice *list = op == LU_OP_OPEN_DEVICE && ctx ? ctx->ops->open_advice
-								       : by_op[op];
+	const struct lu_advice *list = opener ? opener->open_advice : by_op[op];
 	const char *advice = lookup(list, -err);
-	va_list args;
 	int len;
 
-	va_start(args, what_fmt);
+	if (!advice && core_op(op))
+		advice = lookup(generic, -err);
 	len = vsnprintf(last_error, sizeof(last_error), what_fmt, args);
-	va_end(args);
 	if (len < 0 || (size_t)len >= sizeof(last_error))
 		len = (int)strlen(last_error);
-	if (op != LU_OP_ARGUMENT || err != -EINVAL)
+	if (op == LU_OP_ARGUMENT && err == -EINVAL)
+		; /* the message says what is wrong with the argument */
+	else if (advice)
 		snprintf(last_error + len, sizeof(last_error) - (size_t)len,
-			 ": %s (%s): %s", strerror(-err), lu_errno_name(err),
-			 advice ? advice : liveupdate_strerror(err));
+			 ": %s (%s): %s", strerror(-err), lu_errno_name(err), advice);
+	else
+		snprintf(last_error + len, sizeof(last_error) - (size_t)len,
+			 ": %s (%s)", strerror(-err), lu_errno_name(err));
 	if (op == LU_OP_ARGUMENT || op == LU_OP_ALLOC)
 		lu_err(ctx, "%s", last_error);
-	else if (op == LU_OP_OPEN_DEVICE && ctx)
-		lu_log_cond(ctx, ctx->ops->open_fail_priority, "%s", last_error);
+	else if (opener && ctx)
+		lu_log_cond(ctx, opener->open_fail_priority, "%s", last_error);
 	else
 		lu_info(ctx, "%s", last_error);
 	return err;
+}
+
+int lu_fail(const struct liveupdate_ctx *ctx, enum lu_op op, int err,
+	    const char *what_fmt, ...)
+{
+	va_list args;
+	int ret;
+
+	va_start(args, what_fmt);
+	ret = fail_v(ctx, op, op == LU_OP_OPEN_DEVICE && ctx ? ctx->ops : NULL, err,
+		     what_fmt, args);
+	va_end(args);
+	return ret;
+}
+
+int lu_fail_open(const struct liveupdate_ctx *ctx, const struct lu_backend_ops *ops,
+		 int err, const char *what_fmt, ...)
+{
+	va_list args;
+	int ret;
+
+	va_start(args, what_fmt);
+	ret = fail_v(ctx, LU_OP_OPEN_DEVICE, ops, err, what_fmt, args);
+	va_end(args);
+	return ret;
 }

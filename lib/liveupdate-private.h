@@ -160,6 +160,10 @@ void lu_ctx_set_backend(struct liveupdate_ctx *ctx,
 
 /* Device fd, opened on first use; a negative errno on failure. */
 int lu_ctx_device_fd(struct liveupdate_ctx *ctx);
+/* After a request on dev failed with EBADF: if dev is still open here, the
+ * device was closed under the context (liveupdate-sim's simulated kexec);
+ * forget it so that lu_ctx_device_fd() opens it again. true if so. */
+bool lu_ctx_device_gone(struct liveupdate_ctx *ctx, int dev);
 /* Whether the device opens: 0 (left as it was: open or closed) or the
  * negative errno of opening it (logged). */
 int lu_ctx_try_device(struct liveupdate_ctx *ctx);
@@ -273,6 +277,12 @@ enum lu_op {
  */
 int lu_fail(const struct liveupdate_ctx *ctx, enum lu_op op, int err,
 	    const char *what_fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* lu_fail() for opening a backend's device (or reaching it) before it is
+ * the context's: ops's open advice and priority. */
+int lu_fail_open(const struct liveupdate_ctx *ctx, const struct lu_backend_ops *ops,
+		 int err, const char *what_fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Reject a bad argument: -EINVAL with the reason. */
 #define lu_bad_arg(ctx, ...) lu_fail(ctx, LU_OP_ARGUMENT, -EINVAL, __VA_ARGS__)

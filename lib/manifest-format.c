@@ -366,6 +366,33 @@ static int check_unique(const struct lu_manifest *m, const struct liveupdate_ent
 	return 0;
 }
 
+/* ---- MEMORY records ---- */
+
+const char *lu_mf_backing_name(uint32_t backing)
+{
+	static const char *const names[] = {
+		[LIVEUPDATE_MEMORY_AUTO] = "auto",
+		[LIVEUPDATE_MEMORY_SHMEM] = "shmem",
+		[LIVEUPDATE_MEMORY_THP] = "thp",
+		[LIVEUPDATE_MEMORY_HUGETLB] = "hugetlb",
+	};
+
+	return backing < sizeof(names) / sizeof(names[0]) ? names[backing] : NULL;
+}
+
+bool lu_mf_memory_entry_ok(uint32_t backing, uint64_t page_size)
+{
+	switch (backing) {
+	case LIVEUPDATE_MEMORY_SHMEM:
+		return page_size == 4096;
+	case LIVEUPDATE_MEMORY_THP:
+	case LIVEUPDATE_MEMORY_HUGETLB:
+		return page_size > 4096 && !(page_size & (page_size - 1));
+	default:
+		return false;
+	}
+}
+
 /* ---- copies ---- */
 
 struct copy_header {
@@ -373,6 +400,7 @@ struct copy_header {
 	size_t header_size;
 	uint64_t generation;
 	uint32_t used, count, crc;
+	bool header_ok;       /* all but the records' checksum held */
 };
 
 /* A copy that is not valid (torn, damaged, never written): 0, the reason in why. */
@@ -409,6 +437,7 @@ static int read_copy(const uint8_t *c, size_t size, struct copy_header *h,
 	if (h->generation == 0 || h->used > size - h->header_size)
 		return not_valid(why, why_len, "generation %llu, %u bytes of records",
 				 (unsigned long long)h->generation, h->used);
+	h->header_ok = true;
 	if (lu_util_crc32(0, c + h->header_size, h->used) != h->crc)
 		return not_valid(why, why_len, "records checksum mismatch (torn or damaged)");
 	return 1;
@@ -424,6 +453,7 @@ int lu_manifest_decode(const uint8_t *buf, size_t len, struct lu_manifest *m,
 	const uint8_t *rec;
 
 	memset(m, 0, sizeof(*m));
+	memset(h, 0, sizeof(h));
 	if (len % 2 || size < LU_MF_HEADER_SIZE)
 		return bad(why, why_len, "the manifest file has %zu bytes, not two "
 			   "copies of at least %u", len, LU_MF_HEADER_SIZE);
@@ -468,5 +498,9 @@ int lu_manifest_decode(const uint8_t *buf, size_t len, struct lu_manifest *m,
 	m->active = (unsigned)best;
 	m->used = h[best].used;
 	m->crc = h[best].crc;
+	/* a newer copy whose header is whole but not its records: the older
+	 * state is read (a crash may leave that), and the reader says so */
+	if (!ok[!best] && h[!best].header_ok && h[!best].generation > h[best].generation)
+		m->passed_over = h[!best].generation;
 	return 0;
 }

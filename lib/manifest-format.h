@@ -48,6 +48,8 @@ struct lu_manifest {
 	bool has_token;
 	/* the state of the image (decoded or written) */
 	uint64_t generation;
+	uint64_t passed_over;            /* decoded: the generation of a newer copy
+					  * with damaged records, not read; or 0 */
 	uint32_t used;                   /* bytes of records in the newest copy */
 	uint32_t crc;                    /* CRC-32 of those bytes */
 	/* writer only: the mapped file, two copies of copy_size bytes */
@@ -56,6 +58,14 @@ struct lu_manifest {
 	unsigned active;                 /* copy holding the newest generation (decoded too) */
 	uint32_t copy_used[2];           /* records each copy holds */
 };
+
+/* A MEMORY record's backing as liveupdate_memory_backing_name() names it
+ * ("thp"), or NULL for a number this library does not know. */
+const char *lu_mf_backing_name(uint32_t backing);
+/* Whether a MEMORY record's backing and page size are ones the library
+ * reads back: SHMEM with 4 KiB pages, THP or HUGETLB with larger pages of
+ * a power of two. */
+bool lu_mf_memory_entry_ok(uint32_t backing, uint64_t page_size);
 
 /* Key and value limits, shared by the encoder and the decoder. */
 bool lu_mf_label_ok(const char *label, size_t len);

@@ -10,19 +10,57 @@
 #include "liveupdate-private.h"
 #include "manifest-format.h"
 
-/* A label, key or value in double quotes, with ", \ and control bytes escaped. */
-static void put_quoted(FILE *f, const char *s)
+/*
+ * The bytes of the printable UTF-8 character that starts s, or 0 for a
+ * byte that starts none: a control character (C0, DEL, C1), a byte that is
+ * not UTF-8, an overlong form, a surrogate, a code point past U+10FFFF.
+ * s is NUL-terminated, and a NUL ends any sequence.
+ */
+static size_t printable_utf8(const unsigned char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	size_t len;
+	uint32_t cp;
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
+	if (s[0] >= 0x20 && s[0] < 0x7f)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1fu;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0fu;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07u;
+	else
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
+		return 0;
+	return len;
+}
+
+/*
+ * A label, key or value in double quotes. One rule: printable UTF-8 as it
+ * is, but " and \ as \" and \\; every other byte as \xHH.
+ */
+static void put_quoted(FILE *f, const char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
+
+	fputc('"', f);
+	while (*s) {
+		size_t n = printable_utf8(s);
+
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if (n)
+			fwrite(s, 1, n, f);
 		else
-			fputc(c, f);
+			fprintf(f, "\\x%02x", *s);
+		s += n ? n : 1;
 	}
 	fputc('"', f);
 }
@@ -35,6 +73,18 @@ static void put_meta(FILE *f, const struct liveupdate_meta *meta, size_t n)
 		fputc('=', f);
 		put_quoted(f, meta[i].value);
 	}
+}
+
+/* The backing by name ("thp"); a number this library does not know as is. */
+static void put_backing(FILE *f, uint32_t backing, uint64_t page_size)
+{
+	const char *name = lu_mf_backing_name(backing);
+
+	if (name)
+		fprintf(f, " backing=%s", name);
+	else
+		fprintf(f, " backing=%" PRIu32, backing);
+	fprintf(f, " page-size=%" PRIu64, page_size);
 }
 
 static const char *kind_name(enum liveupdate_entry_kind kind)
@@ -75,8 +125,11 @@ static int print_text(const char *head, const struct lu_manifest *m, int fd)
 
 	if (!f)
 		return -ENOMEM;
-	fprintf(f, "%s, manifest generation %" PRIu64 ", %zu file%s\n", head,
+	fprintf(f, "%s, manifest generation %" PRIu64 ", %zu file%s", head,
 		m->generation, m->count, m->count == 1 ? "" : "s");
+	if (m->passed_over)
+		fprintf(f, " (generation %" PRIu64 " damaged, not read)", m->passed_over);
+	fputc('\n', f);
 	if (m->n_session_meta) {
 		fputs("meta", f);
 		put_meta(f, m->session_meta, m->n_session_meta);
@@ -89,8 +142,7 @@ static int print_text(const char *head, const struct lu_manifest *m, int fd)
 		put_quoted(f, e->label);
 		fprintf(f, " kind=%s size=%" PRIu64, kind_name(e->kind), e->size);
 		if (e->kind == LIVEUPDATE_ENTRY_MEMORY)
-			fprintf(f, " backing=%" PRIu32 " page-size=%" PRIu64, e->backing,
-				e->page_size);
+			put_backing(f, e->backing, e->page_size);
 		put_meta(f, e->meta, e->n_meta);
 		fputc('\n', f);
 	}

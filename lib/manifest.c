@@ -9,11 +9,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "liveupdate-private.h"
@@ -325,6 +327,47 @@ LU_EXPORT int liveupdate_session_create_opts(struct liveupdate_ctx *ctx,
 	return 0;
 }
 
+/*
+ * Holes below this are not checked: the kernel takes longer to fill them
+ * than the check takes, and they matter only on a host already out of
+ * memory.
+ */
+#define HOLES_CHECKED_FROM (16ull << 20)
+
+/*
+ * The kernel allocates every hole of a shmem file when it preserves it: a
+ * sparse file larger than the memory left would end in the OOM killer in
+ * the middle of the preparation. -ENOMEM (logged) before that, or 0.
+ */
+static int check_holes(struct liveupdate_session *session, int fd, const char *call)
+{
+	uint64_t allocated, holes, room;
+	char why[256], a[32], b[32], c[32];
+	struct statfs sfs;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || (S_ISREG(st.st_mode) && fstatfs(fd, &sfs) < 0))
+		return lu_fail(session->ctx, LU_OP_PRESERVE_FD, -errno, "%s(\"%s\", fd %d): "
+			       "looking at the file", call, session->name, fd);
+	if (!S_ISREG(st.st_mode) || sfs.f_type != TMPFS_MAGIC)
+		return 0; /* not shmem: the kernel's own checks answer */
+	allocated = (uint64_t)st.st_blocks * 512;
+	holes = (uint64_t)st.st_size > allocated ? (uint64_t)st.st_size - allocated : 0;
+	if (holes < HOLES_CHECKED_FROM)
+		return 0;
+	room = lu_util_memory_room(NULL, why, sizeof(why));
+	if (holes <= room)
+		return 0;
+	return lu_fail(session->ctx, LU_OP_MEMORY, -ENOMEM, "%s(\"%s\", fd %d): the file "
+		       "is %s, %s of it never written (holes), and the kernel allocates "
+		       "every hole when it preserves a file, but this process can get "
+		       "only %s (%s); nothing was preserved: preserve a smaller file, "
+		       "raise the limit, or free memory", call, session->name, fd,
+		       lu_util_fmt_size(a, sizeof(a), (uint64_t)st.st_size),
+		       lu_util_fmt_size(b, sizeof(b), holes),
+		       lu_util_fmt_size(c, sizeof(c), room), why);
+}
+
 /* Arguments the library refuses before anything else: 0 or -EINVAL. */
 static int check_preserve(struct liveupdate_session *session, int fd,
 			  const struct liveupdate_preserve_opts *opts,
@@ -333,6 +376,9 @@ static int check_preserve(struct liveupdate_session *session, int fd,
 	struct liveupdate_ctx *ctx = session->ctx;
 	const char *label = lu_opts_get(opts, label, NULL);
 	uint32_t flags = lu_opts_get(opts, flags, 0);
+	enum liveupdate_entry_kind kind = lu_opts_get(opts, kind, LIVEUPDATE_ENTRY_AUTO);
+	uint32_t backing = lu_opts_get(opts, backing, 0);
+	uint64_t page_size = lu_opts_get(opts, page_size, 0);
 
 	if (lu_check_opts(ctx, call, opts))
 		return -EINVAL;
@@ -353,9 +399,21 @@ static int check_preserve(struct liveupdate_session *session, int fd,
 				  "the session manifest (LIVEUPDATE_MANIFEST_TOKEN): "
 				  "use another token", call, session->name,
 				  LIVEUPDATE_MANIFEST_TOKEN);
-	if ((uint32_t)lu_opts_get(opts, kind, 0) > LIVEUPDATE_ENTRY_OTHER)
-		return lu_bad_arg(ctx, "%s: unknown kind %u", call,
-				  (unsigned)lu_opts_get(opts, kind, 0));
+	if ((uint32_t)kind > LIVEUPDATE_ENTRY_OTHER)
+		return lu_bad_arg(ctx, "%s: unknown kind %u", call, (unsigned)kind);
+	/* what liveupdate_memory_retrieve_label() could not read back */
+	if (kind == LIVEUPDATE_ENTRY_MEMORY && !lu_mf_memory_entry_ok(backing, page_size))
+		return lu_bad_arg(ctx, "%s(\"%s\"): kind MEMORY with backing %" PRIu32
+				  " and page size %" PRIu64 ": give the memory's own, as "
+				  "liveupdate_memory_get_backing() and _get_page_size() "
+				  "say (SHMEM with 4096, THP or HUGETLB with their huge "
+				  "page size), or preserve it with "
+				  "liveupdate_memory_preserve_opts(), which fills them in",
+				  call, session->name, backing, page_size);
+	if (kind != LIVEUPDATE_ENTRY_MEMORY && (backing || page_size))
+		return lu_bad_arg(ctx, "%s(\"%s\"): backing %" PRIu32 " and page size %"
+				  PRIu64 " are recorded for kind MEMORY only: leave them 0",
+				  call, session->name, backing, page_size);
 	if (label && (!*label || strlen(label) > LIVEUPDATE_LABEL_MAX))
 		return lu_bad_arg(ctx, "%s(\"%s\"): a label takes 1 to %d bytes",
 				  call, session->name, LIVEUPDATE_LABEL_MAX);
@@ -384,6 +442,8 @@ LU_EXPORT int liveupdate_session_preserve_fd_opts(struct liveupdate_session *ses
 		return lu_bad_arg(NULL, "%s: session is NULL", call);
 	ctx = session->ctx;
 	ret = check_preserve(session, fd, opts, call);
+	if (!ret)
+		ret = check_holes(session, fd, call);
 	if (ret)
 		return ret;
 	if (lu_session_manifest_writable(session)) {
@@ -618,6 +678,14 @@ int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
 			       call, s->name, why);
 	lu_dbg(ctx, "session \"%s\": manifest generation %" PRIu64 ", %zu files",
 	       s->name, m->generation, m->count);
+	if (m->passed_over)
+		lu_log_cond(ctx, LOG_WARNING, "%s(\"%s\"): the manifest's newest copy "
+			    "(generation %" PRIu64 ") has damaged records, torn by a crash "
+			    "or damaged since: the previous one (generation %" PRIu64 ") is "
+			    "read, without the newest update's label or metadata; a file "
+			    "that update preserved is still there by token "
+			    "(liveupdate_session_print_manifest() says so too)", call,
+			    s->name, m->passed_over, m->generation);
 	if (manifest_keep(s, m) < 0) {
 		manifest_free(m);
 		return lu_oom(ctx, "%s(\"%s\")", call, s->name);

@@ -26,6 +26,9 @@ int lu_memory_check_size(struct liveupdate_ctx *ctx, const char *what,
 	if (size == 0)
 		return lu_bad_arg(ctx, "%s: size is 0; give the memory's size in bytes",
 				  what);
+	if (size > (uint64_t)INT64_MAX)
+		return lu_bad_arg(ctx, "%s: size %" PRIu64 " bytes is larger than any file "
+				  "can be (%" PRId64 " bytes at most)", what, size, INT64_MAX);
 	if (size % page_size == 0)
 		return 0;
 	if (below == 0)
@@ -115,6 +118,28 @@ static bool huge_tmpfs(const char *root, const char *dir, char *why, size_t len)
 	}
 	snprintf(why, len, "tmpfs at %s mounted huge=%s", dir, lu_thp_policy_name(pol));
 	return true;
+}
+
+/*
+ * Has the tmpfs at dir room for size bytes? Guest memory on a tmpfs that
+ * fills up dies of SIGBUS when the guest touches the page past the end.
+ */
+static bool tmpfs_fits(const char *dir, uint64_t size, char *why, size_t len)
+{
+	struct statfs sfs;
+	uint64_t free_bytes;
+	char a[32], b[32];
+
+	/* f_blocks 0: a tmpfs mounted without a size limit */
+	if (statfs(dir, &sfs) < 0 || !sfs.f_blocks)
+		return true;
+	free_bytes = (uint64_t)sfs.f_bavail * (uint64_t)sfs.f_bsize;
+	if (size <= free_bytes)
+		return true;
+	snprintf(why, len, "the tmpfs at %s has %s free, less than the %s asked for "
+		 "(raise its size= option)", dir, lu_util_fmt_size(a, sizeof(a), free_bytes),
+		 lu_util_fmt_size(b, sizeof(b), size));
+	return false;
 }
 
 /* Pages the pool of page_size cannot give for size bytes: 0 when it can. */
@@ -226,6 +251,10 @@ static int plan_thp(struct liveupdate_ctx *ctx, const struct liveupdate_memory_o
 		return 0;
 	}
 	if (!SEALS_ASKED(o->seals) && huge_tmpfs(o->host_root, dir, why_tmpfs, sizeof(why_tmpfs))) {
+		if (!tmpfs_fits(dir, o->size, why_tmpfs, sizeof(why_tmpfs)))
+			return lu_fail(ctx, LU_OP_MEMORY, -ENOSPC, "liveupdate_memory_new: "
+				       "THP for shared memory: the memfd policy says no (%s), "
+				       "and %s; nothing was allocated", why_policy, why_tmpfs);
 		plan->tmpfs_path = dir;
 		snprintf(mem->reason, sizeof(mem->reason), "THP as asked: an unlinked file "
 			 "on the %s, %s pages (the memfd policy says no: %s)", why_tmpfs,
@@ -325,6 +354,8 @@ static int plan_auto(struct liveupdate_ctx *ctx, const struct liveupdate_memory_
 	} else if (thp && !huge_tmpfs(root, dir, why, sizeof(why))) {
 		say(skipped, sizeof(skipped), " Huge tmpfs: %s (mount one: 'mount -t tmpfs "
 		    "-o huge=always,mode=0700 liveupdate-huge %s').", why, dir);
+	} else if (thp && !tmpfs_fits(dir, o->size, why, sizeof(why))) {
+		say(skipped, sizeof(skipped), " Huge tmpfs: %s.", why);
 	} else if (thp) {
 		struct lu_memory_plan t = { LIVEUPDATE_MEMORY_THP, thp, dir };
 		int probe = lu_memory_probe_plan(ctx, &t);
@@ -356,6 +387,7 @@ static int plan_auto(struct liveupdate_ctx *ctx, const struct liveupdate_memory_
 int lu_memory_plan(struct liveupdate_ctx *ctx, const struct liveupdate_memory_opts *o,
 		   struct liveupdate_memory *mem, struct lu_memory_plan *plan)
 {
+	char s[32];
 	int ret;
 
 	memset(plan, 0, sizeof(*plan));
@@ -363,8 +395,8 @@ int lu_memory_plan(struct liveupdate_ctx *ctx, const struct liveupdate_memory_op
 	case LIVEUPDATE_MEMORY_AUTO:
 		ret = plan_auto(ctx, o, mem, plan, true);
 		if (!ret)
-			lu_info(ctx, "liveupdate_memory_new(%" PRIu64 " bytes): %s", o->size,
-				mem->reason);
+			lu_info(ctx, "liveupdate_memory_new(%s): %s",
+				lu_util_fmt_size(s, sizeof(s), o->size), mem->reason);
 		return ret;
 	case LIVEUPDATE_MEMORY_SHMEM:
 		if (o->page_size && o->page_size != LU_SMALL_PAGE)

@@ -11,6 +11,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "manifest-format.h"
 #include "memory-private.h"
 
 LU_EXPORT int liveupdate_memory_preserve_opts(struct liveupdate_memory *mem,
@@ -56,7 +57,7 @@ LU_EXPORT int liveupdate_memory_preserve_opts(struct liveupdate_memory *mem,
 	o.page_size = page_size;
 	ret = liveupdate_session_preserve_fd_opts(session, mem->fd, &o, tokenp);
 	if (ret == -ENOENT && backing == LIVEUPDATE_MEMORY_HUGETLB)
-		lu_last_error_append(" To keep this memory, copy it into memory the kernel "
+		lu_last_error_append(". To keep this memory, copy it into memory the kernel "
 				     "can preserve with liveupdate_memory_move_to_thp().");
 	return ret;
 }
@@ -92,19 +93,6 @@ static int take_recorded(struct liveupdate_memory *mem, const struct liveupdate_
 	return 0;
 }
 
-static bool known_backing(const struct liveupdate_entry *e)
-{
-	switch (e->backing) {
-	case LIVEUPDATE_MEMORY_SHMEM:
-		return e->page_size == LU_SMALL_PAGE;
-	case LIVEUPDATE_MEMORY_THP:
-	case LIVEUPDATE_MEMORY_HUGETLB:
-		return e->page_size > LU_SMALL_PAGE && !(e->page_size & (e->page_size - 1));
-	default:
-		return false;
-	}
-}
-
 LU_EXPORT int liveupdate_memory_retrieve_label(struct liveupdate_session *session,
 					       const char *label,
 					       struct liveupdate_memory **memp)
@@ -121,7 +109,7 @@ LU_EXPORT int liveupdate_memory_retrieve_label(struct liveupdate_session *sessio
 	if (ret)
 		return ret;
 	/* checked before the retrieve, which the kernel allows only once */
-	if (e->kind == LIVEUPDATE_ENTRY_MEMORY && !known_backing(e))
+	if (e->kind == LIVEUPDATE_ENTRY_MEMORY && !lu_mf_memory_entry_ok(e->backing, e->page_size))
 		return lu_fail(session->ctx, LU_OP_MANIFEST, -EBADMSG, "%s(\"%s\"): the "
 			       "manifest records backing %" PRIu32 " with pages of %" PRIu64
 			       " bytes, which this library does not know; retrieve it by "

@@ -19,10 +19,11 @@ unsigned int lu_hugetlb_memfd_flags(uint64_t page_size)
 }
 
 int lu_memory_create_file(const struct lu_memory_plan *plan, const char *name,
-			  uint64_t size)
+			  uint64_t size, const char **failed)
 {
 	int fd;
 
+	*failed = plan->tmpfs_path ? "open(O_TMPFILE) on the huge tmpfs" : "memfd_create";
 	if (plan->tmpfs_path)
 		fd = open(plan->tmpfs_path, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	else if (plan->backing == LIVEUPDATE_MEMORY_HUGETLB)
@@ -35,6 +36,7 @@ int lu_memory_create_file(const struct lu_memory_plan *plan, const char *name,
 	if (ftruncate(fd, (off_t)size) < 0) {
 		int err = -errno;
 
+		*failed = "ftruncate";
 		close(fd);
 		return err;
 	}

@@ -3,6 +3,7 @@
  * the sysfs files and mount options write them. */
 #include <string.h>
 
+#include "manifest-format.h"
 #include "memory-private.h"
 
 static const char *const policy_names[] = {
@@ -31,16 +32,8 @@ const char *lu_thp_policy_name(enum liveupdate_thp_policy policy)
 
 LU_EXPORT const char *liveupdate_memory_backing_name(enum liveupdate_memory_backing backing)
 {
-	static const char *const names[] = {
-		[LIVEUPDATE_MEMORY_AUTO] = "auto",
-		[LIVEUPDATE_MEMORY_SHMEM] = "shmem",
-		[LIVEUPDATE_MEMORY_THP] = "thp",
-		[LIVEUPDATE_MEMORY_HUGETLB] = "hugetlb",
-	};
-
-	if ((unsigned)backing < sizeof(names) / sizeof(names[0]))
-		return names[backing];
-	return NULL;
+	/* the names manifest printouts use too */
+	return lu_mf_backing_name((uint32_t)backing);
 }
 
 const char *lu_backing_name(enum liveupdate_memory_backing backing)

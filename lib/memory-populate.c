@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "memory-private.h"
@@ -73,7 +74,7 @@ int lu_memory_explain(struct liveupdate_memory *mem, const char *call, int err,
 	lu_util_fmt_size(ps, sizeof(ps), mem->page_size);
 	if (err == -ECANCELED)
 		return lu_fail(mem->ctx, LU_OP_MEMORY, err, "%s: stopped by the progress "
-			       "function after %" PRIu64 " bytes", call, done);
+			       "function after %s", call, lu_util_fmt_size(o, sizeof(o), done));
 	if (err == -EFAULT || err == -ENOMEM || err == -ENOSPC) {
 		/* EFAULT is what MADV_POPULATE_WRITE says where a fault would
 		 * have been a SIGBUS: no page could be had */
@@ -102,8 +103,37 @@ static int populate_fn(void *arg, uint64_t off, uint64_t len)
 	return lu_memory_populate_chunk(a->mem, a->addr, off, len);
 }
 
-LU_EXPORT int liveupdate_memory_populate(struct liveupdate_memory *mem,
-					 unsigned int threads)
+/*
+ * Refuse, before the first page, what the host cannot give: faulting past
+ * a memory cgroup's limit or the host's memory ends in the OOM killer,
+ * not in an error. HugeTLB comes from its pool, checked when planned.
+ */
+static int check_room(struct liveupdate_memory *mem, const char *call)
+{
+	uint64_t allocated, need, room;
+	char why[256], a[32], b[32], c[32];
+	struct stat st;
+
+	if (mem->backing == LIVEUPDATE_MEMORY_HUGETLB)
+		return 0;
+	if (fstat(mem->fd, &st) < 0)
+		return lu_fail(mem->ctx, LU_OP_MEMORY, -errno, "%s: fstat of the memory",
+			       call);
+	allocated = (uint64_t)st.st_blocks * 512;
+	need = mem->size > allocated ? mem->size - allocated : 0;
+	room = need ? lu_util_memory_room(mem->host_root, why, sizeof(why)) : UINT64_MAX;
+	if (need <= room)
+		return 0;
+	return lu_fail(mem->ctx, LU_OP_MEMORY, -ENOMEM, "%s: populating %s of %s "
+		       "needs %s more, but this process can get only %s (%s); nothing "
+		       "was allocated: ask for less memory, raise the limit, or free "
+		       "memory", call, lu_util_fmt_size(a, sizeof(a), mem->size),
+		       lu_backing_name(mem->backing), lu_util_fmt_size(b, sizeof(b), need),
+		       lu_util_fmt_size(c, sizeof(c), room), why);
+}
+
+int lu_memory_populate(struct liveupdate_memory *mem, unsigned int threads,
+		       const char *call)
 {
 	struct populate_arg arg = { .mem = mem };
 	struct lu_chunks c = { 0 };
@@ -111,18 +141,19 @@ LU_EXPORT int liveupdate_memory_populate(struct liveupdate_memory *mem,
 	size_t base_len = 0;
 	int ret;
 
-	if (!mem)
-		return lu_bad_arg(NULL, "liveupdate_memory_populate: mem is NULL");
 	if (!mem->size)
 		return 0;
 	lu_memory_settle(mem);
+	ret = check_room(mem, call);
+	if (ret)
+		return ret;
 	arg.addr = mem->addr;
 	if (!arg.addr) {
 		arg.addr = lu_memory_map_aligned(mem->fd, mem->size, mem->page_size,
 						 PROT_READ | PROT_WRITE, mem->backing,
 						 &base, &base_len);
 		if (arg.addr == MAP_FAILED)
-			return lu_memory_map_failed(mem, "liveupdate_memory_populate", -errno);
+			return lu_memory_map_failed(mem, call, -errno);
 	}
 	c.total = mem->size;
 	c.chunk = CHUNK < mem->page_size ? mem->page_size : CHUNK / mem->page_size * mem->page_size;
@@ -133,6 +164,13 @@ LU_EXPORT int liveupdate_memory_populate(struct liveupdate_memory *mem,
 	ret = lu_run_chunks(mem->ctx, &c, threads ? threads : mem->populate_threads);
 	if (base)
 		munmap(base, base_len);
-	return ret ? lu_memory_explain(mem, "liveupdate_memory_populate", ret, c.err_off,
-				       c.done) : 0;
+	return ret ? lu_memory_explain(mem, call, ret, c.err_off, c.done) : 0;
+}
+
+LU_EXPORT int liveupdate_memory_populate(struct liveupdate_memory *mem,
+					 unsigned int threads)
+{
+	if (!mem)
+		return lu_bad_arg(NULL, "liveupdate_memory_populate: mem is NULL");
+	return lu_memory_populate(mem, threads, "liveupdate_memory_populate");
 }

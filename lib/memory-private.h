@@ -56,9 +56,10 @@ uint64_t lu_host_default_hugetlb_size(const char *root);
 /* The memfd_create() flags for a HugeTLB page size. */
 unsigned int lu_hugetlb_memfd_flags(uint64_t page_size);
 /* Create the file of a plan, size bytes, no seals: the fd (O_CLOEXEC) or a
- * negative errno (not logged: callers say what it was for). */
+ * negative errno (not logged: callers say what it was for, *failed names
+ * the system call that failed). */
 int lu_memory_create_file(const struct lu_memory_plan *plan, const char *name,
-			  uint64_t size);
+			  uint64_t size, const char **failed);
 /* Map fd (len bytes) shared at an address aligned to align, with the THP
  * advice for the backing. The whole reservation to unmap goes to basep
  * and base_lenp. The address or MAP_FAILED (errno set). */
@@ -152,6 +153,9 @@ int lu_memory_populate_chunk(struct liveupdate_memory *mem, unsigned char *addr,
 /* Set once MADV_POPULATE_WRITE was refused as unknown (atomic); tests set
  * it to exercise the fallback. */
 extern int lu_memory_no_populate_write;
+/* liveupdate_memory_populate() for call (named in its errors). */
+int lu_memory_populate(struct liveupdate_memory *mem, unsigned int threads,
+		       const char *call);
 /* The error of a failed populate or copy, explained and recorded. */
 int lu_memory_explain(struct liveupdate_memory *mem, const char *call, int err,
 		      uint64_t off, uint64_t done);

@@ -100,9 +100,10 @@ static int ask_kernel(struct liveupdate_ctx *ctx, const struct lu_memory_plan *p
 	static unsigned int counter;
 	struct liveupdate_session *s = NULL;
 	char name[LIVEUPDATE_SESSION_NAME_MAX + 1];
+	const char *failed;
 	int fd, ret;
 
-	fd = lu_memory_create_file(plan, "liveupdate-probe", plan->page_size);
+	fd = lu_memory_create_file(plan, "liveupdate-probe", plan->page_size, &failed);
 	if (fd < 0)
 		return 0; /* cannot even exist here: cannot be preserved */
 	snprintf(name, sizeof(name), "liveupdate-memory-probe-%d-%u", (int)getpid(),

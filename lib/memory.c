@@ -126,6 +126,7 @@ int lu_memory_build(struct liveupdate_memory *mem, const struct liveupdate_memor
 {
 	struct liveupdate_ctx *ctx = mem->ctx;
 	bool failed = false;
+	const char *failed_call;
 	char s[32], p[32];
 	int ret;
 
@@ -140,7 +141,8 @@ int lu_memory_build(struct liveupdate_memory *mem, const struct liveupdate_memor
 	mem->host_root = dup_or_null(o->host_root, &failed);
 	if (failed)
 		return lu_oom(ctx, "liveupdate_memory_new");
-	mem->fd = lu_memory_create_file(plan, o->name ? o->name : DEFAULT_NAME, o->size);
+	mem->fd = lu_memory_create_file(plan, o->name ? o->name : DEFAULT_NAME, o->size,
+					&failed_call);
 	if (mem->fd < 0) {
 		ret = mem->fd;
 		mem->fd = -1;
@@ -152,7 +154,7 @@ int lu_memory_build(struct liveupdate_memory *mem, const struct liveupdate_memor
 	ret = apply_seals(ctx, mem, o->seals ? o->seals : QEMU_SEALS,
 			  o->seals != 0 && o->seals != LIVEUPDATE_MEMORY_SEALS_NONE);
 	if (!ret && o->populate)
-		ret = liveupdate_memory_populate(mem, 0);
+		ret = lu_memory_populate(mem, 0, "liveupdate_memory_new");
 	if (ret)
 		return ret;
 	lu_dbg(ctx, "memory %p: fd %d, %s, %s, %s pages", (void *)mem, mem->fd,
@@ -350,6 +352,7 @@ LU_EXPORT int liveupdate_memory_unmap(struct liveupdate_memory *mem)
 LU_EXPORT int liveupdate_memory_huge_bytes(struct liveupdate_memory *mem, uint64_t *bytes)
 {
 	uint64_t block;
+	char s[32];
 	int ret;
 
 	if (!mem || !bytes)
@@ -370,7 +373,7 @@ LU_EXPORT int liveupdate_memory_huge_bytes(struct liveupdate_memory *mem, uint64
 				     mem->backing == LIVEUPDATE_MEMORY_HUGETLB, 0, bytes);
 	if (ret)
 		return lu_fail(mem->ctx, LU_OP_MEMORY, ret, "liveupdate_memory_huge_bytes: "
-			       "measuring %" PRIu64 " bytes", mem->size);
+			       "measuring %s", lu_util_fmt_size(s, sizeof(s), mem->size));
 	return 0;
 }
 

@@ -108,18 +108,21 @@ int lu_session_open(struct liveupdate_ctx *ctx, const char *name,
 	s = session_alloc(ctx);
 	if (!s)
 		return lu_oom(ctx, "%s(\"%s\")", call, name);
-	dev = lu_ctx_device_fd(ctx);
-	if (dev < 0) {
-		session_free(s);
-		return dev;
+	for (int attempt = 0;; attempt++) {
+		dev = lu_ctx_device_fd(ctx);
+		if (dev < 0) {
+			session_free(s);
+			return dev;
+		}
+		memset(&req, 0, sizeof(req));
+		req.create.size = sizeof(req);
+		memcpy(req.create.name, name, strlen(name) + 1);
+		ret = lu_backend_ioctl(ctx, dev, create ? LIVEUPDATE_IOCTL_CREATE_SESSION
+							: LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &req);
+		/* a simulated kexec closed the device under the context: once more */
+		if (ret != -EBADF || attempt || !lu_ctx_device_gone(ctx, dev))
+			break;
 	}
-
-	memset(&req, 0, sizeof(req));
-	req.create.size = sizeof(req);
-	memcpy(req.create.name, name, strlen(name) + 1);
-	ret = lu_backend_ioctl(ctx, dev,
-			       create ? LIVEUPDATE_IOCTL_CREATE_SESSION : LIVEUPDATE_IOCTL_RETRIEVE_SESSION,
-			       &req);
 	if (ret < 0) {
 		session_free(s);
 		return lu_fail(ctx, create ? LU_OP_CREATE_SESSION

@@ -60,6 +60,15 @@ const char *lu_util_fmt_size(char *buf, size_t len, uint64_t bytes);
 /* "1 page", "512 pages": n things, singular for one. buf. */
 const char *lu_util_fmt_count(char *buf, size_t len, uint64_t n, const char *thing);
 
+/* ---- util/memory-room.c ---- */
+
+/* The bytes this process can still allocate, as the host under root
+ * ("/" when NULL) says: MemAvailable, lowered by the headroom of each
+ * memory cgroup above the process (v2 and v1), each plus its inactive file
+ * cache. UINT64_MAX when nothing says; the tightest limit is described in
+ * why. */
+uint64_t lu_util_memory_room(const char *root, char *why, size_t len);
+
 /* ---- util/opts.c ---- */
 
 /* Whether an option struct of user_size bytes (its sz) is one this

@@ -124,13 +124,15 @@ struct liveupdate_ctx_opts {
  * The backend is chosen here, once: see enum liveupdate_backend. The
  * simulator is announced to the log function at LOG_NOTICE whatever the
  * log priority, so that nobody runs simulated without knowing; the kernel
- * is logged at LOG_DEBUG.
+ * is logged at LOG_DEBUG. With the simulator, the daemon is asked once
+ * whether it answers, so that a simulator that is not running fails here.
  *
  * Returns: 0, or -EINVAL (NULL @ctxp, @opts with a bad size or unknown
  * non-zero fields from a newer library version, empty @device_path, an
  * unknown backend, LIBLIVEUPDATE_BACKEND neither "kernel" nor "sim"),
  * -ENOMEM, or for the simulator an error reaching it (-ENOENT,
- * -ECONNREFUSED: liveupdate-sim is not running).
+ * -ECONNREFUSED: liveupdate-sim is not running; -EACCES: it runs as
+ * another user).
  * Since: 1.0
  */
 int liveupdate_ctx_new(const struct liveupdate_ctx_opts *opts,
@@ -155,10 +157,20 @@ struct liveupdate_ctx *liveupdate_ctx_unref(struct liveupdate_ctx *ctx);
  * liveupdate_log_fn - a log function: @priority is a syslog level
  * (LOG_ERR ... LOG_DEBUG); @file, @line and @fn locate the message in the
  * library's source; @format and @args are printf-style.
+ *
+ * With GCC and Clang the type carries format(printf, 6, 0), so a logger
+ * declared with that attribute (as -Wmissing-format-attribute asks) is
+ * accepted by builds with -Werror=format.
  */
+#if defined(__GNUC__) || defined(__clang__)
+#define LIVEUPDATE_LOG_FORMAT_ __attribute__((format(printf, 6, 0)))
+#else
+#define LIVEUPDATE_LOG_FORMAT_
+#endif
 typedef void (*liveupdate_log_fn)(void *data, int priority, const char *file,
 				  int line, const char *fn, const char *format,
-				  va_list args);
+				  va_list args) LIVEUPDATE_LOG_FORMAT_;
+#undef LIVEUPDATE_LOG_FORMAT_
 
 /**
  * liveupdate_ctx_set_log_fn - route the context's messages to @fn.
@@ -191,7 +203,11 @@ void liveupdate_ctx_set_log_priority(struct liveupdate_ctx *ctx, int priority);
  * liveupdate_ctx_open_device - open the device now, if not yet open.
  *
  * Session creation and retrieval open it on demand; call this to learn
- * early whether live update is usable here.
+ * early whether live update is usable here. After a simulated kexec
+ * (liveupdate-sim reboot, or liveupdate_kexec_reboot() on the simulator),
+ * which closes the device under the context, they open it again by
+ * themselves; sessions of the previous boot are dead (-EBADF): retrieve
+ * them again.
  *
  * Returns: 0 (also when already open), or
  *  -ENOENT  no device: the kernel lacks CONFIG_LIVEUPDATE or was not booted
@@ -392,6 +408,11 @@ int liveupdate_session_finish(struct liveupdate_session *session);
  * are carried over. There is no way to unpreserve one file: close the
  * session to abort them all.
  *
+ * The kernel allocates every hole of a shmem file when it preserves it: a
+ * file with more never-written bytes than this process can get
+ * (MemAvailable, memory cgroup limits; holes under 16 MiB are not checked)
+ * is refused with -ENOMEM before the kernel is asked.
+ *
  * In a session with a manifest, the file is recorded there (without a
  * label; see liveupdate_session_preserve_fd_opts()).
  *
@@ -400,7 +421,8 @@ int liveupdate_session_finish(struct liveupdate_session *session);
  * session), -EBADF (@fd not open), -ENOENT (the kernel cannot preserve
  * this kind of file), -EBUSY (the file is already preserved in some
  * session), -EOPNOTSUPP (the memfd has a seal the kernel cannot carry),
- * -EFBIG, -ENOMEM, -ENOSPC (the session's manifest is full).
+ * -EFBIG, -ENOMEM (also: a sparse file whose holes this process cannot
+ * get), -ENOSPC (the session's manifest is full).
  * Since: 1.0
  */
 int liveupdate_session_preserve_fd(struct liveupdate_session *session, int fd,
@@ -1221,8 +1243,13 @@ int liveupdate_fdstore_adopt_session(struct liveupdate_ctx *ctx,
  * size and key/value metadata, plus key/value metadata of the session. It
  * is rewritten in place after each preserve, in two copies with a
  * generation number, so that a crash or a kexec in the middle of an update
- * leaves the previous state readable. After the update, files are found by
- * label. The byte format is documented in doc/manifest.md.
+ * leaves the previous state readable. When the newest copy's records turn
+ * out damaged after the update (such a crash, or damage since), the
+ * previous copy is read, which lacks the newest update's label or
+ * metadata: this is logged at LOG_WARNING and
+ * liveupdate_session_print_manifest() says "(generation N damaged, not
+ * read)"; the files stay retrievable by token. After the update, files
+ * are found by label. The byte format is documented in doc/manifest.md.
  *
  * Sessions created with LIVEUPDATE_SESSION_NO_MANIFEST, by other programs
  * or by earlier versions work by token alone: the manifest calls then fail
@@ -1354,8 +1381,12 @@ enum liveupdate_preserve_flags {
  * @token: the token, when @flags has LIVEUPDATE_PRESERVE_TOKEN; otherwise
  *      the library picks one not used in the session.
  * @kind: what to record; 0 (AUTO) lets the library look at the file.
- * @backing: for LIVEUPDATE_ENTRY_MEMORY, the memory object's backing.
- * @page_size: for LIVEUPDATE_ENTRY_MEMORY, its page size in bytes.
+ * @backing: for LIVEUPDATE_ENTRY_MEMORY, the memory object's backing:
+ *      SHMEM, THP or HUGETLB (not AUTO); 0 for other kinds.
+ * @page_size: for LIVEUPDATE_ENTRY_MEMORY, its page size in bytes: 4096
+ *      for SHMEM, a larger power of two for THP and HUGETLB; 0 for other
+ *      kinds. Anything else is refused (-EINVAL), as
+ *      liveupdate_memory_retrieve_label() could not read it back.
  * @meta: @n_meta metadata pairs with distinct keys (at most
  *      LIVEUPDATE_META_MAX), or NULL.
  * @n_meta: the number of pairs in @meta.
@@ -1414,7 +1445,8 @@ struct liveupdate_entry {
  * @backing and @page_size are not recorded anywhere.
  *
  * Returns: 0, the errors of liveupdate_session_preserve_fd(), or -EINVAL
- * (bad @opts, an unknown @kind, a label or metadata out of limits,
+ * (bad @opts, an unknown @kind, a MEMORY @backing and @page_size that
+ * cannot be read back, a label or metadata out of limits,
  * duplicate keys, a label or metadata in a session without manifest, the
  * token LIVEUPDATE_MANIFEST_TOKEN), -EEXIST (the label is already used in
  * this session), -ENOSPC (the manifest is full: create the session with a
@@ -1526,8 +1558,11 @@ const char *liveupdate_entry_get_meta(const struct liveupdate_entry *entry,
 /**
  * liveupdate_session_print_manifest - write the manifest as text to @fd:
  * the session's name and metadata, then one line per file (token, label,
- * kind, size, metadata). For tools such as `liveupdate-ctl manifest`: adopt
- * a session fd with liveupdate_session_adopt() and print it.
+ * kind, size, for memory its backing by name and page size, metadata).
+ * Text is quoted with one rule: printable UTF-8 as it is, " and \ as \"
+ * and \\, every other byte (control characters, bytes that are not UTF-8)
+ * as \xHH. For tools such as `liveupdate-ctl manifest`: adopt a session fd
+ * with liveupdate_session_adopt() and print it.
  * Returns: 0, or the errors of liveupdate_session_get_meta() but -ENOENT,
  * or a negative errno of write(2).
  * Since: 1.0
@@ -1677,8 +1712,9 @@ struct liveupdate_memory;
  *      liveupdate_memory_probe()) and the pool has enough free pages; shmem
  *      transparent huge pages on a memfd with MADV_HUGEPAGE if the shmem THP
  *      policy allows it; an unlinked file (O_TMPFILE) on a tmpfs mounted
- *      huge=always or huge=within_size; 4 KiB shmem. Only in options: an
- *      object always reports what it got.
+ *      huge=always or huge=within_size with room for the size (free space
+ *      from statvfs(3); a tmpfs too small is passed over, its reason kept);
+ *      4 KiB shmem. Only in options: an object always reports what it got.
  * @LIVEUPDATE_MEMORY_SHMEM: a memfd in 4 KiB pages.
  * @LIVEUPDATE_MEMORY_THP: shmem in transparent huge pages (PMD size, 2 MiB
  *      on x86-64), from a memfd or a huge tmpfs. Preserved as one entry per
@@ -1785,15 +1821,25 @@ struct liveupdate_memory_opts {
  * For AUTO the choice and its reason are logged at LOG_INFO and kept for
  * liveupdate_memory_get_reason(). A HugeTLB pool too small for @size fails
  * before anything is allocated, naming the missing page count and the
- * sysfs file to raise. Asking AUTO may open the device (for the HugeTLB
+ * sysfs file to raise. With @populate, memory other than HugeTLB is
+ * first compared with what this process can get: MemAvailable of
+ * /proc/meminfo, lowered by the headroom of each memory cgroup above it
+ * (v2 memory.max - memory.current, v1 memory.limit_in_bytes -
+ * memory.usage_in_bytes, plus its inactive file cache); more than that
+ * fails with -ENOMEM, naming the numbers, before a page is allocated,
+ * instead of a visit from the OOM killer. THP asked for that only a huge
+ * tmpfs with too little free space could give fails with -ENOSPC.
+ * Asking AUTO may open the device (for the HugeTLB
  * probe); it then stays open with the context, as after
  * liveupdate_session_create().
  *
  * Returns: 0, or -EINVAL (NULL argument, bad options, a size that is zero
  * or not a multiple of the page size: the message gives the nearest valid
- * sizes), -ENOMEM (HugeTLB pool too small, out of memory while populating:
- * the message says which and what to do), -EOPNOTSUPP (the backing asked
- * for is not available here: no THP for shmem, no such HugeTLB page size),
+ * sizes), -ENOMEM (HugeTLB pool too small, @populate asking for more than
+ * this process can get, out of memory while populating: the message says
+ * which and what to do), -ENOSPC (THP only from a huge tmpfs without room
+ * for @size), -EOPNOTSUPP (the backing asked for is not available here:
+ * no THP for shmem, no such HugeTLB page size),
  * -ECANCELED (the progress function stopped the populate), or an error of
  * memfd_create(2), open(2), ftruncate(2) or fcntl(2).
  * Since: 1.0
@@ -1916,10 +1962,12 @@ int liveupdate_memory_unmap(struct liveupdate_memory *mem);
  * Uses MADV_POPULATE_WRITE (Linux 5.14) on the object's mapping (or a
  * temporary one), split in chunks across the threads; on kernels without
  * it, fallocate(2) then a read-and-rewrite of one byte per page. Contents
- * are kept, but nothing else may write the memory meanwhile. Running out of
- * memory gives -ENOMEM with the offset and the reason (pool exhausted,
- * tmpfs full), never SIGBUS. The progress function of the options is
- * called from this thread.
+ * are kept, but nothing else may write the memory meanwhile. Pages not yet
+ * allocated that this process cannot get (see liveupdate_memory_new():
+ * MemAvailable and memory cgroup limits) fail with -ENOMEM before the
+ * first one is allocated. Running out of memory on the way gives -ENOMEM
+ * with the offset and the reason (pool exhausted, tmpfs full), never
+ * SIGBUS. The progress function of the options is called from this thread.
  *
  * Returns: 0, or -EINVAL, -ENOMEM, -ECANCELED (the progress function said
  * stop), -EHWPOISON, or an error of mmap(2).
@@ -2317,6 +2365,11 @@ const char *liveupdate_memory_backing_name(enum liveupdate_memory_backing backin
  * liveupdate_strerror - a sentence for a return code of this library, saying
  * what it means here and what to do about it.
  * @err: a return code (negative errno; the sign is ignored; 0 is success).
+ *
+ * Knowing only the code, it lists what the code can mean across the
+ * library (-EBADMSG: a damaged session manifest or network device record;
+ * -ENOSPC: a full manifest or tmpfs); liveupdate_last_error() gives the
+ * advice for the call that failed, chosen by the call and the code.
  * Returns: a static string, never NULL.
  * Since: 1.0
  */

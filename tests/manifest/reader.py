@@ -14,6 +14,7 @@ import zlib
 
 MAGIC = b"LU-MANIF"
 KINDS = {1: "memfd", 2: "memory", 3: "other"}
+BACKINGS = {0: b"auto", 1: b"shmem", 2: b"thp", 3: b"hugetlb"}
 
 
 class Unreadable(Exception):
@@ -21,8 +22,9 @@ class Unreadable(Exception):
 
 
 def valid_copy(copy):
-    """The copy's header fields if the copy is valid, else None. Raises
-    Unreadable for an intact copy of an unknown major version."""
+    """The copy's header fields if the copy is valid ("damaged" set when all
+    but the records' checksum held), else None. Raises Unreadable for an
+    intact copy of an unknown major version."""
     size = len(copy)
     if copy[:8] != MAGIC:
         return None
@@ -39,9 +41,8 @@ def valid_copy(copy):
     if copy_size != size or generation == 0 or header_size + records_size > size:
         return None
     records = copy[header_size: header_size + records_size]
-    if zlib.crc32(records) != records_crc:
-        return None
-    return {"generation": generation, "records": records, "file_count": file_count}
+    return {"generation": generation, "records": records, "file_count": file_count,
+            "damaged": zlib.crc32(records) != records_crc}
 
 
 def text(raw):
@@ -95,13 +96,16 @@ def read_manifest(image):
     if len(image) % 2:
         raise Unreadable("odd file size")
     half = len(image) // 2
-    copies = [valid_copy(image[:half]), valid_copy(image[half:])]
-    valid = [c for c in copies if c]
+    copies = [c for c in (valid_copy(image[:half]), valid_copy(image[half:])) if c]
+    valid = [c for c in copies if not c["damaged"]]
     if not valid:
         raise Unreadable("no valid copy")
     if len(valid) == 2 and valid[0]["generation"] == valid[1]["generation"]:
         raise Unreadable("two copies of one generation")
     newest = max(valid, key=lambda c: c["generation"])
+    passed_over = max([c["generation"] for c in copies
+                       if c["damaged"] and c["generation"] > newest["generation"]],
+                      default=0)
 
     files, session_meta = [], {}
     records, off = newest["records"], 0
@@ -127,18 +131,34 @@ def read_manifest(image):
     if len(set(tokens)) != len(tokens) or len(set(labels)) != len(labels) \
             or 0x4d414e4946455354 in tokens:
         raise Unreadable("duplicate token or label, or the manifest's own token")
-    return newest["generation"], files, session_meta
+    return newest["generation"], passed_over, files, session_meta
+
+
+def printable_utf8(raw, i):
+    """Bytes of the printable UTF-8 character at raw[i], or 0."""
+    for n in (1, 2, 3, 4):
+        try:
+            ch = raw[i:i + n].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        cp = ord(ch)
+        return 0 if cp < 0x20 or 0x7F <= cp < 0xA0 else n
+    return 0
 
 
 def quoted(raw):
-    out = bytearray(b'"')
-    for c in raw:
-        if c in b'"\\':
-            out += b"\\" + bytes([c])
-        elif c < 0x20 or c == 0x7F:
-            out += b"\\x%02x" % c
+    """One rule: printable UTF-8 as is, but " and \\ escaped; every other
+    byte as \\xHH."""
+    out, i = bytearray(b'"'), 0
+    while i < len(raw):
+        n = printable_utf8(raw, i)
+        if raw[i] in b'"\\':
+            out += b"\\" + raw[i:i + 1]
+        elif n:
+            out += raw[i:i + n]
         else:
-            out.append(c)
+            out += b"\\x%02x" % raw[i]
+        i += n or 1
     return bytes(out + b'"')
 
 
@@ -151,13 +171,16 @@ def main():
     name = sys.argv[2].encode()
     out = sys.stdout.buffer
     try:
-        generation, files, session_meta = read_manifest(image)
+        generation, passed_over, files, session_meta = read_manifest(image)
     except Unreadable as e:
         print("reader.py: %s" % e, file=sys.stderr)
         out.write(b"error EBADMSG\n")
         return
-    out.write(b"session %s incoming, manifest generation %d, %d file%s\n" % (
+    out.write(b"session %s incoming, manifest generation %d, %d file%s" % (
         quoted(name), generation, len(files), b"" if len(files) == 1 else b"s"))
+    if passed_over:
+        out.write(b" (generation %d damaged, not read)" % passed_over)
+    out.write(b"\n")
     if session_meta:
         out.write(b"meta" + meta_text(session_meta.items()) + b"\n")
     for f in files:
@@ -165,7 +188,8 @@ def main():
             f["token"], quoted(f["label"]), KINDS.get(f["kind"], "other").encode(),
             f["size"])
         if f["kind"] == 2:
-            line += b" backing=%d page-size=%d" % (f["backing"], f["page_size"])
+            backing = BACKINGS.get(f["backing"], b"%d" % f["backing"])
+            line += b" backing=%s page-size=%d" % (backing, f["page_size"])
         out.write(line + meta_text(f["meta"]) + b"\n")
 
 

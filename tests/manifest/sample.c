@@ -43,10 +43,12 @@ static void fill(struct liveupdate_session *s)
 {
 	struct liveupdate_meta ram_meta[] = { { "node", "0" }, { "dirty", "" } };
 	struct liveupdate_meta odd_meta[] = { { "quote", "say \"hi\"\\" },
-					      { "line", "a\nb\tc" }, { "utf8", "\xc3\xa9t\xc3\xa9" } };
+					      { "line", "a\nb\tc" }, { "utf8", "\xc3\xa9t\xc3\xa9" },
+					      /* not UTF-8, cut short, a surrogate, C1, overlong */
+					      { "bytes", "\xff\xc3(\xed\xa0\x80\xc2\x85\xc0\xaf" } };
 	LIVEUPDATE_OPTS(liveupdate_preserve_opts, ram, .kind = LIVEUPDATE_ENTRY_MEMORY,
 			.backing = 2, .page_size = 2u << 20, .meta = ram_meta, .n_meta = 2);
-	LIVEUPDATE_OPTS(liveupdate_preserve_opts, odd, .meta = odd_meta, .n_meta = 3,
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, odd, .meta = odd_meta, .n_meta = 4,
 			.flags = LIVEUPDATE_PRESERVE_TOKEN, .token = UINT64_MAX);
 	LIVEUPDATE_OPTS(liveupdate_preserve_opts, plain);
 	LIVEUPDATE_OPTS(liveupdate_preserve_opts, other, .kind = LIVEUPDATE_ENTRY_OTHER,

@@ -28,6 +28,24 @@ fail() {
 	exit 1
 }
 
+# A test that cannot run here: a skip (exit 77), a failure under CI=true.
+skip() {
+	[ "${CI:-}" = true ] && { echo "FAIL: $* (CI=true)"; exit 1; }
+	echo "SKIP: $*"; exit 77
+}
+
+# A host root for the memory helpers (host_root) under $sim_dir/host:
+# shmem THP "never", so that only a huge tmpfs gives THP; the real /proc.
+# Prints its path.
+sim_host_thp_never() {
+	thp_dir=$sim_dir/host/sys/kernel/mm/transparent_hugepage
+	mkdir -p "$thp_dir"
+	cat /sys/kernel/mm/transparent_hugepage/hpage_pmd_size >"$thp_dir/hpage_pmd_size"
+	echo "always within_size advise [never] deny force" >"$thp_dir/shmem_enabled"
+	ln -s /proc "$sim_dir/host/proc"
+	echo "$sim_dir/host"
+}
+
 sim_daemon_pid() {
 	"$SIM" status 2>/dev/null | sed -n 's/^liveupdate-sim: pid \([0-9]*\),.*/\1/p'
 }

@@ -38,7 +38,7 @@ has "$sim_dir/out-name" 'session "vm-1" outgoing (liveupdate-sim)'
 has "$sim_dir/out-name" 'session (from its manifest memfd), manifest generation'
 has "$sim_dir/out-name" 'meta "vm"="42"'
 has "$sim_dir/out-name" 'label="disk0" kind=memfd size=4096 "bus"="virtio"'
-has "$sim_dir/out-name" 'label="ram" kind=memory size=1048576 backing=1 page-size=4096'
+has "$sim_dir/out-name" 'label="ram" kind=memory size=1048576 backing=shmem page-size=4096'
 has "$sim_dir/out-fd" "is an outgoing session: the kernel hands out no file"
 has "$sim_dir/out-fd" "exit 1"
 

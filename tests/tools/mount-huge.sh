@@ -7,10 +7,6 @@
 . "${top_srcdir:-.}/tests/sim/sim-test-lib.sh"
 CTL=$top_builddir/tools/liveupdate-ctl
 AUTO=$top_builddir/tests/tools/memory-auto
-skip() {
-	[ "${CI:-}" = true ] && { echo "FAIL: $* (CI=true)"; exit 1; }
-	echo "SKIP: $*"; exit 77
-}
 [ "$(id -u)" = 0 ] || skip "needs root (mount(2) in a private mount namespace)"
 command -v unshare >/dev/null || skip "unshare(1) not found (util-linux)"
 unshare -m true 2>/dev/null || skip "unshare -m refused: no CAP_SYS_ADMIN here"
@@ -30,13 +26,7 @@ done
 "$CTL" status --size 1M >"$out" 2>&1; rc=$?
 [ "$rc" = 2 ] || fail "status --size: exit $rc, expected 2"
 
-# the host as the memory helpers see it: shmem THP "never", the real /proc
-host=$sim_dir/host
-thp=$host/sys/kernel/mm/transparent_hugepage
-mkdir -p "$thp"
-cat /sys/kernel/mm/transparent_hugepage/hpage_pmd_size >"$thp/hpage_pmd_size"
-echo "always within_size advise [never] deny force" >"$thp/shmem_enabled"
-ln -s /proc "$host/proc"
+host=$(sim_host_thp_never)
 
 sim_start
 dir=$sim_dir/run/liveupdate/huge
@@ -54,7 +44,7 @@ grep -q "^mounted liveupdate-huge on $dir: tmpfs, huge=always,mode=0750,size=64M
 grep -q "^again: exit 1" "$out" || fail "a second mount-huge at the same place did not exit 1"
 grep -q "already a mount point: liveupdate-huge (type tmpfs) is mounted there" "$sim_dir/again" ||
 	{ cat "$sim_dir/again"; fail "the refusal does not say what is mounted"; }
-grep -q "^thp $(cat "$thp/hpage_pmd_size") $dir/" "$out" ||
+grep -q "^thp $(cat /sys/kernel/mm/transparent_hugepage/hpage_pmd_size) $dir/" "$out" ||
 	fail "AUTO did not take THP from the huge tmpfs"
 grep -q "$dir" "$out" || fail "the reason does not name the tmpfs"
 # the namespace is gone: nothing stays mounted on the host

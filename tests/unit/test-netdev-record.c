@@ -135,7 +135,8 @@ START_TEST(test_bad_fields)
 		ck_assert_ptr_null(back);
 		free(buf);
 	}
-	ck_assert_str_eq(liveupdate_strerror(-EBADMSG), strerror(EBADMSG));
+	/* what EBADMSG means here, not libc's "Bad message" */
+	ck_assert_ptr_nonnull(strstr(liveupdate_strerror(-EBADMSG), "record"));
 	liveupdate_netdevs_unref(set);
 	liveupdate_ctx_unref(ctx);
 }

@@ -619,9 +619,11 @@ static void manager_got_nothing(struct world *w)
 
 static const struct path paths[] = {
 	/* default seals a tmpfs file refuses are left out (the reason says
-	 * so); MADV_POPULATE_WRITE falls back to touching the pages */
+	 * so); MADV_POPULATE_WRITE falls back to touching the pages; the
+	 * room check before populating reads /proc/meminfo and the memory
+	 * cgroups' files, absent on many hosts: unread, no limit is known */
 	{ "liveupdate_memory_new", base_setup, memory_new, out_untouched,
-	  memory_new_teardown, BIT(C_FCNTL) | BIT(C_MADVISE) },
+	  memory_new_teardown, BIT(C_FCNTL) | BIT(C_MADVISE) | BIT(C_OPEN) | BIT(C_READ) },
 	{ "liveupdate_memory_new (AUTO)", base_setup, memory_new_auto, out_untouched,
 	  memory_new_teardown, AUTO_FALLBACKS },
 	{ "liveupdate_memory_retrieve", incoming_memory_setup, memory_retrieve,
