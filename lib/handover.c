@@ -127,7 +127,7 @@ static ssize_t recv_some(int sock, struct frame *f, uint8_t *buf, size_t cap,
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		ret = -errno;
-		snprintf(why, why_len, "receiving: %s", strerror(-ret));
+		snprintf(why, why_len, "receiving");
 		return ret;
 	}
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {

@@ -38,6 +38,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -151,8 +152,11 @@ static int unix_socket(const char *path, struct sockaddr_un *sa)
 static int accept_one(const char *path)
 {
 	struct sockaddr_un sa;
+	struct timeval limit = { .tv_sec = 60 };
 	int l = unix_socket(path, &sa), c;
 
+	/* a successor that never comes must not leave this process behind */
+	setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
 	unlink(path);
 	if (bind(l, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(l, 1) < 0)
 		die("listening on %s: %s", path, strerror(errno));
