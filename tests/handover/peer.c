@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * One process of a session handover, for tests/handover/*.sh: written from
+ * One process of a session handover, for tests/handover/sim.sh: written from
  * <liveupdate/liveupdate.h> alone, against the shared library, as a VMM
  * would be. The arguments are steps run in order on one current session;
  * the first failing step ends the program with status 1, saying why.
