@@ -5,6 +5,7 @@
  * every length and offset is checked before use, identity first.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <libfdt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,6 +38,55 @@ static void printable(char *dst, size_t dstlen, const char *src, size_t n)
 	dst[i] = '\0';
 }
 
+/*
+ * Every tag of the structure block, each step forward and inside it.
+ * libfdt 1.6.1's fdt_check_full() loops forever on a property whose length
+ * wraps its offset back (0xfffffff4, found by tests/unit/fuzz-kho.sh), so
+ * this walk comes first. The header was checked by fdt_check_header().
+ */
+#define TAG_ALIGN(x) (((x) + FDT_TAGSIZE - 1) & ~(uint64_t)(FDT_TAGSIZE - 1))
+
+static int check_tags(const void *buf, char *why)
+{
+	const uint8_t *s = (const uint8_t *)buf + fdt_off_dt_struct(buf);
+	uint64_t size = fdt_size_dt_struct(buf), off = 0;
+
+	while (off + FDT_TAGSIZE <= size) {
+		uint32_t tag = fdt32_ld((const fdt32_t *)(const void *)(s + off));
+		const uint8_t *nul;
+		uint64_t at = off;
+
+		off += FDT_TAGSIZE;
+		switch (tag) {
+		case FDT_BEGIN_NODE:
+			nul = memchr(s + off, '\0', (size_t)(size - off));
+			if (!nul)
+				return fail(why, -EBADMSG, "corrupt FDT: the node name at "
+					    "offset %" PRIu64 " is not terminated", at);
+			off = TAG_ALIGN((uint64_t)(nul - s) + 1);
+			break;
+		case FDT_PROP:
+			if (off + 8 > size)
+				return fail(why, -EBADMSG, "corrupt FDT: the property at "
+					    "offset %" PRIu64 " is truncated", at);
+			off = TAG_ALIGN(off + 8 + fdt32_ld((const fdt32_t *)(const void *)(s + off)));
+			break;
+		case FDT_END_NODE:
+		case FDT_NOP:
+			break;
+		case FDT_END:
+			return 0;
+		default:
+			return fail(why, -EBADMSG, "corrupt FDT: unknown tag 0x%08x at "
+				    "offset %" PRIu64, tag, at);
+		}
+		if (off > size)
+			return fail(why, -EBADMSG, "corrupt FDT: the tag at offset %" PRIu64
+				    " runs past the structure block (%" PRIu64 " bytes)", at, size);
+	}
+	return fail(why, -EBADMSG, "corrupt FDT: no end tag in its structure block");
+}
+
 /* A complete, well-formed FDT filling at most len bytes. */
 static int check_fdt(const void *buf, size_t len, char *why)
 {
@@ -56,6 +106,12 @@ static int check_fdt(const void *buf, size_t len, char *why)
 	if (fdt_version(buf) < 17)
 		return fail(why, -EBADMSG, "FDT version %u, older than the 17 the "
 			    "kernel writes", fdt_version(buf));
+	err = fdt_check_header(buf);
+	if (err)
+		return fail(why, -EBADMSG, "corrupt FDT: %s", fdt_strerror(err));
+	err = check_tags(buf, why);
+	if (err)
+		return err;
 	err = fdt_check_full(buf, len);
 	if (err)
 		return fail(why, -EBADMSG, "corrupt FDT: %s", fdt_strerror(err));

@@ -118,14 +118,16 @@ LU_EXPORT int liveupdate_memory_retrieve_label(struct liveupdate_session *sessio
 	ret = liveupdate_session_retrieve_fd(session, e->token, &fd);
 	if (ret)
 		return ret;
-	ret = liveupdate_memory_from_fd(session->ctx, fd, &mem);
+	ret = lu_memory_wrap_fd(session->ctx, fd, &mem);
 	if (ret) {
 		close(fd);
 		return ret;
 	}
-	if (e->kind == LIVEUPDATE_ENTRY_MEMORY && take_recorded(mem, e)) {
+	if (e->kind != LIVEUPDATE_ENTRY_MEMORY) {
+		lu_memory_measure_backing(mem); /* as liveupdate_memory_from_fd() */
+	} else if (take_recorded(mem, e)) {
 		/* keep the memory: what the file is beats what the manifest says */
-		lu_memory_settle(mem);
+		lu_memory_measure_backing(mem);
 		lu_log_cond(session->ctx, LOG_WARNING, "%s(\"%s\"): the manifest says %s, but the file is %s: "
 			"using what the file is", call, label,
 			lu_backing_name((enum liveupdate_memory_backing)e->backing),

@@ -43,6 +43,10 @@ int lu_memory_create_file(const struct lu_memory_plan *plan, const char *name,
 	return fd;
 }
 
+/* 4 GiB: above a non-PIE program and its heap, below PIE programs, their
+ * heap and every mmap() */
+#define MEASURE_VIEW_ADDR ((uintptr_t)1 << 32)
+
 void *lu_memory_map_aligned(int fd, uint64_t len, uint64_t align, int prot,
 			    enum liveupdate_memory_backing backing,
 			    void **basep, size_t *base_lenp)
@@ -52,9 +56,17 @@ void *lu_memory_map_aligned(int fd, uint64_t len, uint64_t align, int prot,
 	void *base, *addr;
 
 	/* Reserve enough address space to place the file on an aligned
-	 * address, so that huge pages can be mapped whole. */
-	base = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		    -1, 0);
+	 * address, so that huge pages can be mapped whole. A read-only view is
+	 * for measuring with smaps, which walks the pages of every mapping
+	 * listed before it (by address): it goes below the program's mappings
+	 * when that space is free. */
+	base = MAP_FAILED;
+	if (!(prot & PROT_WRITE))
+		base = mmap((void *)MEASURE_VIEW_ADDR, span, PROT_NONE, MAP_PRIVATE |
+			    MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+	if (base == MAP_FAILED)
+		base = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+			    MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED)
 		return MAP_FAILED;
 	start = ((uintptr_t)base + align - 1) & ~((uintptr_t)align - 1);

@@ -22,13 +22,20 @@
 static int smaps_huge(uintptr_t addr, uint64_t *bytes)
 {
 	FILE *f = fopen("/proc/self/smaps", "re");
-	char *line = NULL;
+	char buf[256], *line = NULL;
 	size_t cap = 0;
 	bool inside = false, found = false;
 	uint64_t sum = 0;
 
 	if (!f)
 		return -errno;
+	/*
+	 * The kernel builds smaps one mapping at a time, walking its pages, for
+	 * as many mappings as a read asks bytes: small reads, and stopping at
+	 * the mapping's last line, keep it from walking the guest RAM mapped
+	 * after this one (lu_memory_map_aligned() places it low for that).
+	 */
+	setvbuf(f, buf, _IOFBF, sizeof(buf));
 	while (getline(&line, &cap, f) > 0) {
 		unsigned long long kb;
 		uintptr_t start, end;
@@ -45,6 +52,8 @@ static int smaps_huge(uintptr_t addr, uint64_t *bytes)
 			continue;
 		if (sscanf(line, "ShmemPmdMapped: %llu kB", &kb) == 1)
 			sum += (uint64_t)kb * 1024;
+		if (strncmp(line, "VmFlags:", 8) == 0)
+			break;
 	}
 	free(line);
 	fclose(f);
@@ -113,23 +122,26 @@ int lu_memory_measure_huge(int fd, uint64_t len, uint64_t block, bool hugetlb,
 }
 
 /*
- * Shmem detection looks at the first blocks only, and only when the
- * backing is first asked for: right after a retrieve the guest is paused,
- * and the retrieve must not pay for it.
+ * Shmem detection looks at the first blocks only: its cost is bounded,
+ * whatever the size of the memory.
  */
 #define DETECT_BLOCKS 16
 
-void lu_memory_settle(const struct liveupdate_memory *cmem)
+void lu_memory_measure_backing(struct liveupdate_memory *mem)
 {
-	struct liveupdate_memory *mem = (struct liveupdate_memory *)cmem;
 	uint64_t huge = 0, thp = 0;
 	char a[32], b[32], c[32], d[32];
+	int err = 0;
 
 	if (mem->backing != LIVEUPDATE_MEMORY_AUTO)
 		return;
-	if (liveupdate_memory_host_thp_size(mem->host_root, &thp) == 0 && thp &&
-	    mem->size && lu_memory_measure_huge(mem->fd, mem->size, thp, false, DETECT_BLOCKS,
-						&huge) == 0 && huge) {
+	/* only the blocks looked at are mapped: smaps walks every page of a
+	 * shmem mapping, 50 ms for 1 GiB */
+	if (liveupdate_memory_host_thp_size(mem->host_root, &thp) == 0 && thp && mem->size)
+		err = lu_memory_measure_huge(mem->fd, mem->size < DETECT_BLOCKS * thp ?
+					     mem->size : DETECT_BLOCKS * thp,
+					     thp, false, DETECT_BLOCKS, &huge);
+	if (!err && huge) {
 		mem->backing = LIVEUPDATE_MEMORY_THP;
 		mem->page_size = thp;
 		snprintf(mem->reason, sizeof(mem->reason), "detected THP: shmem with %s in "
@@ -142,7 +154,12 @@ void lu_memory_settle(const struct liveupdate_memory *cmem)
 	}
 	mem->backing = LIVEUPDATE_MEMORY_SHMEM;
 	mem->page_size = LU_SMALL_PAGE;
-	snprintf(mem->reason, sizeof(mem->reason), "detected SHMEM: shmem with no huge "
-		 "page among its first %s (measured)",
-		 lu_util_fmt_size(a, sizeof(a), DETECT_BLOCKS * (thp ? thp : 2 << 20)));
+	if (err)
+		snprintf(mem->reason, sizeof(mem->reason), "taken for SHMEM: shmem whose "
+			 "pages could not be measured (%s); liveupdate_memory_huge_bytes() "
+			 "measures again", strerror(-err));
+	else
+		snprintf(mem->reason, sizeof(mem->reason), "detected SHMEM: shmem with no "
+			 "huge page among its first %s (measured)",
+			 lu_util_fmt_size(a, sizeof(a), DETECT_BLOCKS * (thp ? thp : 2 << 20)));
 }

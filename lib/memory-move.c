@@ -100,7 +100,6 @@ LU_EXPORT int liveupdate_memory_move_to_thp(struct liveupdate_memory *src,
 		return -EINVAL;
 	if (!src->size)
 		return lu_bad_arg(ctx, "liveupdate_memory_move_to_thp: the memory is empty");
-	lu_memory_settle(src);
 	a.release = lu_opts_get(opts, release_source, 0);
 	a.dst = lu_memory_alloc(ctx);
 	if (!a.dst)

@@ -143,7 +143,6 @@ int lu_memory_populate(struct liveupdate_memory *mem, unsigned int threads,
 
 	if (!mem->size)
 		return 0;
-	lu_memory_settle(mem);
 	ret = check_room(mem, call);
 	if (ret)
 		return ret;

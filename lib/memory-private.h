@@ -96,6 +96,10 @@ int lu_memory_build(struct liveupdate_memory *mem, const struct liveupdate_memor
 /* A new object around nothing yet (fd -1), holding a ctx reference. */
 struct liveupdate_memory *lu_memory_alloc(struct liveupdate_ctx *ctx);
 void lu_memory_prepend_reason(struct liveupdate_memory *mem, const char *prefix);
+/* liveupdate_memory_from_fd() without measuring: HUGETLB is known from the
+ * file system, shmem stays AUTO for the caller to settle (from the manifest,
+ * or with lu_memory_measure_backing()). Errors as liveupdate_memory_from_fd(). */
+int lu_memory_wrap_fd(struct liveupdate_ctx *ctx, int fd, struct liveupdate_memory **memp);
 void lu_memory_append_reason(struct liveupdate_memory *mem, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -105,9 +109,9 @@ void lu_memory_append_reason(struct liveupdate_memory *mem, const char *fmt, ...
  * only in the first max_blocks blocks when max_blocks is not 0. */
 int lu_memory_measure_huge(int fd, uint64_t len, uint64_t block, bool hugetlb,
 			   uint64_t max_blocks, uint64_t *bytes);
-/* A wrapped shmem fd has backing AUTO until its pages are first looked at:
- * measure them now (the getters, map, populate, ... call this). */
-void lu_memory_settle(const struct liveupdate_memory *mem);
+/* A wrapped shmem fd (lu_memory_wrap_fd) has backing AUTO until this looks
+ * at its first pages and sets THP or SHMEM, with the reason. */
+void lu_memory_measure_backing(struct liveupdate_memory *mem);
 
 /* ---- lib/memory-probe.c ---- */
 

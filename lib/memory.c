@@ -188,8 +188,8 @@ LU_EXPORT int liveupdate_memory_new(struct liveupdate_ctx *ctx,
 	return 0;
 }
 
-/* What a shared-memory fd is: HUGETLB with its page size now, or shmem,
- * whose kind of pages lu_memory_settle() finds out later. */
+/* What a shared-memory fd is: HUGETLB with its page size, or shmem, whose
+ * kind of pages lu_memory_measure_backing() finds out. */
 static int detect(struct liveupdate_memory *mem)
 {
 	struct statfs sfs;
@@ -214,8 +214,7 @@ static int detect(struct liveupdate_memory *mem)
 	return 0;
 }
 
-LU_EXPORT int liveupdate_memory_from_fd(struct liveupdate_ctx *ctx, int fd,
-					struct liveupdate_memory **memp)
+int lu_memory_wrap_fd(struct liveupdate_ctx *ctx, int fd, struct liveupdate_memory **memp)
 {
 	struct liveupdate_memory *mem;
 	int ret;
@@ -239,6 +238,19 @@ LU_EXPORT int liveupdate_memory_from_fd(struct liveupdate_ctx *ctx, int fd,
 					  "hugetlbfs file)", fd);
 		return lu_fail(ctx, LU_OP_MEMORY, ret, "liveupdate_memory_from_fd(fd %d)", fd);
 	}
+	*memp = mem;
+	return 0;
+}
+
+LU_EXPORT int liveupdate_memory_from_fd(struct liveupdate_ctx *ctx, int fd,
+					struct liveupdate_memory **memp)
+{
+	struct liveupdate_memory *mem;
+	int ret = lu_memory_wrap_fd(ctx, fd, memp ? &mem : NULL);
+
+	if (ret)
+		return ret;
+	lu_memory_measure_backing(mem);
 	lu_dbg(ctx, "memory %p from fd %d: %s", (void *)mem, fd, mem->reason);
 	*memp = mem;
 	return 0;
@@ -282,7 +294,6 @@ liveupdate_memory_get_backing(const struct liveupdate_memory *mem)
 {
 	if (!mem)
 		return LIVEUPDATE_MEMORY_AUTO;
-	lu_memory_settle(mem);
 	return mem->backing;
 }
 
@@ -290,7 +301,6 @@ LU_EXPORT uint64_t liveupdate_memory_get_page_size(const struct liveupdate_memor
 {
 	if (!mem)
 		return 0;
-	lu_memory_settle(mem);
 	return mem->page_size;
 }
 
@@ -308,7 +318,6 @@ LU_EXPORT const char *liveupdate_memory_get_reason(const struct liveupdate_memor
 {
 	if (!mem)
 		return NULL;
-	lu_memory_settle(mem);
 	return mem->reason;
 }
 
@@ -319,7 +328,6 @@ LU_EXPORT int liveupdate_memory_map(struct liveupdate_memory *mem, void **addrp)
 	if (!mem || !addrp)
 		return lu_bad_arg(mem ? mem->ctx : NULL, "liveupdate_memory_map: %s is NULL",
 				  mem ? "addrp" : "mem");
-	lu_memory_settle(mem);
 	if (!mem->addr) {
 		if (!mem->size)
 			return lu_bad_arg(mem->ctx, "liveupdate_memory_map: the memory is "
@@ -358,7 +366,6 @@ LU_EXPORT int liveupdate_memory_huge_bytes(struct liveupdate_memory *mem, uint64
 	if (!mem || !bytes)
 		return lu_bad_arg(mem ? mem->ctx : NULL, "liveupdate_memory_huge_bytes: %s is "
 				  "NULL", mem ? "bytes" : "mem");
-	lu_memory_settle(mem);
 	if (mem->backing == LIVEUPDATE_MEMORY_HUGETLB)
 		block = mem->page_size;
 	else if (liveupdate_memory_host_thp_size(mem->host_root, &block)) {

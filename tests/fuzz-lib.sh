@@ -41,7 +41,8 @@ fuzz_build() {
 fuzz_run() {
 	name=$1 target=$2 corpus=$3 max_len=$4
 	echo "fuzzing $name for ${LU_FUZZ_SECONDS:-20} s from $(ls "$corpus" | wc -l) seeds"
-	"$target" -max_total_time="${LU_FUZZ_SECONDS:-20}" -rss_limit_mb=2048 \
+	# -timeout: an input that takes 10 s is a hang, reported as such
+	"$target" -max_total_time="${LU_FUZZ_SECONDS:-20}" -timeout=10 -rss_limit_mb=2048 \
 		-max_len="$max_len" -print_final_stats=1 \
 		-artifact_prefix="$FUZZ_DIR/$name-" "$corpus" >"$FUZZ_DIR/$name.log" 2>&1
 	rc=$?

@@ -1857,9 +1857,10 @@ int liveupdate_memory_new(struct liveupdate_ctx *ctx,
  * The backing is detected: hugetlbfs gives HUGETLB with its page size;
  * shmem gives THP when huge pages back part of its first 16 huge-page-sized
  * blocks (measured as with liveupdate_memory_huge_bytes(), but bounded),
- * SHMEM otherwise. For shmem this is measured when first needed (a getter,
- * map, populate...), not here, so that a retrieve in the guest's pause
- * costs no more than liveupdate_session_retrieve_fd(). On success the object
+ * SHMEM otherwise. That is measured here, once (under a millisecond
+ * whatever the size: only those blocks are looked at); the getters then
+ * only read what the object holds. liveupdate_memory_retrieve_label() takes
+ * the backing from the manifest and measures nothing. On success the object
  * owns @fd and closes it with its last reference; on failure @fd is left
  * open and untouched.
  *

@@ -20,8 +20,10 @@ run() { # target seed-files...
 		fuzz_run "$target" "$FUZZ_DIR/fuzz-$target" "$FUZZ_DIR/corpus-$target" 4096
 }
 
+# kho-hostile/: inputs that once hung or crashed a decoder, run first
 run ROOT "$fixtures"/vm-update-1/sys/kernel/debug/kho/in/fdt \
-	"$fixtures"/vm-cold/sys/kernel/debug/kho/out/fdt
+	"$fixtures"/vm-cold/sys/kernel/debug/kho/out/fdt \
+	"$top_srcdir"/tests/unit/fixtures/kho-hostile/*
 # blob seeds: the first byte picks the name (0 LUO, 1 kexec-metadata, 3 other)
 for s in vm-cold vm-update-1; do
 	d=$fixtures/$s/sys/kernel/debug/kho

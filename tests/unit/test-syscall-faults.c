@@ -626,8 +626,11 @@ static const struct path paths[] = {
 	  memory_new_teardown, BIT(C_FCNTL) | BIT(C_MADVISE) | BIT(C_OPEN) | BIT(C_READ) },
 	{ "liveupdate_memory_new (AUTO)", base_setup, memory_new_auto, out_untouched,
 	  memory_new_teardown, AUTO_FALLBACKS },
+	/* the backing is measured on a read-only view; when that cannot be
+	 * done the object is taken for SHMEM and the reason says why */
 	{ "liveupdate_memory_retrieve", incoming_memory_setup, memory_retrieve,
-	  memory_still_there, memory_new_teardown },
+	  memory_still_there, memory_new_teardown,
+	  BIT(C_OPEN) | BIT(C_READ) | BIT(C_MMAP) },
 	/* huge-page advice on the mapping is a hint */
 	{ "liveupdate_memory_map", memory_setup, memory_map, memory_map_unchanged,
 	  memory_map_teardown, BIT(C_MADVISE) },

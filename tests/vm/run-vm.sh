@@ -142,12 +142,27 @@ if [ ${#libs[@]} -gt 0 ] && [ -r "$srcdir/tools/liveupdate-ctl.c" ]; then
 	log "compiling the guest /liveupdate-ctl"
 	# shellcheck disable=SC2206
 	# (the guest has the kernel: no simulator client, as in installcheck)
-	if ! timeout 300 $CC -static -O2 -std=gnu11 -pthread -I"$srcdir/include" -DCTL_NO_SIM \
+	if ! timeout 300 $CC -static -O2 -std=gnu11 -pthread -I"$srcdir/include" -I"$srcdir/util" -DCTL_NO_SIM \
 		-o "$work/payload/liveupdate-ctl" "$srcdir"/tools/*.c "${libs[@]}" \
 		>>"$out/vm-build.log" 2>&1; then
 		cat "$out/vm-build.log" >&2
 		finish "ERROR the guest's liveupdate-ctl did not compile; see $out/vm-build.log"
 	fi
+fi
+# ram-keeper, the Rust example, static, for scenario example-rust (which
+# skips, saying why, when the host has no Rust toolchain)
+if [ -r "$srcdir/bindings/rust/build-static.sh" ]; then
+	log "building the guest /ram-keeper (Rust)"
+	sh "$srcdir/bindings/rust/build-static.sh" "$srcdir" "$builddir" \
+		"$work/payload/ram-keeper" >>"$out/vm-build.log" 2>&1
+	case $? in
+	0) ;;
+	2) log "no Rust toolchain: scenario example-rust will skip" ;;
+	*)
+		tail -n 30 "$out/vm-build.log" >&2
+		finish "ERROR the guest's ram-keeper did not build; see $out/vm-build.log"
+		;;
+	esac
 fi
 cp "$BZIMAGE" "$work/payload/bzImage"
 (cd "$work/payload" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
