@@ -102,7 +102,7 @@ static int check_fdt(const void *buf, size_t len, char *why)
 			    "header announces", len, fdt_totalsize(buf));
 	/* the kernel writes version 17; libfdt 1.6.1's fdt_check_full()
 	 * dereferences NULL on some headers of versions before 16 (found by
-	 * tests/unit/fuzz-kho.sh) */
+	 * tests/fuzz/kho.sh) */
 	if (fdt_version(buf) < 17)
 		return fail(why, -EBADMSG, "FDT version %u, older than the 17 the "
 			    "kernel writes", fdt_version(buf));

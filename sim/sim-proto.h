@@ -23,7 +23,7 @@
  * get its own answer.
  *
  * lu_sim_decode() is a pure function (bytes in, message or error out) so
- * that it can be fuzzed (tests/sim/fuzz-proto.c).
+ * that it can be fuzzed (tests/fuzz/sim-proto.c).
  */
 #ifndef LIBLIVEUPDATE_SIM_PROTO_H
 #define LIBLIVEUPDATE_SIM_PROTO_H

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "manifest-format.h"
+#include "../check-plain.h"
 
 #define REPEATS 7
 static const size_t sizes[] = { 500, 5000 };
@@ -37,12 +38,6 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static void die(const char *what)
-{
-	fprintf(stderr, "lookup: %s\n", what);
-	exit(1);
-}
-
 static void label_of(char *buf, size_t len, size_t i)
 {
 	snprintf(buf, len, "vm-%zu/guest-ram-%zu", i % 7, i);
@@ -57,7 +52,7 @@ static void build(struct bench *b, size_t n, size_t lookups)
 	char label[64], why[256];
 
 	if (!image)
-		die("out of memory");
+		FAIL("out of memory");
 	lu_manifest_init_image(&w, image, copy);
 	for (size_t i = 0; i < n; i++) {
 		struct liveupdate_entry e = { .label = label, .token = i,
@@ -69,20 +64,20 @@ static void build(struct bench *b, size_t n, size_t lookups)
 		label_of(label, sizeof(label), i);
 		if (lu_mf_encode_file(&e, &rec, &len) || !lu_manifest_fits(&w, len) ||
 		    lu_manifest_prepare(&w, rec, len, &rlen, &item, why, sizeof(why)))
-			die("writing the manifest");
+			FAIL("writing the manifest");
 		lu_manifest_commit(&w, rec, len, &item);
 		free(rec);
 	}
 	lu_manifest_clear(&w);
 	if (lu_manifest_decode(image, 2 * copy, &b->m, why, sizeof(why)))
-		die(why);
+		FAIL("%s", why);
 	free(image);
 	if (b->m.count != n)
-		die("entries lost");
+		FAIL("entries lost");
 	b->n = n;
 	b->queries = malloc(lookups * sizeof(*b->queries));
 	if (!b->queries)
-		die("out of memory");
+		FAIL("out of memory");
 	for (size_t q = 0; q < lookups; q++)
 		b->queries[q] = (char *)b->m.entries[(size_t)random() % n]->pub.label;
 }
@@ -95,7 +90,7 @@ static double measure(const struct bench *b, size_t lookups)
 		const struct liveupdate_entry *e = lu_manifest_find(&b->m, b->queries[q]);
 
 		if (!e || e->label != b->queries[q])
-			die("a lookup found the wrong entry");
+			FAIL("a lookup found the wrong entry");
 	}
 	return (now_ns() - t) / (double)lookups;
 }

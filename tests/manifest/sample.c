@@ -20,7 +20,7 @@
 
 #include "liveupdate-private.h"
 #include "manifest-format.h"
-#include "../sim-ctx.h"
+#include "../check-plain.h"
 
 static const char *const names[] = { "plain", "torn", "future", "broken" };
 #define N_SESSIONS (sizeof(names) / sizeof(names[0]))
@@ -31,8 +31,8 @@ static void preserve(struct liveupdate_session *s, const char *label, size_t siz
 	struct liveupdate_preserve_opts o = *base;
 	int fd = memfd_create("sample", MFD_CLOEXEC);
 
-	if (fd < 0 || ftruncate(fd, (off_t)size) < 0)
-		exit(1);
+	CHECK_THAT(fd >= 0 && ftruncate(fd, (off_t)size) == 0, "a memfd of %zu bytes: %s", size,
+		   strerror(errno));
 	o.label = label;
 	CHECK(liveupdate_session_preserve_fd_opts(s, fd, &o, NULL));
 	close(fd);
@@ -97,8 +97,8 @@ static void save(const char *dir, const char *name, const char *suffix,
 
 	snprintf(path, sizeof(path), "%s/%s.%s", dir, name, suffix);
 	f = fopen(path, "w");
-	if (!f || fwrite(buf, 1, len, f) != len || fclose(f))
-		exit(1);
+	CHECK_THAT(f && fwrite(buf, 1, len, f) == len && !fclose(f), "writing %s: %s", path,
+		   strerror(errno));
 }
 
 int main(int argc, char **argv)

@@ -11,15 +11,24 @@
  * the medians with its range (each repetition's big pass over its small
  * pass): wall-clock time, and CPU time of this process and the daemon,
  * which a busy machine disturbs less. Flat costs give ratios near 1.
- * Timing is reported, never asserted; correctness is.
+ * Times are reported, never asserted (a shared machine varies them 3-4x);
+ * correctness is.
  *
- * Usage: scale [-r REPEATS] [SMALL_SESSIONS SMALL_FILES BIG_SESSIONS BIG_FILES]
+ * With -i, the daemon runs under valgrind --tool=callgrind and a third
+ * table gives the instructions it executes per operation, read with
+ * callgrind_control around each phase: a measure the machine's load does
+ * not change. With -m MAX as well, scale fails when an operation's ratio
+ * of instructions at the big size over the small one exceeds MAX.
+ *
+ * Usage: scale [-r REPEATS] [-i [-m MAX_RATIO]]
+ *              [SMALL_SESSIONS SMALL_FILES BIG_SESSIONS BIG_FILES]
  * (with LIBLIVEUPDATE_SIM_SOCKET set). Defaults: 5 repetitions, the kernel
  * selftests' figures (2000 sessions, 500 files in one session) against the
  * daemon's limits (8192 and 8192), lowered to what the daemon's status says
  * it holds and to this process's RLIMIT_NOFILE.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +40,7 @@
 #include <liveupdate/liveupdate.h>
 
 #include "sim-control.h"
-#include "../sim-ctx.h"
+#include "../check-plain.h"
 
 #define MAX_REPEATS 99
 #define FILES_SESSION "scale-files"
@@ -47,6 +56,7 @@ struct size {
 
 static pid_t daemon_pid;
 static char sock_path[LU_SIM_PATH_MAX];
+static bool count_instructions; /* -i: the daemon runs under callgrind */
 
 static double now_us(void)
 {
@@ -84,15 +94,11 @@ static void check_file(int fd, int i)
 	char page[4096];
 	int got;
 
-	if (pread(fd, page, sizeof(page), 0) != sizeof(page)) {
-		fprintf(stderr, "scale: token %d: %s\n", i, strerror(errno));
-		exit(1);
-	}
+	CHECK_THAT(pread(fd, page, sizeof(page), 0) == sizeof(page), "token %d: %s", i,
+		   strerror(errno));
 	memcpy(&got, page, sizeof(got));
-	if (got != i || page[100] != 'a' + i % 26) {
-		fprintf(stderr, "scale: token %d came back with the wrong bytes\n", i);
-		exit(1);
-	}
+	CHECK_THAT(got == i && page[100] == 'a' + i % 26,
+		   "token %d came back with the wrong bytes", i);
 }
 
 /* CPU time so far of this process and the daemon, in microseconds. */
@@ -114,28 +120,69 @@ static double cpu_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3 + daemon_ns / 1e3;
 }
 
-/* The time of one phase of n operations: its start, then its cost per operation. */
+/* Instructions the daemon has executed so far (all its threads), as
+ * callgrind_control reports them; 0 without -i. */
+static double daemon_instructions(void)
+{
+	char cmd[64], line[256];
+	double total = 0;
+	bool seen = false;
+	FILE *p;
+
+	if (!count_instructions)
+		return 0;
+	snprintf(cmd, sizeof(cmd), "callgrind_control -e Ir %d 2>&1", (int)daemon_pid);
+	p = popen(cmd, "r");
+	while (p && fgets(line, sizeof(line), p)) {
+		char digits[64] = "";
+		int thread, k = 0;
+
+		/* "   Th 1  8,863" */
+		if (sscanf(line, " Th %d %63s", &thread, digits) != 2)
+			continue;
+		for (const char *d = digits; *d; d++)
+			if (*d != ',')
+				digits[k++] = *d;
+		digits[k] = '\0';
+		total += strtod(digits, NULL);
+		seen = true;
+	}
+	if (!p || pclose(p) != 0 || !seen) {
+		fprintf(stderr, "scale: callgrind_control -e Ir %d: no instruction count (is the "
+			"daemon running under valgrind --tool=callgrind?)\n", (int)daemon_pid);
+		exit(1);
+	}
+	return total;
+}
+
+/* One phase of n operations: its start, then its cost per operation. */
 struct clock {
-	double wall, cpu;
+	double wall, cpu, instr;
 };
 
 static struct clock start(void)
 {
-	return (struct clock){ now_us(), cpu_us() };
+	double instr = daemon_instructions();
+
+	return (struct clock){ now_us(), cpu_us(), instr };
 }
 
-static void stop(struct clock c, int n, double *wall, double *cpu)
+static void stop(struct clock c, int n, double *wall, double *cpu, double *instr)
 {
-	*cpu = (cpu_us() - c.cpu) / n;
-	*wall = (now_us() - c.wall) / n;
+	double w = now_us(), t = cpu_us();
+
+	*instr = (daemon_instructions() - c.instr) / n;
+	*cpu = (t - c.cpu) / n;
+	*wall = (w - c.wall) / n;
 }
 
 /*
  * One pass at size sz: wall[op] and cpu[op] get the microseconds per
- * operation. Each phase is a loop of that operation only: the memfds are
- * made before and checked after.
+ * operation, instr[op] the daemon's instructions per operation (with -i).
+ * Each phase is a loop of that operation only: the memfds are made before
+ * and checked after.
  */
-static void pass(struct size sz, double wall[NOPS], double cpu[NOPS])
+static void pass(struct size sz, double wall[NOPS], double cpu[NOPS], double instr[NOPS])
 {
 	struct liveupdate_session **sessions = calloc((size_t)sz.sessions, sizeof(*sessions));
 	int *fds = calloc((size_t)sz.files, sizeof(*fds));
@@ -155,13 +202,13 @@ static void pass(struct size sz, double wall[NOPS], double cpu[NOPS])
 		session_name(name, sizeof(name), i);
 		CHECK(liveupdate_session_create_opts(ctx, name, &no_manifest, &sessions[i]));
 	}
-	stop(c, sz.sessions, &wall[CREATE], &cpu[CREATE]);
+	stop(c, sz.sessions, &wall[CREATE], &cpu[CREATE], &instr[CREATE]);
 	for (int i = 0; i < sz.files; i++)
 		fds[i] = pattern_file(i);
 	c = start();
 	for (int i = 0; i < sz.files; i++)
 		CHECK(liveupdate_session_preserve_fd(sessions[0], fds[i], (uint64_t)i));
-	stop(c, sz.files, &wall[PRESERVE], &cpu[PRESERVE]);
+	stop(c, sz.files, &wall[PRESERVE], &cpu[PRESERVE], &instr[PRESERVE]);
 	for (int i = 0; i < sz.files; i++)
 		close(fds[i]); /* the simulator holds them now, as the kernel would */
 
@@ -178,11 +225,11 @@ static void pass(struct size sz, double wall[NOPS], double cpu[NOPS])
 		session_name(name, sizeof(name), i);
 		CHECK(liveupdate_session_retrieve(ctx, name, &sessions[i]));
 	}
-	stop(c, sz.sessions, &wall[RETRIEVE], &cpu[RETRIEVE]);
+	stop(c, sz.sessions, &wall[RETRIEVE], &cpu[RETRIEVE], &instr[RETRIEVE]);
 	c = start();
 	for (int i = 0; i < sz.files; i++)
 		CHECK(liveupdate_session_retrieve_fd(sessions[0], (uint64_t)i, &fds[i]));
-	stop(c, sz.files, &wall[RETRIEVE_FD], &cpu[RETRIEVE_FD]);
+	stop(c, sz.files, &wall[RETRIEVE_FD], &cpu[RETRIEVE_FD], &instr[RETRIEVE_FD]);
 	for (int i = 0; i < sz.files; i++) {
 		check_file(fds[i], i);
 		close(fds[i]);
@@ -192,7 +239,7 @@ static void pass(struct size sz, double wall[NOPS], double cpu[NOPS])
 	c = start();
 	for (int i = 1; i < sz.sessions; i++)
 		CHECK(liveupdate_session_finish(sessions[i]));
-	stop(c, sz.sessions - 1, &wall[FINISH], &cpu[FINISH]);
+	stop(c, sz.sessions - 1, &wall[FINISH], &cpu[FINISH], &instr[FINISH]);
 	for (int i = 0; i < sz.sessions; i++)
 		liveupdate_session_unref(sessions[i]);
 	liveupdate_ctx_unref(ctx);
@@ -283,11 +330,14 @@ static void settle(void)
 	nanosleep(&pause, NULL);
 }
 
-static void print_table(const char *what, int repeats, struct size small, struct size big,
-			double us[2][NOPS][MAX_REPEATS])
+/* Prints the table; returns the highest ratio of the medians, big/small. */
+static double print_table(const char *what, const char *unit, int repeats, struct size small,
+			  struct size big, double us[2][NOPS][MAX_REPEATS])
 {
-	printf("%s: microseconds per operation, median [min-max] of %d repetitions\n",
-	       what, repeats);
+	double worst = 0;
+
+	printf("%s: %s per operation, median [min-max] of %d repetitions\n", what, unit,
+	       repeats);
 	printf("%-16s %8d sessions   %8d sessions   ratio\n", "", small.sessions, big.sessions);
 	printf("%-16s %8d files      %8d files      big/small\n", "", small.files, big.files);
 	for (int op = 0; op < NOPS; op++) {
@@ -301,21 +351,32 @@ static void print_table(const char *what, int repeats, struct size small, struct
 		stats(ratio, repeats, q);
 		printf("%-16s %6.1f [%5.1f-%5.1f] %6.1f [%5.1f-%5.1f]  %4.2f [%4.2f-%4.2f]\n",
 		       op_name[op], a[0], a[1], a[2], b[0], b[1], b[2], b[0] / a[0], q[1], q[2]);
+		if (b[0] / a[0] > worst)
+			worst = b[0] / a[0];
 	}
+	return worst;
 }
 
 int main(int argc, char **argv)
 {
 	struct size small = { 2000, 500 }, big = { 8192, 8192 };
-	/* [wall or CPU][small or big][operation][repetition] */
-	static double us[2][2][NOPS][MAX_REPEATS];
+	/* [wall, CPU or instructions][small or big][operation][repetition] */
+	static double us[3][2][NOPS][MAX_REPEATS];
+	double max_ratio = 0, worst;
 	int repeats = 5, opt;
 
-	while ((opt = getopt(argc, argv, "r:")) != -1) {
-		if (opt != 'r')
+	while ((opt = getopt(argc, argv, "r:im:")) != -1) {
+		if (opt == 'r')
+			repeats = atoi(optarg);
+		else if (opt == 'i')
+			count_instructions = true;
+		else if (opt == 'm')
+			max_ratio = atof(optarg);
+		else
 			goto usage;
-		repeats = atoi(optarg);
 	}
+	if (max_ratio && (!count_instructions || max_ratio < 1))
+		goto usage;
 	if (argc - optind == 4) {
 		small = (struct size){ atoi(argv[optind]), atoi(argv[optind + 1]) };
 		big = (struct size){ atoi(argv[optind + 2]), atoi(argv[optind + 3]) };
@@ -335,22 +396,34 @@ int main(int argc, char **argv)
 		/* alternate which size goes first: neither always runs warm */
 		for (int k = 0; k < 2; k++) {
 			int which = (k + r) % 2;
-			double wall[NOPS], cpu[NOPS];
+			double wall[NOPS], cpu[NOPS], instr[NOPS];
 
 			settle();
-			pass(which ? big : small, wall, cpu);
+			pass(which ? big : small, wall, cpu, instr);
 			for (int op = 0; op < NOPS; op++) {
 				us[0][which][op][r] = wall[op];
 				us[1][which][op][r] = cpu[op];
+				us[2][which][op][r] = instr[op];
 			}
 		}
 	}
-	print_table("liveupdate-sim, wall-clock time", repeats, small, big, us[0]);
+	print_table("liveupdate-sim, wall-clock time", "microseconds", repeats, small, big, us[0]);
 	print_table("CPU time of this process and the daemon (without waiting for a CPU)",
-		    repeats, small, big, us[1]);
+		    "microseconds", repeats, small, big, us[1]);
+	if (!count_instructions)
+		return 0;
+	worst = print_table("the daemon (valgrind --tool=callgrind)", "instructions", repeats,
+			    small, big, us[2]);
+	if (max_ratio && worst > max_ratio) {
+		fprintf(stderr, "scale: FAIL: an operation costs the daemon %.2fx the instructions "
+			"at %d sessions and %d files that it costs at %d and %d (at most %.2fx "
+			"allowed): a lookup that grows with the tables?\n", worst, big.sessions,
+			big.files, small.sessions, small.files, max_ratio);
+		return 1;
+	}
 	return 0;
 usage:
-	fprintf(stderr, "usage: scale [-r REPEATS] "
+	fprintf(stderr, "usage: scale [-r REPEATS] [-i [-m MAX_RATIO]] "
 		"[SMALL_SESSIONS SMALL_FILES BIG_SESSIONS BIG_FILES]\n");
 	return 2;
 }

@@ -81,7 +81,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/lutest-vm.XXXXXX") || finish "ERROR mktemp fai
 trap 'rm -rf "$work"' EXIT
 
 
-sources=("$here/init.c")
+sources=("$here/init.c" "$here/lutest.c" "$here/cpio.c")
 # raw-ioctl scenarios, and the conformance cases shared with liveupdate-sim
 # (their own compilation unit, as in make check)
 for f in "$here"/sc-raw-*.c "$here"/sc-conformance.c "$srcdir/tests/conformance/conformance.c"; do

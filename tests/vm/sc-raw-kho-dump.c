@@ -3,6 +3,8 @@
  * the console, on a cold boot and after one and two live updates (a session
  * with a memfd is carried each time), so that tests/unit/fixtures/state can
  * be captured again from a new kernel (see its README and capture.sh).
+ * It fails when a stage captured less than those fixtures hold (the files
+ * listed below), or when a file it lists cannot be read whole.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -21,21 +23,44 @@
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/* What tests/unit/fixtures/state and its readers need from each stage. */
+static const char *const every_stage[] = { "out/sub_fdts/LUO", "out/sub_fdts/kexec-metadata",
+					   "out/scratch_len", "out/scratch_phys", NULL };
+static const char *const cold_boot[] = { "out/fdt", NULL };
+static const char *const after_update[] = { "in/fdt", "in/sub_fdts/LUO",
+					    "in/sub_fdts/kexec-metadata", NULL };
+
+/* The files dumped in this stage. */
+static char dumped[64][64];
+static int ndumped;
+
+static void require(const char *const *files)
+{
+	for (; *files; files++) {
+		int i = 0;
+
+		while (i < ndumped && strcmp(dumped[i], *files))
+			i++;
+		LT_CHECK(i < ndumped, "captured %d file(s), not %s (the fixtures need it)", ndumped,
+			 *files);
+	}
+}
+
 static void dump(const char *rel)
 {
-	char path[256], line[100];
+	char path[600], line[100];
 	static unsigned char buf[1 << 20];
 	size_t len = 0;
 	ssize_t n;
 	snprintf(path, sizeof(path), "/sys/kernel/debug/kho/%s", rel);
 	int fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		lt_log("DUMP-MISSING %s %s", rel, lt_errname(errno));
-		return;
-	}
+	LT_CHECK(fd >= 0, "open %s: %s", path, lt_errname(errno));
 	while ((n = read(fd, buf + len, sizeof(buf) - len)) > 0)
 		len += n;
+	LT_CHECK(n == 0, "%s: %s", path, n < 0 ? lt_errname(errno) : "larger than 1 MiB");
 	close(fd);
+	LT_CHECK(ndumped < 64 && strlen(rel) < sizeof(dumped[0]), "%s: too many files", rel);
+	strcpy(dumped[ndumped++], rel);
 	lt_log("DUMP-BEGIN %s %zu", rel, len);
 	for (size_t i = 0; i < len; i += 57) {
 		size_t k = 0, m = len - i < 57 ? len - i : 57;
@@ -56,12 +81,12 @@ static void dump(const char *rel)
 
 static void dump_dir(const char *dir)
 {
-	char path[256], rel[256];
+	char path[256], rel[520];
 	snprintf(path, sizeof(path), "/sys/kernel/debug/kho/%s", dir);
 	DIR *d = opendir(path);
 	if (!d) {
 		lt_log("DUMP-NODIR %s %s", dir, lt_errname(errno));
-		return;
+		return; /* in/ is absent on a cold boot; require() judges */
 	}
 	struct dirent *e;
 	while ((e = readdir(d))) {
@@ -79,8 +104,10 @@ static int run(int stage)
 	dump_dir("out/sub_fdts");
 	dump_dir("in");
 	dump_dir("in/sub_fdts");
+	require(every_stage);
+	require(stage == 1 ? cold_boot : after_update);
 	if (stage >= 3)
-		lt_pass("dumped");
+		lt_pass("dumped %d files", ndumped);
 	int dev = open("/dev/liveupdate", O_RDWR | O_CLOEXEC);
 	LT_CHECK(dev >= 0, "open: %s", lt_errname(errno));
 	struct liveupdate_ioctl_create_session cs = { .size = sizeof(cs) };

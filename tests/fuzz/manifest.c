@@ -4,7 +4,7 @@
  * arbitrary bytes, as given and with their checksums made right (so that
  * mutations reach the records). Whatever decodes must be self-consistent: every entry
  * is found by its label and token, encodes to a record that decodes to the
- * same entry, and the counts agree. Built by tests/manifest/fuzz.sh.
+ * same entry, and the counts agree. Built by tests/fuzz/manifest.sh.
  *
  * With -DLU_MF_FUZZ_SEEDS it is instead a program writing seed images,
  * made by the library's own writer, into the directory argv[1].

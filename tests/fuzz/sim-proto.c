@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libFuzzer target for liveupdate-sim's message decoder (tests/sim/fuzz.sh).
+ * libFuzzer target for liveupdate-sim's message decoder (tests/fuzz/sim-proto.sh).
  * Whatever the bytes: no crash, no read outside them (ASan), and a message
  * that decodes encodes back to exactly the same bytes (one set of rules).
  * Built with -DLU_SIM_FUZZ_SEEDS instead, it writes one valid message of

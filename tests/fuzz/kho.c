@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libFuzzer targets for the Kexec HandOver decoders (lib/kho.c), built by
- * tests/unit/fuzz-kho.sh: FUZZ_ROOT the root FDT, FUZZ_BLOB the subtree
+ * tests/fuzz/kho.sh: FUZZ_ROOT the root FDT, FUZZ_BLOB the subtree
  * blobs (the first byte picks the subtree name). Whatever the bytes, a
  * decoder returns 0 or a negative errno with a terminated reason, and what
  * it returns on success is consistent.

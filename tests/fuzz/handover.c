@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libFuzzer target for the handover's wire decoder (lib/handover-wire.c),
- * built by tests/handover/fuzz.sh. The first byte is the number of fds the
+ * built by tests/fuzz/handover.sh. The first byte is the number of fds the
  * message came with, the rest the message. Whatever the bytes, the decoder
  * returns 0 or -EBADMSG with a terminated reason; a message it accepts
  * encodes back to the same bytes, and the sequence checks hold.

@@ -5,13 +5,13 @@
 # may crash, leak or overflow (AddressSanitizer, UndefinedBehaviorSanitizer;
 # libfdt itself is the system's, not instrumented). Built here with clang;
 # without clang and libFuzzer the test is skipped, or fails under CI=true.
-. "${top_srcdir:-.}/tests/fuzz-lib.sh"
+. "${top_srcdir:-.}/tests/fuzz/fuzz-lib.sh"
 fixtures=$top_srcdir/tests/unit/fixtures/state
 
 run() { # target seed-files...
 	target=$1; shift
 	fuzz_build "$FUZZ_DIR/fuzz-$target" -DFUZZ_"$target" -I"$top_srcdir/lib" \
-		"$top_srcdir/tests/unit/fuzz-kho.c" "$top_srcdir/lib/kho.c" -lfdt
+		"$top_srcdir/tests/fuzz/kho.c" "$top_srcdir/lib/kho.c" -lfdt
 	mkdir -p "$FUZZ_DIR/corpus-$target"
 	for f in "$@"; do
 		cp "$f" "$FUZZ_DIR/corpus-$target/$(echo "$f" | cksum | cut -d' ' -f1)"

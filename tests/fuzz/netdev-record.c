@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libFuzzer target for the network devices' record decoder
- * (lib/netdev-record.c), run by tests/unit/fuzz-netdev.sh. Whatever the
+ * (lib/netdev-record.c), run by tests/fuzz/netdev-record.sh. Whatever the
  * bytes, as given and with their checksum made right: no crash, no read
  * outside them (ASan), every device decoded passes the record's own
  * checks, and what decodes encodes back to exactly the same bytes. Built with -DLU_NETDEV_FUZZ_SEEDS instead, it writes the

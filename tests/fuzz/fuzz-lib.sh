@@ -1,4 +1,4 @@
-# Sourced by the libFuzzer tests (tests/*/fuzz*.sh). Each decoder of bytes
+# Sourced by the libFuzzer tests (tests/fuzz/*.sh). Each decoder of bytes
 # that may be hostile has a target; this file builds and runs them the same
 # way: clang with AddressSanitizer and UndefinedBehaviorSanitizer, a seed
 # corpus, LU_FUZZ_SECONDS of fuzzing, and on a finding the fuzzer's log and
@@ -54,4 +54,16 @@ fuzz_run() {
 	done
 	echo "FAIL: the fuzzer found a problem in $name (exit $rc)"
 	exit 1
+}
+
+# fuzz_seeded NAME SEEDS-MACRO MAX-LEN CLANG-ARGS...: a target whose
+# sources, built with -DSEEDS-MACRO instead, write its seed corpus into a
+# directory: build both, make the corpus, fuzz (fuzz_run).
+fuzz_seeded() {
+	name=$1 seeds=$2 len=$3
+	shift 3
+	fuzz_build "$FUZZ_DIR/fuzz" "$@"
+	$CLANG -g -O1 -D"$seeds" "$@" -o "$FUZZ_DIR/seeds" || exit 99
+	mkdir "$FUZZ_DIR/corpus" && "$FUZZ_DIR/seeds" "$FUZZ_DIR/corpus" || exit 99
+	fuzz_run "$name" "$FUZZ_DIR/fuzz" "$FUZZ_DIR/corpus" "$len"
 }

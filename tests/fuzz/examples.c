@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cache/cache-command.h"
-#include "agent-proto.h"
+#include "cache/cache-command.h"
+#include "agent/agent-proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
