@@ -54,12 +54,13 @@ static const struct lu_advice generic[] = {
 	{ EFAULT, "bad address passed to the kernel" },
 	{ ENOEXEC, "the kernel image cannot be booted by kexec" },
 	{ ECONNREFUSED, "the backend is not running" },
-	{ ENODATA, "the session has no manifest: it was created without one, by "
-		   "another program, or is an outgoing session this process did "
-		   "not create; use tokens" },
-	{ ENOSPC, "no space left: the session manifest is full (create the session "
-		  "with a larger manifest_size), or a tmpfs is (raise its size= "
-		  "option)" },
+	{ ENODATA, "the session has no manifest: nothing was recorded in it (no "
+		   "label, metadata or kind), it was created without one or by "
+		   "another program, or it is an outgoing session this process "
+		   "did not create; use tokens" },
+	{ ENOSPC, "no space left: the session manifest has reached its limit of "
+		  "64 MiB (record less, or spread the files over more sessions), "
+		  "or a tmpfs is full (raise its size= option)" },
 	{ EBADMSG, "damaged data: the session manifest or a network device record "
 		   "is damaged, or of a format this library cannot read; files can "
 		   "still be retrieved by token" },

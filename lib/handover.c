@@ -2,7 +2,7 @@
 /*
  * Handing an outgoing session to a successor process over a connected Unix
  * socket: liveupdate_session_handover() sends the session fd and its kept
- * files (the manifest memfd among them), liveupdate_session_receive() takes
+ * files (the manifest's pieces among them), liveupdate_session_receive() takes
  * them, checks them and answers. The predecessor changes nothing until the
  * answer says yes; the successor says yes only to what it fully checked.
  * The bytes are handover-wire.c's; the manifest is adopted by manifest.c.

@@ -175,9 +175,9 @@ static int parse_file(struct lu_manifest *m, const uint8_t *r, size_t len,
 	if (len < LU_MF_FILE_FIXED)
 		return bad(why, why_len, "file record of %zu bytes, shorter than "
 			   "its %u-byte fixed part", len, LU_MF_FILE_FIXED);
-	fixed = lu_util_get_le16(r + 44);
-	label_len = lu_util_get_le16(r + 40);
-	n_meta = lu_util_get_le16(r + 42);
+	fixed = lu_util_get_le16(r + 52);
+	label_len = lu_util_get_le16(r + 48);
+	n_meta = lu_util_get_le16(r + 50);
 	if (fixed < LU_MF_FILE_FIXED || fixed % 8 || fixed > len)
 		return bad(why, why_len, "file record: label offset %zu outside "
 			   "%u..%zu", fixed, LU_MF_FILE_FIXED, len);
@@ -221,11 +221,11 @@ static int parse_file(struct lu_manifest *m, const uint8_t *r, size_t len,
 	meta = (struct liveupdate_meta *)(e + 1);
 	s = (char *)(meta + n_meta);
 	memset(&e->pub, 0, sizeof(e->pub));
-	e->pub.token = lu_util_get_le64(r + 8);
-	e->pub.size = lu_util_get_le64(r + 16);
-	e->pub.page_size = lu_util_get_le64(r + 24);
-	e->pub.kind = (enum liveupdate_entry_kind)lu_util_get_le32(r + 32);
-	e->pub.backing = lu_util_get_le32(r + 36);
+	e->pub.token = lu_util_get_le64(r + 16);
+	e->pub.size = lu_util_get_le64(r + 24);
+	e->pub.page_size = lu_util_get_le64(r + 32);
+	e->pub.kind = (enum liveupdate_entry_kind)lu_util_get_le32(r + 40);
+	e->pub.backing = lu_util_get_le32(r + 44);
 	e->pub.label = copy_text(&s, r + fixed, label_len);
 	e->pub.meta = n_meta ? meta : NULL;
 	e->pub.n_meta = n_meta;
@@ -251,17 +251,18 @@ static int parse_session_meta(struct lu_manifest *m, const uint8_t *r, size_t le
 {
 	size_t kl, vl;
 
-	if (len < 12)
+	if (len < LU_MF_META_FIXED)
 		return bad(why, why_len, "session metadata record of %zu bytes", len);
-	kl = lu_util_get_le16(r + 8);
-	vl = lu_util_get_le16(r + 10);
-	if (kl + vl > len - 12 || !lu_mf_meta_ok((const char *)r + 12, kl, vl) ||
-	    memchr(r + 12 + kl, '\0', vl))
+	kl = lu_util_get_le16(r + 16);
+	vl = lu_util_get_le16(r + 18);
+	if (kl + vl > len - LU_MF_META_FIXED ||
+	    !lu_mf_meta_ok((const char *)r + LU_MF_META_FIXED, kl, vl) ||
+	    memchr(r + LU_MF_META_FIXED + kl, '\0', vl))
 		return bad(why, why_len, "session metadata record: key of %zu bytes, "
 			   "value of %zu: overruns the record, out of limits or holds "
 			   "a NUL", kl, vl);
-	item->key = strndup((const char *)r + 12, kl);
-	item->value = strndup((const char *)r + 12 + kl, vl);
+	item->key = strndup((const char *)r + LU_MF_META_FIXED, kl);
+	item->value = strndup((const char *)r + LU_MF_META_FIXED + kl, vl);
 	if (!item->key || !item->value || reserve_session_meta(m)) {
 		lu_mf_item_free(item);
 		return -ENOMEM;
@@ -279,11 +280,12 @@ int lu_manifest_prepare(struct lu_manifest *m, const uint8_t *rec, size_t avail,
 	memset(item, 0, sizeof(*item));
 	if (avail < LU_MF_REC_HEADER)
 		return bad(why, why_len, "a record header overruns the records");
-	type = lu_util_get_le16(rec);
+	type = lu_util_get_le16(rec + 12);
 	len = lu_util_get_le32(rec + 4);
 	if (len < LU_MF_REC_HEADER || len % 8 || len > avail)
 		return bad(why, why_len, "record of type %u has length %zu (a multiple "
-			   "of 8 from 8 to the %zu bytes left)", type, len, avail);
+			   "of 8 from %u to the %zu bytes left)", type, len,
+			   LU_MF_REC_HEADER, avail);
 	*lenp = len;
 	switch (type) {
 	case LU_MF_REC_FILE:
@@ -291,7 +293,7 @@ int lu_manifest_prepare(struct lu_manifest *m, const uint8_t *rec, size_t avail,
 	case LU_MF_REC_SESSION_META:
 		return parse_session_meta(m, rec, len, item, why, why_len);
 	default:
-		if (lu_util_get_le16(rec + 2) & LU_MF_REC_MUST_UNDERSTAND)
+		if (lu_util_get_le16(rec + 14) & LU_MF_REC_MUST_UNDERSTAND)
 			return bad(why, why_len, "record type %u is unknown to this "
 				   "library and marked must-understand: a newer "
 				   "libliveupdate wrote this manifest", type);
@@ -356,8 +358,8 @@ void lu_manifest_clear(struct lu_manifest *m)
 static int check_unique(const struct lu_manifest *m, const struct liveupdate_entry *e,
 			char *why, size_t why_len)
 {
-	if (e->token == LIVEUPDATE_MANIFEST_TOKEN)
-		return bad(why, why_len, "a file record has the manifest's own token");
+	if (e->token - LIVEUPDATE_MANIFEST_TOKEN < LIVEUPDATE_MANIFEST_TOKENS)
+		return bad(why, why_len, "a file record has one of the manifest's tokens");
 	if (lu_manifest_find_token(m, e->token))
 		return bad(why, why_len, "token %llu appears twice",
 			   (unsigned long long)e->token);
@@ -393,114 +395,137 @@ bool lu_mf_memory_entry_ok(uint32_t backing, uint64_t page_size)
 	}
 }
 
-/* ---- copies ---- */
-
-struct copy_header {
-	unsigned major, minor;
-	size_t header_size;
-	uint64_t generation;
-	uint32_t used, count, crc;
-	bool header_ok;       /* all but the records' checksum held */
-};
-
-/* A copy that is not valid (torn, damaged, never written): 0, the reason in why. */
-#define not_valid(why, why_len, ...) (bad(why, why_len, __VA_ARGS__), 0)
+/* ---- the log ---- */
 
 /*
- * Read one copy's header: 1 if it is a readable copy of this major, 0 if
- * not (reason in why), -EBADMSG if it is intact but of an unknown major.
+ * Check a piece's header: 0 if it is a piece of this major with this
+ * index (*hsp gets its header size), else -EBADMSG with the reason in why.
  */
-static int read_copy(const uint8_t *c, size_t size, struct copy_header *h,
-		     char *why, size_t why_len)
+static int read_piece_header(const struct lu_mf_piece *p, size_t index,
+			     size_t *hsp, char *why, size_t why_len)
 {
-	if (size < LU_MF_HEADER_SIZE || memcmp(c, LU_MF_MAGIC, 8))
-		return not_valid(why, why_len, "no magic \"" LU_MF_MAGIC "\"");
-	h->major = lu_util_get_le16(c + 8);
-	h->minor = lu_util_get_le16(c + 10);
-	h->header_size = lu_util_get_le32(c + 12);
-	if (h->header_size < LU_MF_HEADER_SIZE || h->header_size % 8 ||
-	    h->header_size > size)
-		return not_valid(why, why_len, "header size %zu", h->header_size);
-	if (lu_util_crc32(0, c, h->header_size - 4) != lu_util_get_le32(c + h->header_size - 4))
-		return not_valid(why, why_len, "header checksum mismatch (torn or damaged)");
-	if (h->major != LU_MF_MAJOR)
+	const uint8_t *c = p->map;
+	unsigned major, minor;
+	size_t hs;
+
+	if (p->size < LU_MF_HEADER_SIZE || memcmp(c, LU_MF_MAGIC, 8))
+		return bad(why, why_len, "no magic \"" LU_MF_MAGIC "\"");
+	major = lu_util_get_le16(c + 8);
+	minor = lu_util_get_le16(c + 10);
+	hs = lu_util_get_le32(c + 12);
+	if (hs < LU_MF_HEADER_SIZE || hs % 8 || hs > p->size)
+		return bad(why, why_len, "header size %zu", hs);
+	if (lu_util_crc32(0, c, hs - 4) != lu_util_get_le32(c + hs - 4))
+		return bad(why, why_len, "header checksum mismatch");
+	if (major != LU_MF_MAJOR)
 		return bad(why, why_len, "format version %u.%u; this library reads "
-			   "%u.x: a newer libliveupdate wrote it", h->major, h->minor,
-			   LU_MF_MAJOR);
-	h->generation = lu_util_get_le64(c + 16);
-	h->used = lu_util_get_le32(c + 32);
-	h->count = lu_util_get_le32(c + 36);
-	h->crc = lu_util_get_le32(c + 40);
-	if (lu_util_get_le64(c + 24) != size)
-		return not_valid(why, why_len, "copy size %llu, the file holds two of %zu",
-				 (unsigned long long)lu_util_get_le64(c + 24), size);
-	if (h->generation == 0 || h->used > size - h->header_size)
-		return not_valid(why, why_len, "generation %llu, %u bytes of records",
-				 (unsigned long long)h->generation, h->used);
-	h->header_ok = true;
-	if (lu_util_crc32(0, c + h->header_size, h->used) != h->crc)
-		return not_valid(why, why_len, "records checksum mismatch (torn or damaged)");
-	return 1;
+			   "%u.x: %s libliveupdate wrote it", major, minor, LU_MF_MAJOR,
+			   major > LU_MF_MAJOR ? "a newer" : "an older");
+	if (lu_util_get_le32(c + 16) != index)
+		return bad(why, why_len, "it says it is piece %u",
+			   (unsigned)lu_util_get_le32(c + 16));
+	*hsp = hs;
+	return 0;
 }
 
-int lu_manifest_decode(const uint8_t *buf, size_t len, struct lu_manifest *m,
+/* Whether the record at r (avail bytes left in its piece) is whole: its
+ * length fits, its checksum matches and it has sequence number seq. */
+static bool record_whole(const uint8_t *r, size_t avail, uint32_t seq)
+{
+	size_t len;
+
+	if (avail < LU_MF_REC_HEADER)
+		return false;
+	len = lu_util_get_le32(r + 4);
+	return len >= LU_MF_REC_HEADER && len % 8 == 0 && len <= avail &&
+	       lu_util_get_le32(r + 8) == seq && lu_util_crc32(0, r + 4, len - 4) == lu_util_get_le32(r);
+}
+
+/*
+ * After a record that is not whole at off of the last piece: a torn tail
+ * is the last thing ever written there, so a whole record with a later
+ * sequence number after it means damage instead.
+ */
+static bool later_record(const struct lu_mf_piece *p, size_t off, uint32_t seq)
+{
+	for (; off + LU_MF_REC_HEADER <= p->size; off += 8) {
+		uint32_t s = lu_util_get_le32(p->map + off + 8);
+
+		if (s > seq && s - seq < p->size / LU_MF_REC_HEADER &&
+		    record_whole(p->map + off, p->size - off, s))
+			return true;
+	}
+	return false;
+}
+
+/* Link the record at rec into m: 0, or a negative errno (why says). */
+static int take_record(struct lu_manifest *m, const uint8_t *rec, size_t len,
 		       char *why, size_t why_len)
 {
-	struct copy_header h[2];
-	char reason[2][160];
-	int ok[2], best;
-	size_t size = len / 2, off;
-	const uint8_t *rec;
+	struct lu_mf_item item;
+	size_t rlen;
+	int ret = lu_manifest_prepare(m, rec, len, &rlen, &item, why, why_len);
+
+	if (ret == 0 && item.entry)
+		ret = check_unique(m, &item.entry->pub, why, why_len);
+	if (ret < 0) {
+		lu_mf_item_free(&item);
+		return ret;
+	}
+	lu_manifest_link(m, &item);
+	return 0;
+}
+
+/* Walk piece i's records into m: 0, 1 if the log ended torn, or -errno. */
+static int walk_piece(struct lu_manifest *m, const struct lu_mf_piece *p, size_t i,
+		      bool last, char *why, size_t why_len)
+{
+	char reason[160];
+	size_t off = 0;
+	int ret = read_piece_header(p, i, &off, reason, sizeof(reason));
+
+	if (ret)
+		return bad(why, why_len, "piece %zu: %s", i, reason);
+	while (off + LU_MF_REC_HEADER <= p->size) {
+		const uint8_t *r = p->map + off;
+		uint32_t seq = (uint32_t)m->generation + 1;
+
+		if (lu_util_get_le64(r) == 0)
+			break; /* never written: the piece's records end */
+		if (!record_whole(r, p->size - off, seq)) {
+			if (!last || later_record(p, off, seq))
+				return bad(why, why_len, "piece %zu: record %u at offset "
+					   "%zu is damaged (bad length, sequence number "
+					   "or checksum) and records follow it", i,
+					   (unsigned)seq, off);
+			m->torn = seq; /* a torn last record: that update never happened */
+			m->used = off;
+			return 1;
+		}
+		ret = take_record(m, r, lu_util_get_le32(r + 4), why, why_len);
+		if (ret)
+			return ret;
+		m->generation = seq;
+		off += lu_util_get_le32(r + 4);
+	}
+	m->used = off; /* where a writer would append, in the last piece */
+	return 0;
+}
+
+int lu_manifest_decode(const struct lu_mf_piece *pieces, size_t n,
+		       struct lu_manifest *m, char *why, size_t why_len)
+{
+	int ret = 0;
 
 	memset(m, 0, sizeof(*m));
-	memset(h, 0, sizeof(h));
-	if (len % 2 || size < LU_MF_HEADER_SIZE)
-		return bad(why, why_len, "the manifest file has %zu bytes, not two "
-			   "copies of at least %u", len, LU_MF_HEADER_SIZE);
-	for (int i = 0; i < 2; i++) {
-		ok[i] = read_copy(buf + i * size, size, &h[i], reason[i], sizeof(reason[i]));
-		if (ok[i] < 0)
-			return bad(why, why_len, "copy %d: %s", i, reason[i]);
-	}
-	if (!ok[0] && !ok[1])
-		return bad(why, why_len, "no valid copy: copy 0: %s; copy 1: %s",
-			   reason[0], reason[1]);
-	if (ok[0] && ok[1] && h[0].generation == h[1].generation)
-		return bad(why, why_len, "both copies claim generation %llu",
-			   (unsigned long long)h[0].generation);
-	best = !ok[0] || (ok[1] && h[1].generation > h[0].generation);
-
-	rec = buf + best * size + h[best].header_size;
-	for (off = 0; off < h[best].used;) {
-		struct lu_mf_item item;
-		size_t rlen;
-		int ret = lu_manifest_prepare(m, rec + off, h[best].used - off, &rlen,
-					      &item, why, why_len);
-
-		if (ret == 0 && item.entry)
-			ret = check_unique(m, &item.entry->pub, why, why_len);
+	if (n == 0 || n > LU_MF_PIECES_MAX)
+		return bad(why, why_len, "%zu pieces, not 1 to %u", n, LU_MF_PIECES_MAX);
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		ret = walk_piece(m, &pieces[i], i, i + 1 == n, why, why_len);
 		if (ret < 0) {
-			lu_mf_item_free(&item);
 			lu_manifest_clear(m);
 			return ret;
 		}
-		lu_manifest_link(m, &item);
-		off += rlen;
 	}
-	if (m->count != h[best].count) {
-		size_t n = m->count;
-
-		lu_manifest_clear(m);
-		return bad(why, why_len, "header counts %u files, the records %zu",
-			   h[best].count, n);
-	}
-	m->generation = h[best].generation;
-	m->active = (unsigned)best;
-	m->used = h[best].used;
-	m->crc = h[best].crc;
-	/* a newer copy whose header is whole but not its records: the older
-	 * state is read (a crash may leave that), and the reader says so */
-	if (!ok[!best] && h[!best].header_ok && h[!best].generation > h[best].generation)
-		m->passed_over = h[!best].generation;
 	return 0;
 }

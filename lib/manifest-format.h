@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The session manifest's bytes (doc/manifest.md is the normative text):
- * decoding untrusted images, and appending records to a writable image
- * with the double-buffered, generation-numbered update. Nothing here makes
- * a system call or logs, so the fuzzer and the crash test can drive it
- * alone. Nothing here is ABI.
+ * decoding untrusted pieces, and appending records, each with its own
+ * sequence number and checksum, to the last piece of a writable log.
+ * Nothing here makes a system call or logs, so the fuzzer and the crash
+ * test can drive it alone. Nothing here is ABI.
  */
 #ifndef LIBLIVEUPDATE_MANIFEST_FORMAT_H
 #define LIBLIVEUPDATE_MANIFEST_FORMAT_H
@@ -17,17 +17,19 @@
 #include "lu-util.h"
 
 #define LU_MF_MAGIC "LU-MANIF"
-#define LU_MF_MAJOR 1
+#define LU_MF_MAJOR 2
 #define LU_MF_MINOR 0
-#define LU_MF_HEADER_SIZE 64
-#define LU_MF_REC_HEADER 8
-#define LU_MF_FILE_FIXED 48          /* fixed part of a FILE record, 1.0 */
+#define LU_MF_HEADER_SIZE 32         /* of a piece, 2.0 */
+#define LU_MF_REC_HEADER 16
+#define LU_MF_FILE_FIXED 56          /* fixed part of a FILE record, 2.0 */
+#define LU_MF_META_FIXED 20          /* of a SESSION_META record */
 #define LU_MF_REC_FILE 1
 #define LU_MF_REC_SESSION_META 2
 #define LU_MF_REC_MUST_UNDERSTAND 0x0001
-#define LU_MF_MIN_SIZE (8u << 10)
-#define LU_MF_MAX_SIZE (64u << 20)
-#define LU_MF_DEFAULT_SIZE (256u << 10)
+#define LU_MF_PIECE_UNIT 4096u       /* piece sizes are multiples of this */
+#define LU_MF_MAX_SIZE (64u << 20)   /* all pieces together */
+#define LU_MF_DEFAULT_SIZE LU_MF_PIECE_UNIT /* the first piece */
+#define LU_MF_PIECES_MAX LIVEUPDATE_MANIFEST_TOKENS
 
 /* One file, as decoded: the public view plus the storage it points into. */
 struct lu_mf_entry {
@@ -35,7 +37,13 @@ struct lu_mf_entry {
 	/* pub.label, pub.meta[] and their strings follow in the same block */
 };
 
-/* The decoded manifest, and for an outgoing session the image it writes. */
+/* One piece of a manifest: a memfd's bytes, mapped. */
+struct lu_mf_piece {
+	uint8_t *map;
+	size_t size;
+};
+
+/* The decoded manifest, and for an outgoing session the log it writes. */
 struct lu_manifest {
 	struct lu_mf_entry **entries;    /* in preserve order */
 	size_t count, cap;
@@ -46,17 +54,15 @@ struct lu_manifest {
 	size_t n_session_meta;
 	uint64_t max_token;              /* largest token recorded, for auto tokens */
 	bool has_token;
-	/* the state of the image (decoded or written) */
-	uint64_t generation;
-	uint64_t passed_over;            /* decoded: the generation of a newer copy
-					  * with damaged records, not read; or 0 */
-	uint32_t used;                   /* bytes of records in the newest copy */
-	uint32_t crc;                    /* CRC-32 of those bytes */
-	/* writer only: the mapped file, two copies of copy_size bytes */
-	uint8_t *map;
-	size_t copy_size;
-	unsigned active;                 /* copy holding the newest generation (decoded too) */
-	uint32_t copy_used[2];           /* records each copy holds */
+	uint64_t generation;             /* sequence number of the last record */
+	uint64_t torn;                   /* decoded: the incomplete record after it, or 0 */
+	/* writer only: the mapped pieces; records go to the last one */
+	bool writable;
+	struct lu_mf_piece *pieces;      /* LU_MF_PIECES_MAX slots, or NULL */
+	size_t n_pieces;
+	size_t first_size;               /* of piece 0, when it is made */
+	size_t used;                     /* bytes taken in the last piece (decoded too) */
+	size_t total;                    /* bytes of all pieces */
 };
 
 /* A MEMORY record's backing as liveupdate_memory_backing_name() names it
@@ -72,18 +78,21 @@ bool lu_mf_label_ok(const char *label, size_t len);
 bool lu_mf_meta_ok(const char *key, size_t klen, size_t vlen);
 
 /*
- * Decode an image (the whole memfd). 0, -ENOMEM, or -EBADMSG with the
- * reason in why. On success *m is filled (free with lu_manifest_clear()).
+ * Decode the n pieces of a manifest, in token order (pieces[i] is piece
+ * i). 0, -ENOMEM, or -EBADMSG with the reason in why. On success *m is
+ * filled (free with lu_manifest_clear()).
  */
-int lu_manifest_decode(const uint8_t *buf, size_t len, struct lu_manifest *m,
-		       char *why, size_t why_len);
+int lu_manifest_decode(const struct lu_mf_piece *pieces, size_t n,
+		       struct lu_manifest *m, char *why, size_t why_len);
 void lu_manifest_clear(struct lu_manifest *m);
 /*
- * Map the manifest memfd fd read-only and decode it (lib/manifest.c): 0 and
- * a malloc'd *mp (lu_manifest_clear() then free()), or -ENOMEM, or -EBADMSG
- * or an errno of mmap(2) with the reason in why. fd stays the caller's.
+ * Map the n manifest memfds fds (its pieces, in order) read-only and
+ * decode them (lib/manifest.c): 0 and a malloc'd *mp (lu_manifest_clear()
+ * then free()), or -ENOMEM, or -EBADMSG or an errno of mmap(2) with the
+ * reason in why. The fds stay the caller's.
  */
-int lu_manifest_read_fd(int fd, struct lu_manifest **mp, char *why, size_t why_len);
+int lu_manifest_read_fds(const int *fds, size_t n, struct lu_manifest **mp,
+			 char *why, size_t why_len);
 
 /* The entry with this label, or NULL; labels are hashed: O(1). */
 const struct liveupdate_entry *lu_manifest_find(const struct lu_manifest *m,
@@ -94,16 +103,32 @@ const char *lu_manifest_session_meta(const struct lu_manifest *m, const char *ke
 
 /* ---- writing ---- */
 
-/* Start an empty image in map (2 * copy_size bytes, zeroed): generation 1. */
-void lu_manifest_init_image(struct lu_manifest *m, uint8_t *map, size_t copy_size);
+/* Write the header of piece number index into map (zeroed, at least
+ * LU_MF_HEADER_SIZE bytes). */
+void lu_mf_piece_init(uint8_t *map, unsigned index);
+/*
+ * The size of the piece to add so that a record of len bytes fits: the
+ * first piece's size, then twice the last one's, in LU_MF_PIECE_UNIT
+ * steps, at least what the record needs; 0 when the manifest would pass
+ * LU_MF_MAX_SIZE or LU_MF_PIECES_MAX pieces.
+ */
+size_t lu_manifest_next_piece_size(const struct lu_manifest *m, size_t len);
+/* Take a new piece (initialized, and preserved by the caller): records
+ * now go there. m->pieces has room for LU_MF_PIECES_MAX. */
+void lu_manifest_add_piece(struct lu_manifest *m, uint8_t *map, size_t size);
 
 /*
- * Continue writing a decoded image (another process wrote it so far): map
- * is the whole file, size bytes, mapped writable. 0, or -EBADMSG with the
- * reason when this writer cannot append to it (another header size).
+ * Continue the decoded log m (another process wrote it so far: a session
+ * handed over) in pieces, its n pieces mapped writable, piece 0 first:
+ * records go on where the last piece's end (m->used, from decoding), the
+ * next sequence number after m->generation. The pieces array
+ * (LU_MF_PIECES_MAX slots, n of them set) becomes m's. 0, or -EBADMSG with
+ * the reason in why when this writer must not append to it (a torn last
+ * record: the writer handing it over was in the middle of one, or it is
+ * damaged).
  */
-int lu_manifest_resume_image(struct lu_manifest *m, uint8_t *map, size_t size,
-			     char *why, size_t why_len);
+int lu_manifest_resume(struct lu_manifest *m, struct lu_mf_piece *pieces, size_t n,
+		       size_t first_size, char *why, size_t why_len);
 
 /* A FILE record; the caller frees *recp. 0, -ENOMEM or -EINVAL (limits). */
 int lu_mf_encode_file(const struct liveupdate_entry *e, uint8_t **recp,
@@ -114,7 +139,7 @@ void lu_mf_set_token(uint8_t *rec, uint64_t token);
 int lu_mf_encode_session_meta(const char *key, const char *value,
 			      uint8_t **recp, size_t *lenp);
 
-/* Whether a record of len bytes still fits (in both copies). */
+/* Whether a record of len bytes still fits in the last piece. */
 bool lu_manifest_fits(const struct lu_manifest *m, size_t len);
 
 /*
@@ -140,12 +165,13 @@ void lu_mf_item_free(struct lu_mf_item *item);
 void lu_manifest_link(struct lu_manifest *m, struct lu_mf_item *item);
 
 /*
- * Write a prepared record into the image and link its item: cannot fail
- * once lu_manifest_prepare() succeeded and lu_manifest_fits() said yes. The
- * record goes to the inactive copy, then that copy's header with the next
- * generation: a crash at any byte leaves the previous state readable.
+ * Append a prepared record to the last piece and link its item: cannot
+ * fail once lu_manifest_prepare() succeeded and lu_manifest_fits() said
+ * yes. Its sequence number and checksum are set here (rec is changed):
+ * until its last byte is stored, a reader takes it for a torn tail and
+ * reads the state before it.
  */
-void lu_manifest_commit(struct lu_manifest *m, const uint8_t *rec, size_t len,
+void lu_manifest_commit(struct lu_manifest *m, uint8_t *rec, size_t len,
 			struct lu_mf_item *item);
 
 /* Every store into the image goes through this (tests replace it to crash

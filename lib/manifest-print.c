@@ -125,10 +125,11 @@ static int print_text(const char *head, const struct lu_manifest *m, int fd)
 
 	if (!f)
 		return -ENOMEM;
-	fprintf(f, "%s, manifest generation %" PRIu64 ", %zu file%s", head,
-		m->generation, m->count, m->count == 1 ? "" : "s");
-	if (m->passed_over)
-		fprintf(f, " (generation %" PRIu64 " damaged, not read)", m->passed_over);
+	fprintf(f, "%s, manifest generation %" PRIu64 ", %zu file%s recorded (files "
+		"preserved by token alone are not)", head, m->generation, m->count,
+		m->count == 1 ? "" : "s");
+	if (m->torn)
+		fprintf(f, " (record %" PRIu64 " incomplete, not read)", m->torn);
 	fputc('\n', f);
 	if (m->n_session_meta) {
 		fputs("meta", f);
@@ -197,13 +198,13 @@ LU_EXPORT int liveupdate_manifest_print_fd(int manifest_fd, int out_fd)
 	if (manifest_fd < 0 || out_fd < 0)
 		return lu_bad_arg(NULL, "%s: fd %d is negative", call,
 				  manifest_fd < 0 ? manifest_fd : out_fd);
-	ret = lu_manifest_read_fd(manifest_fd, &m, why, sizeof(why));
+	ret = lu_manifest_read_fds(&manifest_fd, 1, &m, why, sizeof(why));
 	if (ret == -ENOMEM)
 		return lu_oom(NULL, "%s", call);
 	if (ret)
 		return lu_fail(NULL, LU_OP_MANIFEST, ret, "%s(fd %d): %s", call,
 			       manifest_fd, why);
-	ret = print_text("session (from its manifest memfd)", m, out_fd);
+	ret = print_text("session (from this manifest memfd alone)", m, out_fd);
 	lu_manifest_clear(m);
 	free(m);
 	if (ret == -ENOMEM)

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The session manifest's bytes, written: records encoded, then appended to
- * the older copy before its header (see manifest-format.h and
- * doc/manifest.md).
+ * the last piece of the log (see manifest-format.h and doc/manifest.md).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +25,7 @@ static size_t pad8(size_t n)
 
 /* ---- writing ---- */
 
-static void write_header(struct lu_manifest *m, unsigned copy)
+void lu_mf_piece_init(uint8_t *map, unsigned index)
 {
 	uint8_t h[LU_MF_HEADER_SIZE] = { 0 };
 
@@ -33,70 +33,71 @@ static void write_header(struct lu_manifest *m, unsigned copy)
 	lu_util_put_le16(h + 8, LU_MF_MAJOR);
 	lu_util_put_le16(h + 10, LU_MF_MINOR);
 	lu_util_put_le32(h + 12, LU_MF_HEADER_SIZE);
-	lu_util_put_le64(h + 16, m->generation);
-	lu_util_put_le64(h + 24, m->copy_size);
-	lu_util_put_le32(h + 32, m->used);
-	lu_util_put_le32(h + 36, (uint32_t)m->count);
-	lu_util_put_le32(h + 40, m->crc);
-	lu_util_put_le32(h + 60, lu_util_crc32(0, h, 60));
-	/* the records it covers must be in place first */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	lu_mf_store(m->map + copy * m->copy_size, h, sizeof(h));
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	lu_util_put_le32(h + 16, index);
+	lu_util_put_le32(h + LU_MF_HEADER_SIZE - 4, lu_util_crc32(0, h, LU_MF_HEADER_SIZE - 4));
+	lu_mf_store(map, h, sizeof(h));
 }
 
-void lu_manifest_init_image(struct lu_manifest *m, uint8_t *map, size_t copy_size)
+static size_t round_unit(size_t n)
 {
-	memset(m, 0, sizeof(*m));
-	m->map = map;
-	m->copy_size = copy_size;
-	m->generation = 1;
-	m->crc = lu_util_crc32(0, NULL, 0);
-	write_header(m, 0);
+	return (n + LU_MF_PIECE_UNIT - 1) / LU_MF_PIECE_UNIT * LU_MF_PIECE_UNIT;
 }
 
-int lu_manifest_resume_image(struct lu_manifest *m, uint8_t *map, size_t size,
-			     char *why, size_t why_len)
+size_t lu_manifest_next_piece_size(const struct lu_manifest *m, size_t len)
 {
-	const uint8_t *h = map + m->active * (size / 2);
+	size_t size = m->n_pieces ? 2 * m->pieces[m->n_pieces - 1].size : m->first_size;
+	size_t need = round_unit(LU_MF_HEADER_SIZE + len);
 
-	if (lu_util_get_le32(h + 12) != LU_MF_HEADER_SIZE) {
-		snprintf(why, why_len, "its header takes %u bytes, this library writes "
-			 "%u: a later version wrote it", lu_util_get_le32(h + 12),
-			 LU_MF_HEADER_SIZE);
+	if (size < need)
+		size = need;
+	if (m->n_pieces == LU_MF_PIECES_MAX || size > LU_MF_MAX_SIZE - m->total)
+		return 0;
+	return size;
+}
+
+void lu_manifest_add_piece(struct lu_manifest *m, uint8_t *map, size_t size)
+{
+	m->pieces[m->n_pieces++] = (struct lu_mf_piece){ map, size };
+	m->used = LU_MF_HEADER_SIZE;
+	m->total += size;
+}
+
+int lu_manifest_resume(struct lu_manifest *m, struct lu_mf_piece *pieces, size_t n,
+		       size_t first_size, char *why, size_t why_len)
+{
+	if (m->torn) {
+		snprintf(why, why_len, "record %" PRIu64 " is incomplete: appending "
+			 "after it would hide it", m->torn);
 		return -EBADMSG;
 	}
-	m->map = map;
-	m->copy_size = size / 2;
-	/* the other copy is taken as empty: the next commit copies it all */
-	m->copy_used[m->active] = m->used;
-	m->copy_used[!m->active] = 0;
+	m->writable = true;
+	m->pieces = pieces;
+	m->n_pieces = n;
+	m->first_size = first_size;
+	m->total = 0;
+	for (size_t i = 0; i < n; i++)
+		m->total += pieces[i].size;
 	return 0;
 }
 
 bool lu_manifest_fits(const struct lu_manifest *m, size_t len)
 {
-	return len <= m->copy_size - LU_MF_HEADER_SIZE - m->used;
+	return m->n_pieces && len <= m->pieces[m->n_pieces - 1].size - m->used;
 }
 
-void lu_manifest_commit(struct lu_manifest *m, const uint8_t *rec, size_t len,
+void lu_manifest_commit(struct lu_manifest *m, uint8_t *rec, size_t len,
 			struct lu_mf_item *item)
 {
-	unsigned target = !m->active;
-	uint8_t *dst = m->map + target * m->copy_size + LU_MF_HEADER_SIZE;
-	const uint8_t *src = m->map + m->active * m->copy_size + LU_MF_HEADER_SIZE;
-	uint32_t lag = m->copy_used[target];
+	uint8_t *dst = m->pieces[m->n_pieces - 1].map + m->used;
 
-	/* the target copy lags one update behind: catch up, then add rec */
-	lu_mf_store(dst + lag, src + lag, m->used - lag);
-	lu_mf_store(dst + m->used, rec, len);
+	lu_util_put_le32(rec + 8, (uint32_t)(m->generation + 1));
+	lu_util_put_le32(rec, lu_util_crc32(0, rec + 4, len - 4));
+	/* one store: until its last byte lands the record reads as torn */
+	lu_mf_store(dst, rec, len);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	lu_manifest_link(m, item);
-	m->crc = lu_util_crc32(m->crc, rec, len);
-	m->used += (uint32_t)len;
+	m->used += len;
 	m->generation++;
-	write_header(m, target);
-	m->copy_used[target] = m->used;
-	m->active = target;
 }
 
 /* ---- encoding ---- */
@@ -126,16 +127,16 @@ int lu_mf_encode_file(const struct liveupdate_entry *e, uint8_t **recp,
 	r = calloc(1, len);
 	if (!r)
 		return -ENOMEM;
-	lu_util_put_le16(r, LU_MF_REC_FILE);
 	lu_util_put_le32(r + 4, (uint32_t)len);
-	lu_util_put_le64(r + 8, e->token);
-	lu_util_put_le64(r + 16, e->size);
-	lu_util_put_le64(r + 24, e->page_size);
-	lu_util_put_le32(r + 32, (uint32_t)e->kind);
-	lu_util_put_le32(r + 36, e->backing);
-	lu_util_put_le16(r + 40, (uint16_t)label_len);
-	lu_util_put_le16(r + 42, (uint16_t)e->n_meta);
-	lu_util_put_le16(r + 44, LU_MF_FILE_FIXED);
+	lu_util_put_le16(r + 12, LU_MF_REC_FILE);
+	lu_util_put_le64(r + 16, e->token);
+	lu_util_put_le64(r + 24, e->size);
+	lu_util_put_le64(r + 32, e->page_size);
+	lu_util_put_le32(r + 40, (uint32_t)e->kind);
+	lu_util_put_le32(r + 44, e->backing);
+	lu_util_put_le16(r + 48, (uint16_t)label_len);
+	lu_util_put_le16(r + 50, (uint16_t)e->n_meta);
+	lu_util_put_le16(r + 52, LU_MF_FILE_FIXED);
 	p = r + LU_MF_FILE_FIXED;
 	put_text(&p, e->label, label_len);
 	for (size_t i = 0; i < e->n_meta; i++) {
@@ -154,13 +155,13 @@ int lu_mf_encode_file(const struct liveupdate_entry *e, uint8_t **recp,
 
 void lu_mf_set_token(uint8_t *rec, uint64_t token)
 {
-	lu_util_put_le64(rec + 8, token);
+	lu_util_put_le64(rec + 16, token);
 }
 
 int lu_mf_encode_session_meta(const char *key, const char *value,
 			      uint8_t **recp, size_t *lenp)
 {
-	size_t kl = strlen(key), vl = strlen(value), len = pad8(12 + kl + vl);
+	size_t kl = strlen(key), vl = strlen(value), len = pad8(LU_MF_META_FIXED + kl + vl);
 	uint8_t *r;
 
 	if (!lu_mf_meta_ok(key, kl, vl))
@@ -168,12 +169,12 @@ int lu_mf_encode_session_meta(const char *key, const char *value,
 	r = calloc(1, len);
 	if (!r)
 		return -ENOMEM;
-	lu_util_put_le16(r, LU_MF_REC_SESSION_META);
 	lu_util_put_le32(r + 4, (uint32_t)len);
-	lu_util_put_le16(r + 8, (uint16_t)kl);
-	lu_util_put_le16(r + 10, (uint16_t)vl);
-	memcpy(r + 12, key, kl);
-	memcpy(r + 12 + kl, value, vl);
+	lu_util_put_le16(r + 12, LU_MF_REC_SESSION_META);
+	lu_util_put_le16(r + 16, (uint16_t)kl);
+	lu_util_put_le16(r + 18, (uint16_t)vl);
+	memcpy(r + LU_MF_META_FIXED, key, kl);
+	memcpy(r + LU_MF_META_FIXED + kl, value, vl);
 	*recp = r;
 	*lenp = len;
 	return 0;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The session manifest: its memfd, created and preserved with the session
- * (liveupdate_session_create), a record appended after each preserve
- * (liveupdate_session_preserve_fd), and reading it back after the update.
- * The kernel is asked through session.c and file.c; the bytes themselves
- * are manifest-format.c's.
+ * The session manifest: its memfd pieces, made and preserved when there is
+ * a first record and when the last piece is full, a record appended after
+ * each preserve with a label, metadata or a kind
+ * (liveupdate_session_preserve_fd_opts) or session metadata, and reading
+ * it back after the update. The kernel is asked through session.c and
+ * file.c; the bytes themselves are manifest-format.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,8 +28,8 @@
 #define AUTO_TOKEN_TRIES 64
 
 /* The session's manifest is kept in its feature data under this key: NULL
- * when there is none or it is not read yet; writable (map set) for
- * sessions this process created. */
+ * when there is none or it is not read yet; writable for sessions this
+ * process created. */
 static const char manifest_key = 0;
 
 struct lu_manifest *lu_session_manifest(const struct liveupdate_session *s)
@@ -40,8 +41,9 @@ static void manifest_free(void *data)
 {
 	struct lu_manifest *m = data;
 
-	if (m->map)
-		munmap(m->map, 2 * m->copy_size);
+	for (size_t i = 0; i < m->n_pieces; i++)
+		munmap(m->pieces[i].map, m->pieces[i].size);
+	free(m->pieces);
 	lu_manifest_clear(m);
 	free(m);
 }
@@ -51,52 +53,23 @@ static int manifest_keep(struct liveupdate_session *s, struct lu_manifest *m)
 	return lu_feature_data_set(&s->features, &manifest_key, m, manifest_free);
 }
 
-/* Give a new outgoing session its manifest: 0 or a negative errno (logged). */
-static int manifest_start(struct liveupdate_session *s, size_t size)
+/* Give an outgoing session (new, or received without pieces) its
+ * manifest, still empty: nothing is made or preserved until there is
+ * something to record. 0 or -ENOMEM (logged). */
+static int manifest_start(struct liveupdate_session *s, size_t first_size,
+			  const char *call)
 {
-	struct liveupdate_ctx *ctx = s->ctx;
 	struct lu_manifest *m = calloc(1, sizeof(*m));
-	uint8_t *map = MAP_FAILED;
-	int fd, ret;
 
-	if (!m)
-		return lu_oom(ctx, "liveupdate_session_create(\"%s\"): the manifest",
-			      s->name);
-	fd = memfd_create("liveupdate-manifest", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0 || ftruncate(fd, (off_t)size) < 0 ||
-	    fcntl(fd, F_ADD_SEALS, MF_SEALS) < 0 ||
-	    (map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
-		ret = lu_fail(ctx, LU_OP_MANIFEST, -errno, "liveupdate_session_create"
-			      "(\"%s\"): making its %zu-byte manifest memfd", s->name,
-			      size);
-		goto fail;
+	if (m) {
+		m->writable = true;
+		m->first_size = first_size;
 	}
-	lu_manifest_init_image(m, map, size / 2);
-	ret = lu_session_preserve(s, fd, LIVEUPDATE_MANIFEST_TOKEN,
-				  "liveupdate_session_create");
-	if (ret < 0) {
-		ret = lu_fail(ctx, LU_OP_PRESERVE_FD, ret, "liveupdate_session_create"
-			      "(\"%s\"): preserving its manifest as token %#" PRIx64,
-			      s->name, LIVEUPDATE_MANIFEST_TOKEN);
-		goto fail;
+	if (!m || manifest_keep(s, m) < 0) {
+		free(m);
+		return lu_oom(s->ctx, "%s(\"%s\"): the manifest", call, s->name);
 	}
-	close(fd); /* the session holds the file, the mapping its pages */
-	fd = -1;
-	if (manifest_keep(s, m) < 0) {
-		ret = lu_oom(ctx, "liveupdate_session_create(\"%s\"): the manifest",
-			     s->name);
-		goto fail;
-	}
-	lu_dbg(ctx, "session \"%s\": manifest of %zu bytes at token %#" PRIx64,
-	       s->name, size, LIVEUPDATE_MANIFEST_TOKEN);
 	return 0;
-fail:
-	if (map != MAP_FAILED)
-		munmap(map, size);
-	if (fd >= 0)
-		close(fd);
-	free(m);
-	return ret;
 }
 
 /* Refuse a change to a session a successor took (it writes the manifest now). */
@@ -110,7 +83,7 @@ bool lu_session_manifest_writable(const struct liveupdate_session *s)
 {
 	const struct lu_manifest *m = lu_session_manifest(s);
 
-	return m && m->map;
+	return m && m->writable;
 }
 
 /* The first token from `from` on that the manifest does not hold. */
@@ -120,7 +93,7 @@ static uint64_t free_token(const struct liveupdate_session *s, uint64_t from)
 	uint64_t t = from;
 
 	/* the manifest knows its tokens; others' are found by the kernel */
-	while (t == LIVEUPDATE_MANIFEST_TOKEN ||
+	while (t - LIVEUPDATE_MANIFEST_TOKEN < LIVEUPDATE_MANIFEST_TOKENS ||
 	       (m && lu_manifest_find_token(m, t)))
 		t++;
 	return t;
@@ -177,13 +150,59 @@ static int check_meta(struct liveupdate_ctx *ctx, const char *call,
 	return 0;
 }
 
-static int no_room(struct liveupdate_session *s, const char *call, size_t len)
+/*
+ * Make sure a record of len bytes fits: add the next piece if the last one
+ * is full (or there is none yet): a sealed memfd with its header written,
+ * preserved at the next manifest token. 0 or a negative errno (logged);
+ * a failure leaves nothing behind.
+ */
+static int make_room(struct liveupdate_session *s, const char *call, size_t len)
 {
-	const struct lu_manifest *m = lu_session_manifest(s);
+	struct liveupdate_ctx *ctx = s->ctx;
+	struct lu_manifest *m = lu_session_manifest(s);
+	size_t size = lu_manifest_next_piece_size(m, len);
+	uint64_t token = LIVEUPDATE_MANIFEST_TOKEN + m->n_pieces;
+	uint8_t *map = MAP_FAILED;
+	int fd, ret;
 
-	return lu_fail(s->ctx, LU_OP_MANIFEST, -ENOSPC, "%s(\"%s\"): a %zu-byte "
-		       "record does not fit: the manifest holds %u of %zu bytes", call,
-		       s->name, len, m->used, m->copy_size - LU_MF_HEADER_SIZE);
+	if (lu_manifest_fits(m, len))
+		return 0;
+	if (!size)
+		return lu_fail(ctx, LU_OP_MANIFEST, -ENOSPC, "%s(\"%s\"): a %zu-byte "
+			       "record does not fit: the manifest holds %zu bytes in %zu "
+			       "pieces, and a session's manifest takes at most %u bytes "
+			       "in %u pieces", call, s->name, len, m->total, m->n_pieces,
+			       LU_MF_MAX_SIZE, LU_MF_PIECES_MAX);
+	if (!m->pieces && !(m->pieces = calloc(LU_MF_PIECES_MAX, sizeof(*m->pieces))))
+		return lu_oom(ctx, "%s(\"%s\"): the manifest", call, s->name);
+	fd = memfd_create("liveupdate-manifest", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, MF_SEALS) < 0 ||
+	    (map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
+		ret = lu_fail(ctx, LU_OP_MANIFEST, -errno, "%s(\"%s\"): making the "
+			      "manifest's %zu-byte piece %zu", call, s->name, size,
+			      m->n_pieces);
+		goto fail;
+	}
+	lu_mf_piece_init(map, (unsigned)m->n_pieces);
+	ret = lu_session_preserve(s, fd, token, call);
+	if (ret < 0) {
+		ret = lu_fail(ctx, LU_OP_PRESERVE_FD, ret, "%s(\"%s\"): preserving "
+			      "piece %zu of its manifest as token %#" PRIx64, call,
+			      s->name, m->n_pieces, token);
+		goto fail;
+	}
+	close(fd); /* the session holds the file, the mapping its pages */
+	lu_manifest_add_piece(m, map, size);
+	lu_dbg(ctx, "session \"%s\": manifest piece of %zu bytes at token %#" PRIx64,
+	       s->name, size, token);
+	return 0;
+fail:
+	if (map != MAP_FAILED)
+		munmap(map, size);
+	if (fd >= 0)
+		close(fd);
+	return ret;
 }
 
 /* A file record staged for a preserve: built and allocated before the
@@ -219,6 +238,9 @@ static int manifest_stage(struct liveupdate_session *s, int fd,
 	int ret;
 
 	memset(p, 0, sizeof(*p));
+	/* the token alone says all there is to say: record nothing */
+	if (!e.label && !e.n_meta && e.kind == LIVEUPDATE_ENTRY_AUTO)
+		return 0;
 	if (!e.label)
 		e.label = "";
 	ret = check_meta(ctx, call, e.meta, e.n_meta);
@@ -237,8 +259,8 @@ static int manifest_stage(struct liveupdate_session *s, int fd,
 	if (ret)
 		return lu_bad_arg(ctx, "%s: the record of label \"%s\" is out of limits",
 				  call, e.label);
-	if (!lu_manifest_fits(m, p->len)) {
-		ret = no_room(s, call, p->len);
+	ret = make_room(s, call, p->len);
+	if (ret) {
 		manifest_drop(p);
 		return ret;
 	}
@@ -307,17 +329,17 @@ LU_EXPORT int liveupdate_session_create_opts(struct liveupdate_ctx *ctx,
 	if (!size)
 		size = LU_MF_DEFAULT_SIZE;
 	if (!(flags & LIVEUPDATE_SESSION_NO_MANIFEST) &&
-	    (size % LU_MF_MIN_SIZE || size > LU_MF_MAX_SIZE))
-		return lu_bad_arg(ctx, "%s: manifest_size %zu is not a multiple of "
-				  "%u up to %u", call, size, LU_MF_MIN_SIZE,
-				  LU_MF_MAX_SIZE);
+	    (size % LU_MF_PIECE_UNIT || size > LU_MF_MAX_SIZE))
+		return lu_bad_arg(ctx, "%s: manifest_size %zu (the manifest's first "
+				  "piece) is not a multiple of %u up to %u", call, size,
+				  LU_MF_PIECE_UNIT, LU_MF_MAX_SIZE);
 	ret = lu_session_open(ctx, name, &s, true);
 	if (ret)
 		return ret;
-	/* before the manifest: its memfd is one of the files handed over */
+	/* the manifest's pieces, made later, are kept and handed over too */
 	s->keep_files = flags & LIVEUPDATE_SESSION_HANDOVER;
 	if (!(flags & LIVEUPDATE_SESSION_NO_MANIFEST)) {
-		ret = manifest_start(s, size);
+		ret = manifest_start(s, size, call);
 		if (ret) {
 			liveupdate_session_unref(s); /* aborts: nothing is left */
 			return ret;
@@ -394,11 +416,12 @@ static int check_preserve(struct liveupdate_session *session, int fd,
 	if (flags & ~(uint32_t)LIVEUPDATE_PRESERVE_TOKEN)
 		return lu_bad_arg(ctx, "%s: unknown flags %#x", call, flags);
 	if ((flags & LIVEUPDATE_PRESERVE_TOKEN) &&
-	    lu_opts_get(opts, token, 0) == LIVEUPDATE_MANIFEST_TOKEN)
+	    lu_opts_get(opts, token, 0) - LIVEUPDATE_MANIFEST_TOKEN < LIVEUPDATE_MANIFEST_TOKENS)
 		return lu_bad_arg(ctx, "%s(\"%s\"): token %#" PRIx64 " is reserved for "
-				  "the session manifest (LIVEUPDATE_MANIFEST_TOKEN): "
-				  "use another token", call, session->name,
-				  LIVEUPDATE_MANIFEST_TOKEN);
+				  "the session manifest (LIVEUPDATE_MANIFEST_TOKEN and "
+				  "the %d after it): use another token", call,
+				  session->name, lu_opts_get(opts, token, 0),
+				  LIVEUPDATE_MANIFEST_TOKENS - 1);
 	if ((uint32_t)kind > LIVEUPDATE_ENTRY_OTHER)
 		return lu_bad_arg(ctx, "%s: unknown kind %u", call, (unsigned)kind);
 	/* what liveupdate_memory_retrieve_label() could not read back */
@@ -511,7 +534,7 @@ LU_EXPORT int liveupdate_session_set_meta(struct liveupdate_session *session,
 	if (session->handed_over)
 		return handed_over(session, call);
 	m = lu_session_manifest(session);
-	if (!m || !m->map)
+	if (!lu_session_manifest_writable(session))
 		return lu_fail(session->ctx, LU_OP_MANIFEST, -ENODATA, "%s(\"%s\")",
 			       call, session->name);
 	if (!lu_manifest_session_meta(m, key) && m->n_session_meta >= LIVEUPDATE_META_MAX)
@@ -521,9 +544,10 @@ LU_EXPORT int liveupdate_session_set_meta(struct liveupdate_session *session,
 	ret = lu_mf_encode_session_meta(key, value, &rec, &len);
 	if (ret)
 		return lu_oom(session->ctx, "%s(\"%s\")", call, session->name);
-	if (!lu_manifest_fits(m, len)) {
+	ret = make_room(session, call, len);
+	if (ret) {
 		free(rec);
-		return no_room(session, call, len);
+		return ret;
 	}
 	ret = lu_manifest_prepare(m, rec, len, &rlen, &item, why, sizeof(why));
 	if (ret) {
@@ -539,95 +563,165 @@ LU_EXPORT int liveupdate_session_set_meta(struct liveupdate_session *session,
 
 /* ---- a session handed over by another process ---- */
 
+/* The state word of a handover: how many pieces (bits 0-15) and the size
+ * of the first one, made or to make, in LU_MF_PIECE_UNITs (bits 16-47);
+ * the rest is zero. */
+#define STATE_PIECES(w) ((w) & 0xffff)
+#define STATE_FIRST_UNITS(w) ((w) >> 16)
+
 void lu_session_manifest_state(const struct liveupdate_session *s,
 			       struct lu_manifest_state *st)
 {
-	st->present = lu_session_manifest_writable(s);
-	st->word = 0; /* the memfd says the rest: its size, its copies */
+	const struct lu_manifest *m = lu_session_manifest(s);
+
+	st->present = m && m->writable;
+	st->word = st->present ? (uint64_t)m->n_pieces |
+				 (uint64_t)(m->first_size / LU_MF_PIECE_UNIT) << 16 : 0;
+}
+
+/* Map the n pieces at fds writable into pieces: 0 or a negative errno
+ * (logged), nothing left mapped. */
+static int map_pieces(struct liveupdate_session *s, const char *call, const int *fds,
+		      size_t n, struct lu_mf_piece *pieces)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+
+		/* the same pages the predecessor wrote and the kernel keeps */
+		pieces[i].map = fstat(fds[i], &st) < 0 ? MAP_FAILED
+			: mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, fds[i], 0);
+		if (pieces[i].map == MAP_FAILED) {
+			int ret = lu_fail(s->ctx, LU_OP_MANIFEST, -errno, "%s(\"%s\"): "
+					  "mapping piece %zu of the manifest handed over",
+					  call, s->name, i);
+
+			while (i--)
+				munmap(pieces[i].map, pieces[i].size);
+			return ret;
+		}
+		pieces[i].size = (size_t)st.st_size;
+	}
+	return 0;
 }
 
 int lu_session_manifest_adopt(struct liveupdate_session *s,
 			      const struct lu_manifest_state *state, const char *call)
 {
 	struct liveupdate_ctx *ctx = s->ctx;
-	int fd = lu_session_kept_fd(s, LIVEUPDATE_MANIFEST_TOKEN);
-	struct lu_manifest *m;
-	struct stat st;
-	uint8_t *map;
+	uint64_t units = STATE_FIRST_UNITS(state->word);
+	size_t n = (size_t)STATE_PIECES(state->word);
+	struct lu_mf_piece *pieces = NULL;
+	struct lu_manifest *m = NULL;
+	int fds[LU_MF_PIECES_MAX];
 	char why[512];
 	int ret;
 
 	if (!state->present)
 		return 0; /* created without one: tokens only, as before */
-	if (fd < 0 || state->word)
+	if (n > LU_MF_PIECES_MAX || !units || units > LU_MF_MAX_SIZE / LU_MF_PIECE_UNIT)
 		return lu_fail(ctx, LU_OP_HANDOVER, -EBADMSG, "%s(\"%s\"): the offer "
-			       "announced a manifest %s", call, s->name,
-			       fd < 0 ? "and no file came at its token"
-				      : "with a state this library does not know");
-	ret = lu_manifest_read_fd(fd, &m, why, sizeof(why));
+			       "announced a manifest with a state this library does not "
+			       "know (%#" PRIx64 ")", call, s->name, state->word);
+	/* every piece announced came, and none past them */
+	for (size_t i = 0; i <= n && i < LU_MF_PIECES_MAX; i++) {
+		int fd = lu_session_kept_fd(s, LIVEUPDATE_MANIFEST_TOKEN + i);
+
+		if ((fd < 0) == (i < n))
+			return lu_fail(ctx, LU_OP_HANDOVER, -EBADMSG, "%s(\"%s\"): the "
+				       "offer announced a manifest of %zu pieces and %s at "
+				       "token %#" PRIx64, call, s->name, n,
+				       fd < 0 ? "no file came" : "another file came",
+				       LIVEUPDATE_MANIFEST_TOKEN + i);
+		if (i < n)
+			fds[i] = fd;
+	}
+	if (n == 0) /* nothing recorded yet: the successor makes the first piece */
+		return manifest_start(s, (size_t)units * LU_MF_PIECE_UNIT, call);
+	ret = lu_manifest_read_fds(fds, n, &m, why, sizeof(why));
 	if (ret == -ENOMEM)
 		return lu_oom(ctx, "%s(\"%s\")", call, s->name);
 	if (ret)
 		return lu_fail(ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): the manifest "
 			       "handed over: %s", call, s->name, why);
-	/* the same pages the predecessor wrote and the kernel keeps */
-	map = fstat(fd, &st) < 0 ? MAP_FAILED
-				 : mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
-					MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		ret = lu_fail(ctx, LU_OP_MANIFEST, -errno, "%s(\"%s\"): mapping the "
-			      "manifest handed over", call, s->name);
+	pieces = calloc(LU_MF_PIECES_MAX, sizeof(*pieces));
+	if (!pieces) {
+		ret = lu_oom(ctx, "%s(\"%s\"): the manifest", call, s->name);
 		goto fail;
 	}
-	ret = lu_manifest_resume_image(m, map, (size_t)st.st_size, why, sizeof(why));
+	ret = map_pieces(s, call, fds, n, pieces);
+	if (ret)
+		goto fail;
+	ret = lu_manifest_resume(m, pieces, n, (size_t)units * LU_MF_PIECE_UNIT, why,
+				 sizeof(why));
 	if (ret) {
-		munmap(map, (size_t)st.st_size);
+		while (n--)
+			munmap(pieces[n].map, pieces[n].size);
 		ret = lu_fail(ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): the manifest "
 			      "handed over: %s", call, s->name, why);
 		goto fail;
 	}
+	pieces = NULL; /* m's now */
+	lu_dbg(ctx, "session \"%s\": manifest of %zu pieces adopted, record %" PRIu64
+	       " next at offset %zu", s->name, m->n_pieces, m->generation + 1, m->used);
 	if (manifest_keep(s, m) < 0) {
 		ret = lu_oom(ctx, "%s(\"%s\")", call, s->name);
 		goto fail;
 	}
 	return 0;
 fail:
+	free(pieces);
 	manifest_free(m);
 	return ret;
 }
 
 /* ---- reading ---- */
 
-/*
- * The session's manifest, read from the incoming session on first use.
- * 0 with *mp set, or a negative errno (logged).
- */
-int lu_manifest_read_fd(int fd, struct lu_manifest **mp, char *why, size_t why_len)
+int lu_manifest_read_fds(const int *fds, size_t n, struct lu_manifest **mp,
+			 char *why, size_t why_len)
 {
-	struct lu_manifest *m;
-	struct stat st;
-	uint8_t *map;
-	int ret;
+	struct lu_mf_piece pieces[LU_MF_PIECES_MAX] = { { 0 } };
+	struct lu_manifest *m = NULL;
+	size_t mapped = 0, total = 0;
+	int ret = 0;
 
-	if (fstat(fd, &st) < 0) {
-		ret = -errno;
-		snprintf(why, why_len, "fstat of the manifest memfd: %s", strerror(-ret));
-		return ret;
-	}
-	if (st.st_size <= 0 || (uint64_t)st.st_size > LU_MF_MAX_SIZE) {
-		snprintf(why, why_len, "the manifest memfd has %lld bytes, not 1 to %u",
-			 (long long)st.st_size, LU_MF_MAX_SIZE);
+	if (n > LU_MF_PIECES_MAX) {
+		snprintf(why, why_len, "%zu pieces, over %u", n, LU_MF_PIECES_MAX);
 		return -EBADMSG;
 	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		ret = -errno;
-		snprintf(why, why_len, "mapping the manifest memfd: %s", strerror(-ret));
-		return ret;
+	for (; mapped < n; mapped++) {
+		struct stat st;
+		struct lu_mf_piece *p = &pieces[mapped];
+
+		if (fstat(fds[mapped], &st) < 0) {
+			ret = -errno;
+			snprintf(why, why_len, "fstat of manifest piece %zu: %s", mapped,
+				 strerror(-ret));
+			break;
+		}
+		total += (size_t)st.st_size;
+		if (st.st_size <= 0 || total > LU_MF_MAX_SIZE) {
+			snprintf(why, why_len, "manifest piece %zu has %lld bytes: not "
+				 "1 to %u bytes in all", mapped, (long long)st.st_size,
+				 LU_MF_MAX_SIZE);
+			ret = -EBADMSG;
+			break;
+		}
+		p->size = (size_t)st.st_size;
+		p->map = mmap(NULL, p->size, PROT_READ, MAP_SHARED, fds[mapped], 0);
+		if (p->map == MAP_FAILED) {
+			ret = -errno;
+			snprintf(why, why_len, "mapping manifest piece %zu: %s", mapped,
+				 strerror(-ret));
+			break;
+		}
 	}
-	m = calloc(1, sizeof(*m));
-	ret = m ? lu_manifest_decode(map, (size_t)st.st_size, m, why, why_len) : -ENOMEM;
-	munmap(map, (size_t)st.st_size);
+	if (ret == 0) {
+		m = calloc(1, sizeof(*m));
+		ret = m ? lu_manifest_decode(pieces, n, m, why, why_len) : -ENOMEM;
+	}
+	while (mapped--)
+		munmap(pieces[mapped].map, pieces[mapped].size);
 	if (ret) {
 		free(m);
 		return ret;
@@ -636,13 +730,46 @@ int lu_manifest_read_fd(int fd, struct lu_manifest **mp, char *why, size_t why_l
 	return 0;
 }
 
+/* Retrieve the incoming session's manifest pieces into fds (up to
+ * LU_MF_PIECES_MAX): how many, or a negative errno (logged). */
+static int retrieve_pieces(struct liveupdate_session *s, const char *call, int *fds)
+{
+	struct liveupdate_ctx *ctx = s->ctx;
+	int n, ret = 0;
+
+	for (n = 0; n < LU_MF_PIECES_MAX; n++) {
+		ret = lu_session_retrieve(s, LIVEUPDATE_MANIFEST_TOKEN + n, &fds[n]);
+		if (ret < 0)
+			break;
+	}
+	if (n > 0 && (ret == 0 || ret == -ENOENT))
+		return n; /* the pieces end at the first token not there */
+	while (n--)
+		close(fds[n]);
+	if (ret == -ENOENT && s->finished)
+		return lu_fail(ctx, LU_OP_MANIFEST, -ENODATA, "%s(\"%s\"): the session "
+			       "is finished, and the kernel hands out no file after "
+			       "that, the manifest included: read the manifest before "
+			       "liveupdate_session_finish()", call, s->name);
+	if (ret == -ENOENT)
+		return lu_fail(ctx, LU_OP_MANIFEST, -ENODATA, "%s(\"%s\"): no file at "
+			       "token %#" PRIx64 ": nothing was recorded in it (a "
+			       "preserve by token alone records nothing), or it was "
+			       "created without a manifest", call, s->name,
+			       LIVEUPDATE_MANIFEST_TOKEN);
+	return lu_fail(ctx, LU_OP_RETRIEVE_FD, ret, "%s(\"%s\"): retrieving the "
+		       "manifest (token %#" PRIx64 ")", call, s->name,
+		       LIVEUPDATE_MANIFEST_TOKEN);
+}
+
 int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
 			    struct lu_manifest **mp)
 {
 	struct liveupdate_ctx *ctx;
 	struct lu_manifest *m;
+	int fds[LU_MF_PIECES_MAX];
 	char why[512];
-	int fd, ret;
+	int ret, n;
 
 	if (!s)
 		return lu_bad_arg(NULL, "%s: session is NULL", call);
@@ -656,36 +783,27 @@ int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
 		return lu_fail(ctx, LU_OP_MANIFEST, -ENODATA, "%s(\"%s\"): the session "
 			       "is outgoing and was not created with a manifest by this "
 			       "process", call, s->name);
-	ret = lu_session_retrieve(s, LIVEUPDATE_MANIFEST_TOKEN, &fd);
-	if (ret == -ENOENT && s->finished)
-		return lu_fail(ctx, LU_OP_MANIFEST, -ENODATA, "%s(\"%s\"): the session "
-			       "is finished, and the kernel hands out no file after "
-			       "that, the manifest included: read the manifest before "
-			       "liveupdate_session_finish()", call, s->name);
-	if (ret == -ENOENT)
-		return lu_fail(ctx, LU_OP_MANIFEST, -ENODATA, "%s(\"%s\"): no file at "
-			       "token %#" PRIx64, call, s->name, LIVEUPDATE_MANIFEST_TOKEN);
-	if (ret < 0)
-		return lu_fail(ctx, LU_OP_RETRIEVE_FD, ret, "%s(\"%s\"): retrieving "
-			       "the manifest (token %#" PRIx64 ")", call, s->name,
-			       LIVEUPDATE_MANIFEST_TOKEN);
-	ret = lu_manifest_read_fd(fd, &m, why, sizeof(why));
-	close(fd);
+	n = retrieve_pieces(s, call, fds);
+	if (n < 0)
+		return n;
+	ret = lu_manifest_read_fds(fds, (size_t)n, &m, why, sizeof(why));
+	while (n--)
+		close(fds[n]);
 	if (ret == -ENOMEM)
 		return lu_oom(ctx, "%s(\"%s\")", call, s->name);
 	if (ret)
 		return lu_fail(ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): the manifest: %s",
 			       call, s->name, why);
-	lu_dbg(ctx, "session \"%s\": manifest generation %" PRIu64 ", %zu files",
+	if (m->torn)
+		lu_log_cond(ctx, LOG_WARNING, "%s(\"%s\"): the manifest's record %"
+			    PRIu64 " is incomplete, so the state before it is read: the "
+			    "process was killed or the kernel updated while it was "
+			    "written (that preserve or metadata is missing from the "
+			    "manifest; its file, if preserved, is still there by token), "
+			    "or the manifest was damaged (liveupdate_session_print_manifest() "
+			    "says so too)", call, s->name, m->torn);
+	lu_dbg(ctx, "session \"%s\": manifest of %" PRIu64 " records, %zu files",
 	       s->name, m->generation, m->count);
-	if (m->passed_over)
-		lu_log_cond(ctx, LOG_WARNING, "%s(\"%s\"): the manifest's newest copy "
-			    "(generation %" PRIu64 ") has damaged records, torn by a crash "
-			    "or damaged since: the previous one (generation %" PRIu64 ") is "
-			    "read, without the newest update's label or metadata; a file "
-			    "that update preserved is still there by token "
-			    "(liveupdate_session_print_manifest() says so too)", call,
-			    s->name, m->passed_over, m->generation);
 	if (manifest_keep(s, m) < 0) {
 		manifest_free(m);
 		return lu_oom(ctx, "%s(\"%s\")", call, s->name);

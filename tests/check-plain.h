@@ -17,8 +17,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <liveupdate/liveupdate.h>
+#include "sim-control.h"
 
 __attribute__((noreturn, format(printf, 3, 4)))
 static inline void check_failed(const char *file, int line, const char *fmt, ...)
@@ -57,6 +59,26 @@ static inline struct liveupdate_ctx *sim_ctx(void)
 	CHECK(liveupdate_ctx_new(&o, &ctx));
 	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
 	return ctx;
+}
+
+/*
+ * Between passes: the daemon at sock_path has taken in every hang-up and
+ * released every file, and the kernel has had a moment for the work
+ * closing thousands of fds leaves behind, so that no pass pays for the one
+ * before. (Needs sim/libsim-control.la.)
+ */
+static inline void sim_settle(const char *sock_path)
+{
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	struct lu_sim_info info;
+
+	for (int i = 0; i < 100; i++) {
+		CHECK_THAT(lu_sim_ping(sock_path, &info) >= 0, "the daemon is gone");
+		if (info.conns <= 1 && !info.files && !info.outgoing && !info.incoming)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	nanosleep(&pause, NULL);
 }
 
 #endif

@@ -286,8 +286,9 @@ enum liveupdate_session_direction {
  * @sessionp: where to store the new session.
  *
  * Opens the device first if needed; it then stays open with the context,
- * also when the kernel refuses the request. The session gets a manifest of
- * 256 KiB (see "Manifest" below and liveupdate_session_create_opts()).
+ * also when the kernel refuses the request. The session gets a manifest,
+ * made only once something is recorded in it (see "Manifest" below and
+ * liveupdate_session_create_opts()).
  * Returns: 0, or -EINVAL (NULL/empty/too long @name, NULL pointer),
  * -EEXIST (an outgoing session of that name is open), -EMFILE, -ENOMEM,
  * or an error of liveupdate_ctx_open_device().
@@ -408,21 +409,23 @@ int liveupdate_session_finish(struct liveupdate_session *session);
  * are carried over. There is no way to unpreserve one file: close the
  * session to abort them all.
  *
+ * The file is preserved by token alone: nothing is recorded in the
+ * session's manifest (to find it by label, see
+ * liveupdate_session_preserve_fd_opts()), and the call costs what the
+ * kernel's ioctl costs.
+ *
  * The kernel allocates every hole of a shmem file when it preserves it: a
  * file with more never-written bytes than this process can get
  * (MemAvailable, memory cgroup limits; holes under 16 MiB are not checked)
  * is refused with -ENOMEM before the kernel is asked.
  *
- * In a session with a manifest, the file is recorded there (without a
- * label; see liveupdate_session_preserve_fd_opts()).
- *
- * Returns: 0, or -EINVAL (@fd negative, incoming session, @token is
- * LIVEUPDATE_MANIFEST_TOKEN), -EEXIST (@token already used in this
- * session), -EBADF (@fd not open), -ENOENT (the kernel cannot preserve
- * this kind of file), -EBUSY (the file is already preserved in some
- * session), -EOPNOTSUPP (the memfd has a seal the kernel cannot carry),
- * -EFBIG, -ENOMEM (also: a sparse file whose holes this process cannot
- * get), -ENOSPC (the session's manifest is full).
+ * Returns: 0, or -EINVAL (@fd negative, incoming session, @token is one of
+ * the LIVEUPDATE_MANIFEST_TOKENS from LIVEUPDATE_MANIFEST_TOKEN on),
+ * -EEXIST (@token already used in this session), -EBADF (@fd not open),
+ * -ENOENT (the kernel cannot preserve this kind of file), -EBUSY (the file
+ * is already preserved in some session), -EOPNOTSUPP (the memfd has a seal
+ * the kernel cannot carry), -EFBIG, -ENOMEM (also: a sparse file whose
+ * holes this process cannot get).
  * Since: 1.0
  */
 int liveupdate_session_preserve_fd(struct liveupdate_session *session, int fd,
@@ -1237,19 +1240,22 @@ int liveupdate_fdstore_adopt_session(struct liveupdate_ctx *ctx,
 
 /*
  * The kernel cannot list what a session holds. Sessions created with
- * liveupdate_session_create() therefore carry a manifest: a small memfd,
- * preserved under the reserved token LIVEUPDATE_MANIFEST_TOKEN, that lists
- * every file preserved through this library with its label, token, kind,
- * size and key/value metadata, plus key/value metadata of the session. It
- * is rewritten in place after each preserve, in two copies with a
- * generation number, so that a crash or a kexec in the middle of an update
- * leaves the previous state readable. When the newest copy's records turn
- * out damaged after the update (such a crash, or damage since), the
- * previous copy is read, which lacks the newest update's label or
- * metadata: this is logged at LOG_WARNING and
- * liveupdate_session_print_manifest() says "(generation N damaged, not
- * read)"; the files stay retrievable by token. After the update, files
- * are found by label. The byte format is documented in doc/manifest.md.
+ * liveupdate_session_create() therefore carry a manifest: an append-only
+ * log, in memfds preserved under the reserved tokens from
+ * LIVEUPDATE_MANIFEST_TOKEN on, that lists every file preserved through
+ * this library with a label, metadata or a kind (label, token, kind, size
+ * and key/value metadata), plus key/value metadata of the session. A file
+ * preserved by token alone is not recorded: its token says all there is.
+ * Nothing is made before the first record, so creating a session costs
+ * what the kernel's ioctl costs; the first record makes a 4 KiB piece, and
+ * a full piece is followed by one twice as large, up to 64 MiB in all.
+ * Each update appends a record with its own sequence number and checksum,
+ * so that a crash or a kexec in the middle of an update leaves the
+ * previous state readable: a torn last record is not read, which is
+ * logged at LOG_WARNING and said by liveupdate_session_print_manifest()
+ * ("(record N incomplete, not read)"); the file stays retrievable by
+ * token. After the update, files are found by label.
+ * The byte format is documented in doc/manifest.md.
  *
  * Sessions created with LIVEUPDATE_SESSION_NO_MANIFEST, by other programs
  * or by earlier versions work by token alone: the manifest calls then fail
@@ -1257,11 +1263,14 @@ int liveupdate_fdstore_adopt_session(struct liveupdate_ctx *ctx,
  */
 
 /**
- * LIVEUPDATE_MANIFEST_TOKEN - the token of the manifest memfd in a session
- * ("MANIFEST" in ASCII, big-endian). Preserving a file of your own under it
- * fails with -EINVAL, in every session.
+ * LIVEUPDATE_MANIFEST_TOKEN - the token of the manifest's first memfd in a
+ * session ("MANIFEST" in ASCII, big-endian); its further pieces take the
+ * tokens after it. LIVEUPDATE_MANIFEST_TOKENS - how many tokens, from
+ * LIVEUPDATE_MANIFEST_TOKEN on, are reserved for it. Preserving a file of
+ * your own under one of them fails with -EINVAL, in every session.
  */
 #define LIVEUPDATE_MANIFEST_TOKEN UINT64_C(0x4d414e4946455354)
+#define LIVEUPDATE_MANIFEST_TOKENS 64
 
 /** Longest label, metadata key and metadata value, in bytes (no NUL). */
 #define LIVEUPDATE_LABEL_MAX 127
@@ -1295,13 +1304,11 @@ enum liveupdate_session_flags {
  * struct liveupdate_session_opts - options for liveupdate_session_create_opts().
  * @sz: sizeof(struct liveupdate_session_opts), set by LIVEUPDATE_OPTS().
  * @flags: enum liveupdate_session_flags, or 0.
- * @manifest_size: bytes of the manifest memfd, which holds two copies of
- *      the manifest; 0 means 256 KiB: room for 500 files with 200 bytes of
- *      label and metadata each, about 2,000 with labels of up to 16 bytes
- *      and no metadata (5,000 of those need 1 MiB), or 2,729 preserved
- *      without label (48 bytes each). A multiple of 8 KiB, up to 64 MiB.
- *      The kernel pins it like any preserved memfd, and its size cannot
- *      change after creation.
+ * @manifest_size: bytes of the manifest's first piece, made with its first
+ *      record; 0 means 4 KiB (about 50 files with short labels). A multiple
+ *      of 4 KiB, up to 64 MiB. Not a limit: when a piece is full, the next
+ *      one is made twice as large, up to 64 MiB in all. The kernel pins the
+ *      pieces like any preserved memfd.
  *
  * Since: 1.0
  */
@@ -1315,16 +1322,17 @@ struct liveupdate_session_opts {
 /**
  * liveupdate_session_create_opts - create an outgoing session, with options.
  * @name: as for liveupdate_session_create().
- * @opts: options, or NULL for the defaults (a manifest of 256 KiB).
+ * @opts: options, or NULL for the defaults (a manifest, made when there
+ *      is something to record).
  * @sessionp: where to store the new session.
  *
- * liveupdate_session_create() is this call with NULL @opts. With a
- * manifest, the manifest memfd is created and preserved at once; if that
- * fails, the session is closed again and nothing is left behind.
+ * liveupdate_session_create() is this call with NULL @opts. The manifest's
+ * first piece is made by the first call that records something
+ * (liveupdate_session_preserve_fd_opts() with a label, metadata or a kind,
+ * liveupdate_session_set_meta()), which fails cleanly if it cannot.
  *
  * Returns: 0, the errors of liveupdate_session_create(), or -EINVAL (bad
- * @opts: size, unknown flags or fields, @manifest_size out of range), or an
- * error preserving the manifest memfd (-ENOMEM, -EMFILE).
+ * @opts: size, unknown flags or fields, @manifest_size out of range).
  * Since: 1.0
  */
 int liveupdate_session_create_opts(struct liveupdate_ctx *ctx, const char *name,
@@ -1438,9 +1446,11 @@ struct liveupdate_entry {
  * @opts: options, or NULL (no label, a token chosen by the library).
  * @tokenp: where to store the token used, or NULL.
  *
- * Everything is checked before the kernel is asked: a refused call changes
- * nothing. Once the kernel has preserved the file, recording it cannot fail.
- * liveupdate_session_preserve_fd() records its files too (without label).
+ * Everything is checked, and room made in the manifest (a new piece made
+ * and preserved when the last one is full), before the kernel is asked: a
+ * refused call changes nothing. Once the kernel has preserved the file,
+ * recording it cannot fail. A call without label, metadata or kind (and
+ * liveupdate_session_preserve_fd()) records nothing.
  * In a session without manifest, @label and @meta are refused, and @kind,
  * @backing and @page_size are not recorded anywhere.
  *
@@ -1449,9 +1459,10 @@ struct liveupdate_entry {
  * cannot be read back, a label or metadata out of limits,
  * duplicate keys, a label or metadata in a session without manifest, the
  * token LIVEUPDATE_MANIFEST_TOKEN), -EEXIST (the label is already used in
- * this session), -ENOSPC (the manifest is full: create the session with a
- * larger manifest_size), or an error of fstat(2) or fcntl(2) on @fd (its
- * size and seals are recorded; nothing is preserved then).
+ * this session), -ENOSPC (the manifest reached its 64 MiB limit), an
+ * error making or preserving a new piece of the manifest (-ENOMEM,
+ * -EMFILE), or an error of fstat(2) or fcntl(2) on @fd (its size and
+ * seals are recorded; nothing is preserved then).
  * Since: 1.0
  */
 int liveupdate_session_preserve_fd_opts(struct liveupdate_session *session, int fd,
@@ -1464,10 +1475,11 @@ int liveupdate_session_preserve_fd_opts(struct liveupdate_session *session, int 
  * @key: 1 to LIVEUPDATE_META_KEY_MAX bytes.
  * @value: 0 to LIVEUPDATE_META_VALUE_MAX bytes.
  *
- * Each call takes room in the manifest, also when it replaces a value.
+ * Each call appends a record to the manifest, also when it replaces a value.
  * Returns: 0, or -EINVAL (NULL or out-of-limit argument, incoming session,
  * a new key beyond LIVEUPDATE_META_MAX), -ENODATA (no manifest), -ENOSPC
- * (the manifest is full), -ENOMEM.
+ * (the manifest reached its 64 MiB limit), -ENOMEM, or an error preserving
+ * a new piece of the manifest.
  * Since: 1.0
  */
 int liveupdate_session_set_meta(struct liveupdate_session *session,
@@ -1482,7 +1494,8 @@ int liveupdate_session_set_meta(struct liveupdate_session *session,
  * kernel hands out no file, the manifest included (-ENODATA). Reading it
  * takes nothing away: the token can still be retrieved.
  * Returns: 0, or -ENOENT (no such key), -ENODATA (the session has no
- * manifest), -EBADMSG (the manifest is damaged or of an unknown format
+ * manifest: nothing was recorded in it, or it was created without one),
+ * -EBADMSG (the manifest is damaged or of an unknown format
  * version: liveupdate_last_error() says why; tokens still work), -EINVAL
  * (NULL argument), -ENOMEM, or an error retrieving the manifest memfd.
  * Since: 1.0
@@ -1503,7 +1516,9 @@ int liveupdate_session_get_meta_at(struct liveupdate_session *session,
 				   const char **valuep);
 
 /**
- * liveupdate_session_count_entries - how many files the manifest lists.
+ * liveupdate_session_count_entries - how many files the manifest lists:
+ * those preserved with a label, metadata or a kind (a file preserved by
+ * token alone is not recorded).
  * Returns: the count (>= 0), or the errors of liveupdate_session_get_meta()
  * but -ENOENT.
  * Since: 1.0
@@ -1557,12 +1572,10 @@ const char *liveupdate_entry_get_meta(const struct liveupdate_entry *entry,
 
 /**
  * liveupdate_session_print_manifest - write the manifest as text to @fd:
- * the session's name and metadata, then one line per file (token, label,
- * kind, size, for memory its backing by name and page size, metadata).
- * Text is quoted with one rule: printable UTF-8 as it is, " and \ as \"
- * and \\, every other byte (control characters, bytes that are not UTF-8)
- * as \xHH. For tools such as `liveupdate-ctl manifest`: adopt a session fd
- * with liveupdate_session_adopt() and print it.
+ * the session's name, the number of records and of files recorded (the
+ * line says that files preserved by token alone are not), its metadata,
+ * then one line per file (token, label, kind, size, metadata). For tools such as `liveupdate-ctl manifest`: adopt
+ * a session fd with liveupdate_session_adopt() and print it.
  * Returns: 0, or the errors of liveupdate_session_get_meta() but -ENOENT,
  * or a negative errno of write(2).
  * Since: 1.0
@@ -1572,11 +1585,15 @@ int liveupdate_session_print_manifest(struct liveupdate_session *session, int fd
 /**
  * liveupdate_manifest_print_fd - write a manifest memfd's contents as text
  * to @out_fd, as liveupdate_session_print_manifest() does, from the memfd
- * itself (mapped read-only; its first line says "session (from its manifest
- * memfd)" instead of the session's name and direction). For tools that got the memfd without the session, such as
- * `liveupdate-ctl manifest NAME` under liveupdate-sim(1), which peeks at it.
- * @manifest_fd: the manifest memfd (read access is enough); stays the
- *      caller's.
+ * itself (mapped read-only; its first line says "session (from this
+ * manifest memfd alone)" instead of the session's name and direction): the
+ * records of the manifest's first piece, the memfd at
+ * LIVEUPDATE_MANIFEST_TOKEN (a manifest that outgrew it continues in the
+ * memfds at the next tokens). For tools that got the memfd without the
+ * session, such as `liveupdate-ctl manifest NAME` under liveupdate-sim(1),
+ * which peeks at it.
+ * @manifest_fd: the manifest's first memfd (read access is enough); stays
+ *      the caller's.
  * Returns: 0, or -EINVAL (a negative fd), -EBADMSG (not a manifest, damaged,
  * or of an unknown format version: liveupdate_last_error() says why),
  * -ENOMEM, or a negative errno of mmap(2) or write(2).
@@ -1601,7 +1618,7 @@ int liveupdate_manifest_print_fd(int manifest_fd, int out_fd);
  * calls liveupdate_session_receive() on the other end of a connected Unix
  * socket (SOCK_STREAM or SOCK_SEQPACKET). What travels: the session fd and
  * the fd of every file preserved in it with its token (SCM_RIGHTS, in
- * batches of at most 253 fds), the manifest memfd among them. The kernel's
+ * batches of at most 253 fds), the manifest's pieces among them. The kernel's
  * session is the same open file, then held by both processes; the sender
  * lets go of its copy when it closes it, which aborts nothing while the
  * successor holds one.

@@ -15,7 +15,7 @@
  *                      that the session is intact (its files, a new
  *                      preserve), and keep it
  *   take PATH          connect to PATH and receive the session
- *   expect N           the manifest lists N files (the manifest memfd aside)
+ *   expect N           the manifest lists N files (its own pieces aside)
  *   label LABEL        the file labelled LABEL is there, byte-exact, by
  *                      label and by token
  *   files K            the same for file-0 .. file-K-1

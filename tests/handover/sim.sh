@@ -50,9 +50,11 @@ grep -qx "handed over" "$d/p2.out" || fail "first successor: $(cat "$d/p2.out")"
 wait_for "$d/p3.out" paused
 # both predecessors closed their copies: the third holds the session alone
 status_says "sessions: 1 outgoing, 0 incoming"
-"$SIM" status | grep -q "^files held: 302 " ||
-	fail "the daemon should hold 301 files and the manifest: $("$SIM" status)"
-echo "after two handovers the daemon holds one outgoing session and its 302 files"
+# 302 files and the manifest's pieces (at least one: labels are recorded)
+held=$("$SIM" status | sed -n 's/^files held: \([0-9]*\) .*/\1/p')
+[ "${held:-0}" -gt 302 ] && [ "$held" -le $((302 + 64)) ] ||
+	fail "the daemon should hold 302 files and the manifest's pieces: $("$SIM" status)"
+echo "after two handovers the daemon holds one outgoing session, its 302 files and $((held - 302)) manifest piece(s)"
 touch "$d/go"
 wait $p3 || fail "second successor: $(cat "$d/p3.out")"
 grep -qx rebooted "$d/p3.out" || fail "second successor: $(cat "$d/p3.out")"

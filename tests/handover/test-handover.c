@@ -130,6 +130,36 @@ static void receiver_join(struct receiver *r)
 	ck_assert_int_eq(pthread_join(r->thread, NULL), 0);
 }
 
+/* Hand s over on a new socket pair sp of this type to r, which takes it. */
+static void hand_over(struct liveupdate_session *s, int type, struct receiver *r,
+		      int sp[2])
+{
+	ck_assert_int_eq(socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sp), 0);
+	receiver_start(r, sp[1]);
+	ck_assert_int_eq(liveupdate_session_handover(s, sp[0]), 0);
+	receiver_join(r);
+	ck_assert_int_eq(r->ret, 0);
+}
+
+/* The kexec after r received the session: the incoming session found by
+ * name in the new context (returned), files f0 .. f(n-1) by label. */
+static struct liveupdate_ctx *kexec_check(struct liveupdate_ctx *ctx, struct receiver *r,
+					  int n, struct liveupdate_session **inp)
+{
+	ctx = seam_reboot(ctx, r->s);
+	liveupdate_ctx_unref(r->ctx);
+	ck_assert_int_eq(liveupdate_session_retrieve(ctx, NAME, inp), 0);
+	check_files(*inp, n);
+	return ctx;
+}
+
+static void finish(struct liveupdate_ctx *ctx, struct liveupdate_session *in)
+{
+	ck_assert_int_eq(liveupdate_session_finish(in), 0);
+	liveupdate_session_unref(in);
+	liveupdate_ctx_unref(ctx);
+}
+
 static void round_trip(int type)
 {
 	struct liveupdate_ctx *ctx = seam_ctx(NULL);
@@ -145,11 +175,7 @@ static void round_trip(int type)
 	ck_assert_int_eq(liveupdate_session_retrieve_fd_label(s, "f599", &fd, NULL), 0);
 	check_file(fd, 599);
 	close(fd);
-	ck_assert_int_eq(socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sp), 0);
-	receiver_start(&r, sp[1]);
-	ck_assert_int_eq(liveupdate_session_handover(s, sp[0]), 0);
-	receiver_join(&r);
-	ck_assert_int_eq(r.ret, 0);
+	hand_over(s, type, &r, sp);
 
 	/* the sender keeps nothing but refuses changes */
 	ck_assert_int_eq(liveupdate_session_preserve_fd(s, sp[0], 7), -EINVAL);
@@ -178,16 +204,10 @@ static void round_trip(int type)
 	close(sp[0]);
 	close(sp[1]);
 
-	/* the kexec: found by name, every file by label */
-	ctx = seam_reboot(ctx, r.s);
-	liveupdate_ctx_unref(r.ctx);
-	ck_assert_int_eq(liveupdate_session_retrieve(ctx, NAME, &in), 0);
-	check_files(in, 601);
+	ctx = kexec_check(ctx, &r, 601, &in);
 	ck_assert_int_eq(liveupdate_session_get_meta(in, "vmm", &v), 0);
 	ck_assert_str_eq(v, "new");
-	ck_assert_int_eq(liveupdate_session_finish(in), 0);
-	liveupdate_session_unref(in);
-	liveupdate_ctx_unref(ctx);
+	finish(ctx, in);
 	ck_assert_int_eq(count_fds(), fds);
 }
 
@@ -200,6 +220,46 @@ END_TEST
 START_TEST(test_round_trip_seqpacket)
 {
 	round_trip(SOCK_SEQPACKET);
+}
+END_TEST
+
+/* A session with nothing recorded has no manifest piece yet: it hands over
+ * all the same, and the successor makes the first piece when it records. */
+START_TEST(test_manifest_not_made_yet)
+{
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct liveupdate_session *s, *in = NULL;
+	struct receiver r;
+	char label[16];
+	int sp[2], fds = count_fds(), fd;
+
+	s = handover_session(ctx, NAME, 0);
+	fd = make_file(100);
+	ck_assert_int_eq(liveupdate_session_preserve_fd(s, fd, 7), 0); /* no record */
+	close(fd);
+	hand_over(s, SOCK_STREAM, &r, sp);
+	liveupdate_session_unref(s);
+	ck_assert_int_eq(liveupdate_session_retrieve_fd(r.s, 7, &fd), 0);
+	check_file(fd, 100);
+	close(fd);
+	/* 80 records: more than the first 4 KiB piece holds, so a second too */
+	for (int k = 0; k < 80; k++) {
+		LIVEUPDATE_OPTS(liveupdate_preserve_opts, po, .label = label);
+
+		snprintf(label, sizeof(label), "f%d", k);
+		fd = make_file(k);
+		ck_assert_int_eq(liveupdate_session_preserve_fd_opts(r.s, fd, &po, NULL), 0);
+		close(fd);
+	}
+	close(sp[0]);
+	close(sp[1]);
+
+	ctx = kexec_check(ctx, &r, 80, &in);
+	ck_assert_int_eq(liveupdate_session_retrieve_fd(in, 7, &fd), 0);
+	check_file(fd, 100);
+	close(fd);
+	finish(ctx, in);
+	ck_assert_int_eq(count_fds(), fds);
 }
 END_TEST
 
@@ -321,7 +381,9 @@ static void write_hostile(int sock, enum hostile h, int session_fd, int file_fd)
 	if (h == MANIFEST_MISSING || h == MANIFEST_STATE_UNKNOWN) {
 		o.n_files = 0;
 		o.flags = LU_HO_OFFER_MANIFEST;
-		o.manifest_state = h == MANIFEST_STATE_UNKNOWN;
+		/* missing: one piece of 4 KiB announced, none sent; unknown:
+		 * a first piece of no size */
+		o.manifest_state = h == MANIFEST_STATE_UNKNOWN ? 1 : 1 | UINT64_C(1) << 16;
 	}
 	len = lu_ho_encode_offer(&o, buf);
 	switch (h) {
@@ -542,6 +604,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_round_trip_stream);
 	tcase_add_test(tc, test_round_trip_seqpacket);
+	tcase_add_test(tc, test_manifest_not_made_yet);
 	tcase_add_test(tc, test_sender_keeps_session_when_successor_fails);
 	tcase_add_test(tc, test_hostile_messages_stream);
 	tcase_add_test(tc, test_hostile_messages_seqpacket);

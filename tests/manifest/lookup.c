@@ -46,14 +46,15 @@ static void label_of(char *buf, size_t len, size_t i)
 /* n entries, written and read back as a session would. */
 static void build(struct bench *b, size_t n, size_t lookups)
 {
-	size_t copy = 64 + n * 96;
-	uint8_t *image = calloc(2, copy);
-	struct lu_manifest w;
+	struct lu_mf_piece piece = { .size = LU_MF_HEADER_SIZE + n * 96 };
+	struct lu_manifest w = { .pieces = calloc(LU_MF_PIECES_MAX, sizeof(*w.pieces)) };
 	char label[64], why[256];
 
-	if (!image)
+	piece.map = calloc(1, piece.size);
+	if (!piece.map || !w.pieces)
 		FAIL("out of memory");
-	lu_manifest_init_image(&w, image, copy);
+	lu_mf_piece_init(piece.map, 0);
+	lu_manifest_add_piece(&w, piece.map, piece.size);
 	for (size_t i = 0; i < n; i++) {
 		struct liveupdate_entry e = { .label = label, .token = i,
 					      .kind = LIVEUPDATE_ENTRY_MEMFD, .size = 4096 };
@@ -68,10 +69,11 @@ static void build(struct bench *b, size_t n, size_t lookups)
 		lu_manifest_commit(&w, rec, len, &item);
 		free(rec);
 	}
+	free(w.pieces);
 	lu_manifest_clear(&w);
-	if (lu_manifest_decode(image, 2 * copy, &b->m, why, sizeof(why)))
+	if (lu_manifest_decode(&piece, 1, &b->m, why, sizeof(why)))
 		FAIL("%s", why);
-	free(image);
+	free(piece.map);
 	if (b->m.count != n)
 		FAIL("entries lost");
 	b->n = n;

@@ -3,17 +3,19 @@
 """An independent reader of libliveupdate session manifests, written from
 doc/manifest.md alone (it shares no code with the C library).
 
-Usage: reader.py IMAGE SESSION-NAME
+Usage: reader.py SESSION-NAME PIECE...
 
-Prints the manifest in the text form of liveupdate_session_print_manifest(3)
-for an incoming session, or "error EBADMSG" and the reason (on stderr) when
-the manifest cannot be read."""
+PIECE... are the files of the manifest's pieces 0, 1, ... in order. Prints
+the manifest in the text form of liveupdate_session_print_manifest(3) for
+an incoming session, or "error EBADMSG" and the reason (on stderr) when the
+manifest cannot be read; a torn last record is said on stderr."""
 import struct
 import sys
 import zlib
 
 MAGIC = b"LU-MANIF"
 KINDS = {1: "memfd", 2: "memory", 3: "other"}
+MANIFEST_TOKEN = 0x4d414e4946455354
 BACKINGS = {0: b"auto", 1: b"shmem", 2: b"thp", 3: b"hugetlb"}
 
 
@@ -21,28 +23,56 @@ class Unreadable(Exception):
     pass
 
 
-def valid_copy(copy):
-    """The copy's header fields if the copy is valid ("damaged" set when all
-    but the records' checksum held), else None. Raises Unreadable for an
-    intact copy of an unknown major version."""
-    size = len(copy)
-    if copy[:8] != MAGIC:
-        return None
-    major, minor, header_size = struct.unpack_from("<HHI", copy, 8)
-    if header_size % 8 or header_size < 64 or header_size > size:
-        return None
-    (header_crc,) = struct.unpack_from("<I", copy, header_size - 4)
-    if zlib.crc32(copy[: header_size - 4]) != header_crc:
-        return None
-    if major != 1:
+def header_size_of(piece, number):
+    """The header size of a valid piece header, else Unreadable."""
+    if len(piece) < 32 or piece[:8] != MAGIC:
+        raise Unreadable("piece %d: no magic" % number)
+    major, minor, header_size = struct.unpack_from("<HHI", piece, 8)
+    if header_size % 8 or header_size < 32 or header_size > len(piece):
+        raise Unreadable("piece %d: bad header_size" % number)
+    (header_crc,) = struct.unpack_from("<I", piece, header_size - 4)
+    if zlib.crc32(piece[: header_size - 4]) != header_crc:
+        raise Unreadable("piece %d: header checksum mismatch" % number)
+    if major != 2:
         raise Unreadable("unknown format version %d.%d" % (major, minor))
-    generation, copy_size, records_size, file_count, records_crc = \
-        struct.unpack_from("<QQIII", copy, 16)
-    if copy_size != size or generation == 0 or header_size + records_size > size:
-        return None
-    records = copy[header_size: header_size + records_size]
-    return {"generation": generation, "records": records, "file_count": file_count,
-            "damaged": zlib.crc32(records) != records_crc}
+    (index,) = struct.unpack_from("<I", piece, 16)
+    if index != number:
+        raise Unreadable("piece %d says it is piece %d" % (number, index))
+    return header_size
+
+
+def whole(piece, off, seq):
+    """Whether the record at off is whole with sequence number seq."""
+    if len(piece) - off < 16:
+        return False
+    crc, length, got_seq = struct.unpack_from("<III", piece, off)
+    return (length >= 16 and length % 8 == 0 and off + length <= len(piece)
+            and got_seq == seq and zlib.crc32(piece[off + 4: off + length]) == crc)
+
+
+def records(pieces):
+    """The whole records of the log, in order; (records, torn seq or None)."""
+    out, seq = [], 1
+    for number, piece in enumerate(pieces):
+        off = header_size_of(piece, number)
+        while len(piece) - off >= 16:
+            if piece[off: off + 8] == bytes(8):
+                break
+            if not whole(piece, off, seq):
+                last = number == len(pieces) - 1
+                later = False
+                for o in range(off, len(piece) - 15, 8):
+                    (s,) = struct.unpack_from("<I", piece, o + 8)
+                    if 0 < s - seq < len(piece) // 16 and whole(piece, o, s):
+                        later = True
+                if not last or later:
+                    raise Unreadable("damaged record %d with records after it" % seq)
+                return out, seq
+            (length,) = struct.unpack_from("<I", piece, off + 4)
+            out.append(piece[off: off + length])
+            off += length
+            seq += 1
+    return out, None
 
 
 def text(raw):
@@ -72,11 +102,11 @@ def parse_pairs(rec, off, count, end):
 
 
 def parse_file(rec):
-    if len(rec) < 48:
+    if len(rec) < 56:
         raise Unreadable("short FILE record")
     token, size, page_size, kind, backing, label_len, meta_count, label_offset = \
-        struct.unpack_from("<QQQIIHHH", rec, 8)
-    if label_offset % 8 or label_offset < 48 or label_offset + label_len > len(rec):
+        struct.unpack_from("<QQQIIHHH", rec, 16)
+    if label_offset % 8 or label_offset < 56 or label_offset + label_len > len(rec):
         raise Unreadable("FILE label outside its record")
     if label_len > 127 or meta_count > 32:
         raise Unreadable("FILE record out of limits")
@@ -87,35 +117,18 @@ def parse_file(rec):
 
 
 def parse_session_meta(rec):
-    if len(rec) < 12:
+    if len(rec) < 20:
         raise Unreadable("short SESSION_META record")
-    return parse_pairs(rec, 8, 1, len(rec))[0]
+    return parse_pairs(rec, 16, 1, len(rec))[0]
 
 
-def read_manifest(image):
-    if len(image) % 2:
-        raise Unreadable("odd file size")
-    half = len(image) // 2
-    copies = [c for c in (valid_copy(image[:half]), valid_copy(image[half:])) if c]
-    valid = [c for c in copies if not c["damaged"]]
-    if not valid:
-        raise Unreadable("no valid copy")
-    if len(valid) == 2 and valid[0]["generation"] == valid[1]["generation"]:
-        raise Unreadable("two copies of one generation")
-    newest = max(valid, key=lambda c: c["generation"])
-    passed_over = max([c["generation"] for c in copies
-                       if c["damaged"] and c["generation"] > newest["generation"]],
-                      default=0)
-
+def read_manifest(pieces):
+    if not 1 <= len(pieces) <= 64 or sum(map(len, pieces)) > 64 << 20:
+        raise Unreadable("too many pieces or bytes")
+    recs, torn = records(pieces)
     files, session_meta = [], {}
-    records, off = newest["records"], 0
-    while off < len(records):
-        if off + 8 > len(records):
-            raise Unreadable("record header overruns")
-        rtype, flags, length = struct.unpack_from("<HHI", records, off)
-        if length < 8 or length % 8 or off + length > len(records):
-            raise Unreadable("bad record length")
-        rec = records[off: off + length]
+    for rec in recs:
+        rtype, flags = struct.unpack_from("<HH", rec, 12)
         if rtype == 1:
             files.append(parse_file(rec))
         elif rtype == 2:
@@ -123,15 +136,12 @@ def read_manifest(image):
             session_meta[key] = value  # dicts keep first-insertion order
         elif flags & 1:
             raise Unreadable("unknown must-understand record type %d" % rtype)
-        off += length
-    if len(files) != newest["file_count"]:
-        raise Unreadable("file_count does not match the records")
     tokens = [f["token"] for f in files]
     labels = [f["label"] for f in files if f["label"]]
     if len(set(tokens)) != len(tokens) or len(set(labels)) != len(labels) \
-            or 0x4d414e4946455354 in tokens:
-        raise Unreadable("duplicate token or label, or the manifest's own token")
-    return newest["generation"], passed_over, files, session_meta
+            or any(0 <= t - MANIFEST_TOKEN < 64 for t in tokens):
+        raise Unreadable("duplicate token or label, or a manifest token")
+    return len(recs), torn, files, session_meta
 
 
 def printable_utf8(raw, i):
@@ -167,19 +177,24 @@ def meta_text(pairs):
 
 
 def main():
-    image = open(sys.argv[1], "rb").read()
-    name = sys.argv[2].encode()
+    name = sys.argv[1].encode()
+    pieces = [open(path, "rb").read() for path in sys.argv[2:]]
     out = sys.stdout.buffer
     try:
-        generation, passed_over, files, session_meta = read_manifest(image)
+        generation, torn, files, session_meta = read_manifest(pieces)
     except Unreadable as e:
         print("reader.py: %s" % e, file=sys.stderr)
         out.write(b"error EBADMSG\n")
         return
-    out.write(b"session %s incoming, manifest generation %d, %d file%s" % (
-        quoted(name), generation, len(files), b"" if len(files) == 1 else b"s"))
-    if passed_over:
-        out.write(b" (generation %d damaged, not read)" % passed_over)
+    if torn:
+        print("reader.py: record %d is torn: the state before it" % torn,
+              file=sys.stderr)
+    out.write(b"session %s incoming, manifest generation %d, %d file%s recorded "
+              b"(files preserved by token alone are not)" % (
+                  quoted(name), generation, len(files),
+                  b"" if len(files) == 1 else b"s"))
+    if torn:
+        out.write(b" (record %d incomplete, not read)" % torn)
     out.write(b"\n")
     if session_meta:
         out.write(b"meta" + meta_text(session_meta.items()) + b"\n")

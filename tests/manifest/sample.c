@@ -2,11 +2,11 @@
 /*
  * sample: manifests written by the library, for the independent reader
  * (reader.py). Under liveupdate-sim, it fills a few sessions (one plain,
- * one whose newest copy it then damages, one of an unknown major version,
- * one damaged beyond reading), does a simulated kexec, and writes for each
- * session DIR/NAME.img (the manifest memfd's bytes, retrieved by token) and
- * DIR/NAME.expected (what liveupdate_session_print_manifest() prints, or
- * "error EBADMSG").
+ * one whose last record it then damages, one of an unknown major version,
+ * one damaged beyond reading, one in three pieces), does a simulated
+ * kexec, and writes for each session DIR/NAME.P.img (the bytes of manifest
+ * piece P, retrieved by token) and DIR/NAME.expected (what
+ * liveupdate_session_print_manifest() prints, or "error EBADMSG").
  *
  * Usage: sample DIR   (with LIBLIVEUPDATE_SIM_SOCKET set)
  */
@@ -22,7 +22,7 @@
 #include "manifest-format.h"
 #include "../check-plain.h"
 
-static const char *const names[] = { "plain", "torn", "future", "broken" };
+static const char *const names[] = { "plain", "torn", "future", "broken", "pieces" };
 #define N_SESSIONS (sizeof(names) / sizeof(names[0]))
 
 static void preserve(struct liveupdate_session *s, const char *label, size_t size,
@@ -68,24 +68,38 @@ static void fill(struct liveupdate_session *s)
 	preserve(s, "last", 12288, &plain);
 }
 
-/* Damage one session's image in place before the kexec. */
+/* Enough more files to fill the first pieces of a small manifest. */
+static void fill_pieces(struct liveupdate_session *s)
+{
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, plain);
+	char label[32];
+
+	for (int i = 0; i < 200; i++) {
+		snprintf(label, sizeof(label), "extra-%d", i);
+		preserve(s, label, 64, &plain);
+	}
+	if (lu_session_manifest(s)->n_pieces != 3)
+		exit(1);
+}
+
+/* Damage one session's manifest in place before the kexec. */
 static void damage(struct liveupdate_session *s, const char *name)
 {
 	struct lu_manifest *m = lu_session_manifest(s);
-	uint8_t *newest = m->map + m->active * m->copy_size;
+	uint8_t *first = m->pieces[0].map;
 
 	if (!strcmp(name, "torn")) {
-		newest[LU_MF_HEADER_SIZE + 8] ^= 0x01; /* a record byte */
+		/* a byte of the last record: as if the update never finished */
+		m->pieces[m->n_pieces - 1].map[m->used - 8] ^= 0x01;
 	} else if (!strcmp(name, "future")) {
 		uint32_t crc;
 
-		newest[8] = 2; /* major 2, checksum made right again */
-		crc = lu_util_crc32(0, newest, 60);
+		first[8] = 3; /* major 3, checksum made right again */
+		crc = lu_util_crc32(0, first, LU_MF_HEADER_SIZE - 4);
 		for (int i = 0; i < 4; i++)
-			newest[60 + i] = (uint8_t)(crc >> (8 * i));
+			first[LU_MF_HEADER_SIZE - 4 + i] = (uint8_t)(crc >> (8 * i));
 	} else if (!strcmp(name, "broken")) {
-		m->map[20] ^= 0xff;
-		m->map[m->copy_size + 20] ^= 0xff;
+		first[LU_MF_HEADER_SIZE + 20] ^= 0xff; /* the first record */
 	}
 }
 
@@ -112,8 +126,12 @@ int main(int argc, char **argv)
 	}
 	ctx = sim_ctx();
 	for (size_t i = 0; i < N_SESSIONS; i++) {
-		CHECK(liveupdate_session_create(ctx, names[i], &out[i]));
+		LIVEUPDATE_OPTS(liveupdate_session_opts, o, .manifest_size = 4096);
+
+		CHECK(liveupdate_session_create_opts(ctx, names[i], &o, &out[i]));
 		fill(out[i]);
+		if (!strcmp(names[i], "pieces"))
+			fill_pieces(out[i]);
 		damage(out[i], names[i]);
 	}
 	CHECK(liveupdate_kexec_load(ctx, "/proc/self/exe", NULL));
@@ -125,20 +143,24 @@ int main(int argc, char **argv)
 
 	for (size_t i = 0; i < N_SESSIONS; i++) {
 		int fd, text = memfd_create("text", MFD_CLOEXEC), ret;
-		char buf[65536];
+		char buf[65536], suffix[16];
 		ssize_t n;
 		off_t size;
 		void *img;
 
 		CHECK(liveupdate_session_retrieve(ctx, names[i], &in));
-		CHECK(liveupdate_session_retrieve_fd(in, LIVEUPDATE_MANIFEST_TOKEN, &fd));
-		size = lseek(fd, 0, SEEK_END);
-		img = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
-		if (img == MAP_FAILED)
-			return 1;
-		save(argv[1], names[i], "img", img, (size_t)size);
-		munmap(img, (size_t)size);
-		close(fd);
+		/* every piece, until the first token not there */
+		for (int p = 0; liveupdate_session_retrieve_fd(in, LIVEUPDATE_MANIFEST_TOKEN + p,
+							      &fd) == 0; p++) {
+			size = lseek(fd, 0, SEEK_END);
+			img = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+			if (img == MAP_FAILED)
+				return 1;
+			snprintf(suffix, sizeof(suffix), "%d.img", p);
+			save(argv[1], names[i], suffix, img, (size_t)size);
+			munmap(img, (size_t)size);
+			close(fd);
+		}
 		ret = liveupdate_session_print_manifest(in, text);
 		if (ret == -EBADMSG) {
 			save(argv[1], names[i], "expected", "error EBADMSG\n", 14);

@@ -308,28 +308,6 @@ static void fit(struct size *big)
 		       (unsigned long long)rl.rlim_cur);
 }
 
-/*
- * Between passes: the daemon has taken in every hang-up and released every
- * file, and the kernel has had a moment for the work closing thousands of
- * fds leaves behind, so that no pass pays for the one before.
- */
-static void settle(void)
-{
-	struct timespec pause = { 0, 100 * 1000 * 1000 };
-	struct lu_sim_info info;
-
-	for (int i = 0; i < 100; i++) {
-		if (lu_sim_ping(sock_path, &info) < 0) {
-			fprintf(stderr, "scale: the daemon is gone\n");
-			exit(1);
-		}
-		if (info.conns <= 1 && !info.files && !info.outgoing && !info.incoming)
-			break;
-		nanosleep(&pause, NULL);
-	}
-	nanosleep(&pause, NULL);
-}
-
 /* Prints the table; returns the highest ratio of the medians, big/small. */
 static double print_table(const char *what, const char *unit, int repeats, struct size small,
 			  struct size big, double us[2][NOPS][MAX_REPEATS])
@@ -398,7 +376,7 @@ int main(int argc, char **argv)
 			int which = (k + r) % 2;
 			double wall[NOPS], cpu[NOPS], instr[NOPS];
 
-			settle();
+			sim_settle(sock_path);
 			pass(which ? big : small, wall, cpu, instr);
 			for (int op = 0; op < NOPS; op++) {
 				us[0][which][op][r] = wall[op];

@@ -35,7 +35,7 @@ has "$out" "no session of that name"
 ' sh "$CTL" "$sim_dir" "$SIM" >"$out" 2>&1 || { cat "$out"; fail "the outgoing part: exit $?"; }
 cat "$sim_dir/out-name"
 has "$sim_dir/out-name" 'session "vm-1" outgoing (liveupdate-sim)'
-has "$sim_dir/out-name" 'session (from its manifest memfd), manifest generation'
+has "$sim_dir/out-name" 'session (from this manifest memfd alone), manifest generation'
 has "$sim_dir/out-name" 'meta "vm"="42"'
 has "$sim_dir/out-name" 'label="disk0" kind=memfd size=4096 "bus"="virtio"'
 has "$sim_dir/out-name" 'label="ram" kind=memory size=1048576 backing=shmem page-size=4096'

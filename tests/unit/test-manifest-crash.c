@@ -71,8 +71,11 @@ static char *state_text(struct liveupdate_session *s)
 	size_t len = 0;
 	long n = liveupdate_session_count_entries(s);
 
-	ck_assert_msg(n >= 0, "reading the manifest: %s", liveupdate_last_error());
 	add(&buf, &len, "");
+	if (n == -ENODATA && liveupdate_session_get_direction(s) ==
+			     LIVEUPDATE_SESSION_INCOMING)
+		return buf; /* nothing was recorded: no manifest file was made */
+	ck_assert_msg(n >= 0, "reading the manifest: %s", liveupdate_last_error());
 	for (size_t i = 0; liveupdate_session_get_entry(s, i, &e) == 0; i++) {
 		snprintf(line, sizeof(line), "file %s %llu %d %llu", e->label,
 			 (unsigned long long)e->token, e->kind, (unsigned long long)e->size);
@@ -289,6 +292,8 @@ START_TEST(test_kill_at_random_time)
 		ctx = new_ctx();
 		ck_assert_int_eq(liveupdate_session_retrieve(ctx, name, &in), 0);
 		n = liveupdate_session_count_entries(in);
+		if (n == -ENODATA && last == -1)
+			n = 0; /* killed before its first record: no manifest file */
 		ck_assert_msg(n == last + 1 || n == last + 2, "run %d: %ld files in the "
 			      "manifest, %d updates completed: %s", run, n, last + 1,
 			      liveupdate_last_error());

@@ -30,21 +30,21 @@ START_TEST(test_labels_across_kexec)
 	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m1, &ram, &t1), 0);
 	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &vcpu, &t2), 0);
 	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m3, &fixed, &t3), 0);
-	ck_assert_int_eq(liveupdate_session_preserve_fd(s, m4, 5), 0); /* no label */
+	ck_assert_int_eq(liveupdate_session_preserve_fd(s, m4, 5), 0); /* not recorded */
 	ck_assert_uint_ne(t1, t2);
 	ck_assert_uint_eq(t3, 77);
 	ck_assert_int_eq(liveupdate_session_set_meta(s, "vmm", "qemu"), 0);
 	ck_assert_int_eq(liveupdate_session_set_meta(s, "version", "1"), 0);
 	ck_assert_int_eq(liveupdate_session_set_meta(s, "version", "2"), 0);
-	/* the writer sees what it wrote */
-	ck_assert_int_eq(liveupdate_session_count_entries(s), 4);
+	/* the writer sees what it wrote; a preserve by token alone records nothing */
+	ck_assert_int_eq(liveupdate_session_count_entries(s), 3);
 	ck_assert_int_eq(liveupdate_session_find_entry(s, "vcpu-state", &e), 0);
 	ck_assert_uint_eq(e->token, t2);
 	close(m1); close(m2); close(m3); close(m4);
 
 	ctx = seam_reboot(ctx, s);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "vm", &in), 0);
-	ck_assert_int_eq(liveupdate_session_count_entries(in), 4);
+	ck_assert_int_eq(liveupdate_session_count_entries(in), 3);
 	ck_assert_int_eq(liveupdate_session_retrieve_fd_label(in, "guest-ram-0", &fd, &e), 0);
 	check_pattern(fd, 8192, 1);
 	close(fd);
@@ -62,11 +62,13 @@ START_TEST(test_labels_across_kexec)
 	ck_assert_int_eq(e2->kind, LIVEUPDATE_ENTRY_MEMFD); /* detected */
 	ck_assert_uint_eq(e2->size, 100);
 	ck_assert_uint_eq(e2->page_size, 0);
-	/* iteration in preserve order, the unlabelled file included */
-	ck_assert_int_eq(liveupdate_session_get_entry(in, 3, &e), 0);
-	ck_assert_str_eq(e->label, "");
-	ck_assert_uint_eq(e->token, 5);
-	ck_assert_int_eq(liveupdate_session_get_entry(in, 4, &e), -ENOENT);
+	/* iteration in preserve order, the file preserved by token alone not in it */
+	ck_assert_int_eq(liveupdate_session_get_entry(in, 2, &e), 0);
+	ck_assert_str_eq(e->label, "fixed");
+	ck_assert_int_eq(liveupdate_session_get_entry(in, 3, &e), -ENOENT);
+	ck_assert_int_eq(liveupdate_session_retrieve_fd(in, 5, &fd), 0);
+	check_pattern(fd, 20, 4);
+	close(fd);
 	/* session metadata: the last value, keys in first-set order */
 	ck_assert_int_eq(liveupdate_session_get_meta(in, "version", &v), 0);
 	ck_assert_str_eq(v, "2");
@@ -128,7 +130,8 @@ START_TEST(test_print)
 	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m, &o, NULL), 0);
 	ck_assert_int_eq(liveupdate_session_print_manifest(s, out), 0);
 	ck_assert_int_gt(pread(out, buf, sizeof(buf) - 1, 0), 0);
-	ck_assert_str_eq(buf, "session \"p\" outgoing, manifest generation 3, 1 file\n"
+	ck_assert_str_eq(buf, "session \"p\" outgoing, manifest generation 2, 1 file "
+			 "recorded (files preserved by token alone are not)\n"
 			 "meta \"vmm\"=\"x\"\n"
 			 "file token=9 label=\"disk\" kind=memfd size=4096 "
 			 "\"say\"=\"a \\\"b\\\"\\x0a\"\n");
@@ -173,7 +176,7 @@ START_TEST(test_print_adopted)
 	ck_assert_int_eq(liveupdate_manifest_print_fd(fd, out[0]), 0);
 	ck_assert_int_gt(pread(out[0], b, 511, 0), 0);
 	ck_assert_str_eq(strchr(b, ','), strchr(a, ','));
-	ck_assert(!strncmp(b, "session (from its manifest memfd), ", 35));
+	ck_assert(!strncmp(b, "session (from this manifest memfd alone), ", 42));
 	ck_assert_int_eq(liveupdate_manifest_print_fd(-1, out[0]), -EINVAL);
 	ck_assert_int_eq(liveupdate_manifest_print_fd(fd, -1), -EINVAL);
 	close(fd);
@@ -215,6 +218,8 @@ START_TEST(test_refused)
 	ck_assert_int_eq(liveupdate_session_preserve_fd(s, m2, LIVEUPDATE_MANIFEST_TOKEN), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "reserved for the session manifest"));
 	ck_assert_int_eq(liveupdate_session_preserve_fd(bare, m2, LIVEUPDATE_MANIFEST_TOKEN), -EINVAL);
+	ck_assert_int_eq(liveupdate_session_preserve_fd(s, m2, LIVEUPDATE_MANIFEST_TOKEN +
+							LIVEUPDATE_MANIFEST_TOKENS - 1), -EINVAL);
 	/* a label taken */
 	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &a, NULL), -EEXIST);
 	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "label \"a\""));
@@ -274,49 +279,52 @@ START_TEST(test_refused)
 }
 END_TEST
 
-/* A full manifest refuses cleanly: nothing preserved, nothing recorded. */
-START_TEST(test_full)
+/* A manifest grows in pieces as it fills: the first of manifest_size,
+ * each next one twice the last; -ENOSPC only at the 64 MiB limit. */
+START_TEST(test_grows)
 {
 	struct liveupdate_ctx *ctx = seam_ctx(NULL);
 	struct liveupdate_session *s, *in;
-	LIVEUPDATE_OPTS(liveupdate_session_opts, small, .manifest_size = 8192);
+	LIVEUPDATE_OPTS(liveupdate_session_opts, small, .manifest_size = 4096);
 	LIVEUPDATE_OPTS(liveupdate_preserve_opts, o);
+	struct lu_manifest limit = { .first_size = 4096 };
+	size_t n_pieces = 0, size;
 	char label[32];
-	int n = 0, ret, m, fd;
+	int fd;
 
 	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
 	ck_assert_int_eq(liveupdate_session_create_opts(ctx, "small", &small, &s), 0);
+	ck_assert_uint_eq(lu_session_manifest(s)->n_pieces, 0); /* nothing made before it is needed */
 	o.label = label;
-	for (;; n++) {
-		snprintf(label, sizeof(label), "file-%d", n);
-		m = pattern_memfd(16, (unsigned)n);
-		ret = liveupdate_session_preserve_fd_opts(s, m, &o, NULL);
-		if (ret)
-			break;
+	for (int i = 0; i < 300; i++) {
+		int m = pattern_memfd(16, (unsigned)i);
+
+		snprintf(label, sizeof(label), "file-%d", i);
+		ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m, &o, NULL), 0);
 		close(m);
 	}
-	ck_assert_int_eq(ret, -ENOSPC);
-	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "manifest_size"));
-	/* 4 KiB a copy less its header, 56 bytes a record */
-	ck_assert_int_eq(n, (4096 - 64) / 56);
-	ck_assert_int_eq(liveupdate_session_count_entries(s), n);
-	ck_assert_int_eq(liveupdate_session_set_meta(s, "k", "v"), -ENOSPC);
-	/* the refused file is not preserved: another session takes it */
-	LIVEUPDATE_OPTS(liveupdate_session_opts, none, .flags = LIVEUPDATE_SESSION_NO_MANIFEST);
-	struct liveupdate_session *other;
-
-	ck_assert_int_eq(liveupdate_session_create_opts(ctx, "other", &none, &other), 0);
-	ck_assert_int_eq(liveupdate_session_preserve_fd(other, m, 1), 0);
-	close(m);
-	liveupdate_session_unref(other);
-
+	/* 300 records of 72 bytes: pieces of 4, 8 and 16 KiB */
+	ck_assert_uint_eq(lu_session_manifest(s)->n_pieces, 3);
+	ck_assert_uint_eq(lu_session_manifest(s)->pieces[2].size, 16384);
+	ck_assert_int_eq(liveupdate_session_set_meta(s, "k", "v"), 0);
 	ctx = seam_reboot(ctx, s);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "small", &in), 0);
-	ck_assert_int_eq(liveupdate_session_count_entries(in), n);
-	ck_assert_int_eq(liveupdate_session_retrieve_fd_label(in, "file-62", &fd, NULL), 0);
+	ck_assert_int_eq(liveupdate_session_count_entries(in), 300);
+	ck_assert_int_eq(liveupdate_session_retrieve_fd_label(in, "file-299", &fd, NULL), 0);
+	check_pattern(fd, 16, 299);
 	close(fd);
 	liveupdate_session_unref(in);
 	liveupdate_ctx_unref(ctx);
+
+	/* the limit: pieces double until 64 MiB in all would be passed */
+	limit.pieces = calloc(LU_MF_PIECES_MAX, sizeof(*limit.pieces));
+	while ((size = lu_manifest_next_piece_size(&limit, 100)) != 0) {
+		lu_manifest_add_piece(&limit, NULL, size);
+		n_pieces++;
+	}
+	ck_assert_uint_eq(n_pieces, 14); /* 4 KiB .. 32 MiB */
+	ck_assert_uint_le(limit.total, LU_MF_MAX_SIZE);
+	free(limit.pieces);
 }
 END_TEST
 
@@ -336,7 +344,7 @@ START_TEST(test_auto_tokens)
 	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m[1], NULL, &t), 0);
 	ck_assert_uint_eq(t, 1);
 	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m[2], NULL, &t), 0);
-	ck_assert_uint_eq(t, 3); /* 2 is in the manifest */
+	ck_assert_uint_eq(t, 3); /* 2 is taken: the kernel said EEXIST */
 	/* an adopted outgoing session has no manifest here: the kernel's
 	 * EEXIST steers the choice past 1, 2 and 3 */
 	dup = fcntl(liveupdate_session_get_fd(s), F_DUPFD_CLOEXEC, 0);
@@ -352,62 +360,68 @@ START_TEST(test_auto_tokens)
 }
 END_TEST
 
-/* Write bytes into the session's manifest image, as damage would. */
-static void scribble(struct liveupdate_session *s, unsigned copy, size_t off,
+/* Write bytes into a piece of the session's manifest, as damage would. */
+static void scribble(struct liveupdate_session *s, size_t piece, size_t off,
 		     const void *bytes, size_t len)
 {
-	struct lu_manifest *m = lu_session_manifest(s);
-
-	memcpy(m->map + copy * m->copy_size + off, bytes, len);
+	memcpy(lu_session_manifest(s)->pieces[piece].map + off, bytes, len);
 }
 
-/* A damaged newest copy: the previous state. Both damaged: EBADMSG, and
- * tokens still work. */
+/* A damaged last record reads as torn (the state before it, with a
+ * warning); a damaged record with records after it, or a damaged piece
+ * header: EBADMSG, and tokens still work. */
 START_TEST(test_damage)
 {
-	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct log_capture cap;
+	struct liveupdate_ctx *ctx = seam_ctx(&cap);
 	struct liveupdate_session *s, *in;
 	LIVEUPDATE_OPTS(liveupdate_preserve_opts, o, .label = "one",
 			.flags = LIVEUPDATE_PRESERVE_TOKEN, .token = 1);
 	int m1 = pattern_memfd(16, 1), m2 = pattern_memfd(16, 2), fd;
 	const struct liveupdate_entry *e;
 	uint8_t junk = 0xa5;
-	unsigned newest;
 
-	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
-	ck_assert_int_eq(liveupdate_session_create(ctx, "d", &s), 0);
-	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m1, &o, NULL), 0);
-	o.label = "two";
-	o.token = 2;
-	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &o, NULL), 0);
-	newest = lu_session_manifest(s)->active;
-	/* a flipped byte in the newest copy's records */
-	scribble(s, newest, LU_MF_HEADER_SIZE + 100, &junk, 1);
-	ctx = seam_reboot(ctx, s);
-	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "d", &in), 0);
-	ck_assert_int_eq(liveupdate_session_count_entries(in), 1);
-	ck_assert_int_eq(liveupdate_session_find_entry(in, "one", &e), 0);
-	ck_assert_int_eq(liveupdate_session_find_entry(in, "two", &e), -ENOENT);
-	liveupdate_session_unref(in);
+	for (int run = 0; run < 3; run++) {
+		char name[8];
 
-	/* both copies damaged */
-	ck_assert_int_eq(liveupdate_session_create(ctx, "d2", &s), 0);
-	o.label = "one";
-	o.token = 1;
-	close(m1);
-	m1 = pattern_memfd(16, 1);
-	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m1, &o, NULL), 0);
-	scribble(s, 0, 20, &junk, 1);
-	scribble(s, 1, 20, &junk, 1);
-	ctx = seam_reboot(ctx, s);
-	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "d2", &in), 0);
-	ck_assert_int_eq(liveupdate_session_find_entry(in, "one", &e), -EBADMSG);
-	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "header checksum mismatch"));
-	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "retrieved by token"));
-	ck_assert_int_eq(liveupdate_session_retrieve_fd(in, 1, &fd), 0);
-	check_pattern(fd, 16, 1);
-	close(fd);
-	liveupdate_session_unref(in);
+		snprintf(name, sizeof(name), "d%d", run);
+		ck_assert_int_eq(liveupdate_session_create(ctx, name, &s), 0);
+		o.label = "one";
+		o.token = 1;
+		close(m1);
+		m1 = pattern_memfd(16, 1);
+		ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m1, &o, NULL), 0);
+		o.label = "two";
+		o.token = 2;
+		close(m2);
+		m2 = pattern_memfd(16, 2);
+		ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m2, &o, NULL), 0);
+		/* records of 64 bytes from offset 32: the second one's label,
+		 * the first one's label, the piece header */
+		scribble(s, 0, run == 0 ? 32 + 64 + 57 : run == 1 ? 32 + 57 : 20, &junk, 1);
+		ctx = seam_reboot(ctx, s);
+		ck_assert_int_eq(liveupdate_session_retrieve(ctx, name, &in), 0);
+		if (run == 0) {
+			memset(&cap, 0, sizeof(cap));
+			liveupdate_ctx_set_log_fn(ctx, capture_log, &cap);
+			liveupdate_ctx_set_log_priority(ctx, LOG_WARNING);
+			ck_assert_int_eq(liveupdate_session_count_entries(in), 1);
+			ck_assert_ptr_nonnull(strstr(cap.all, "record 2 is incomplete"));
+			ck_assert_int_eq(cap.last_priority, LOG_WARNING);
+			ck_assert_int_eq(liveupdate_session_find_entry(in, "one", &e), 0);
+			ck_assert_int_eq(liveupdate_session_find_entry(in, "two", &e), -ENOENT);
+		} else {
+			ck_assert_int_eq(liveupdate_session_find_entry(in, "one", &e), -EBADMSG);
+			ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), run == 1
+						     ? "records follow it"
+						     : "header checksum mismatch"));
+			ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "retrieved by token"));
+		}
+		ck_assert_int_eq(liveupdate_session_retrieve_fd(in, 2, &fd), 0);
+		check_pattern(fd, 16, 2);
+		close(fd);
+		liveupdate_session_unref(in);
+	}
 	close(m1);
 	close(m2);
 	liveupdate_ctx_unref(ctx);
@@ -419,22 +433,26 @@ START_TEST(test_unknown_version)
 {
 	struct liveupdate_ctx *ctx = seam_ctx(NULL);
 	struct liveupdate_session *s, *in;
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, o, .label = "x");
+	int m = pattern_memfd(16, 1);
 	uint8_t h[LU_MF_HEADER_SIZE];
 	uint32_t crc;
 	long n;
 
 	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
 	ck_assert_int_eq(liveupdate_session_create(ctx, "v", &s), 0);
-	memcpy(h, lu_session_manifest(s)->map, sizeof(h));
-	h[8] = 2; /* major 2 */
-	crc = lu_util_crc32(0, h, 60);
-	memcpy(h + 60, &crc, 4); /* little-endian host */
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m, &o, NULL), 0);
+	close(m);
+	memcpy(h, lu_session_manifest(s)->pieces[0].map, sizeof(h));
+	h[8] = 3; /* major 3 */
+	crc = lu_util_crc32(0, h, LU_MF_HEADER_SIZE - 4);
+	memcpy(h + LU_MF_HEADER_SIZE - 4, &crc, 4); /* little-endian host */
 	scribble(s, 0, 0, h, sizeof(h));
 	ctx = seam_reboot(ctx, s);
 	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "v", &in), 0);
 	n = liveupdate_session_count_entries(in);
 	ck_assert_int_eq(n, -EBADMSG);
-	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "format version 2.0"));
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "format version 3.0"));
 	liveupdate_session_unref(in);
 	liveupdate_ctx_unref(ctx);
 }
@@ -467,23 +485,34 @@ START_TEST(test_no_manifest)
 }
 END_TEST
 
-/* A failure while making the manifest leaves no session and no fd. */
-START_TEST(test_create_fails_cleanly)
+/* Creating a session makes no manifest file; a failure while making the
+ * first piece (at the first labelled preserve) changes nothing. */
+START_TEST(test_first_piece_fails_cleanly)
 {
 	struct liveupdate_ctx *ctx = seam_ctx(NULL);
-	struct liveupdate_session *s = NULL;
-	int fds;
+	struct liveupdate_session *s = NULL, *other;
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, o, .label = "a");
+	LIVEUPDATE_OPTS(liveupdate_session_opts, none, .flags = LIVEUPDATE_SESSION_NO_MANIFEST);
+	int m = pattern_memfd(16, 1), fds;
 
 	liveupdate_ctx_set_log_fn(ctx, NULL, NULL);
 	ck_assert_int_eq(liveupdate_ctx_open_device(ctx), 0);
-	fds = count_fds();
-	seam_fail_call(2, ENOMEM); /* 1: create, 2: the manifest's preserve */
-	ck_assert_int_eq(liveupdate_session_create(ctx, "f", &s), -ENOMEM);
-	ck_assert_ptr_null(s);
-	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "manifest"));
-	ck_assert_int_eq(count_fds(), fds);
-	ck_assert_int_eq(seam_outgoing_sessions(), 0);
+	seam_count_reset();
 	ck_assert_int_eq(liveupdate_session_create(ctx, "f", &s), 0);
+	ck_assert_uint_eq(seam_calls(), 1); /* the create, as raw */
+	fds = count_fds();
+	seam_fail_call(1, ENOMEM); /* 1: the first piece's preserve */
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m, &o, NULL), -ENOMEM);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "piece 0 of its manifest"));
+	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_int_eq(liveupdate_session_count_entries(s), 0);
+	/* the file is not preserved: another session takes it */
+	ck_assert_int_eq(liveupdate_session_create_opts(ctx, "other", &none, &other), 0);
+	ck_assert_int_eq(liveupdate_session_preserve_fd(other, m, 1), 0);
+	liveupdate_session_unref(other);
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, m, &o, NULL), 0);
+	ck_assert_int_eq(liveupdate_session_count_entries(s), 1);
+	close(m);
 	liveupdate_session_unref(s);
 	liveupdate_ctx_unref(ctx);
 }
@@ -500,12 +529,12 @@ int main(void)
 	tcase_add_test(tc, test_print);
 	tcase_add_test(tc, test_print_adopted);
 	tcase_add_test(tc, test_refused);
-	tcase_add_test(tc, test_full);
+	tcase_add_test(tc, test_grows);
 	tcase_add_test(tc, test_auto_tokens);
 	tcase_add_test(tc, test_damage);
 	tcase_add_test(tc, test_unknown_version);
 	tcase_add_test(tc, test_no_manifest);
-	tcase_add_test(tc, test_create_fails_cleanly);
+	tcase_add_test(tc, test_first_piece_fails_cleanly);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -394,26 +394,8 @@ static void memory_still_there(struct world *w)
 	liveupdate_memory_unref(mem);
 }
 
-/* manifest: creating a session (its manifest memfd is made and preserved) */
-static int session_create(struct world *w)
-{
-	return liveupdate_session_create(w->ctx, "faults",
-					 (struct liveupdate_session **)&w->out);
-}
-
-static void no_session(struct world *w)
-{
-	out_untouched(w);
-	ck_assert_uint_eq(seam_outgoing_sessions(), 0);
-}
-
-static void session_create_teardown(struct world *w)
-{
-	liveupdate_session_unref(w->out);
-	teardown_all(w);
-}
-
-/* manifest: a file with a label and metadata */
+/* manifest: a file with a label and metadata (the first record: its
+ * first piece is made and preserved; creating a session makes nothing) */
 static void file_setup(struct world *w)
 {
 	with_session(w);
@@ -636,8 +618,6 @@ static const struct path paths[] = {
 	  memory_map_teardown, BIT(C_MADVISE) },
 	{ "liveupdate_memory_preserve_opts", memory_setup, memory_preserve,
 	  entries_unchanged, teardown_all },
-	{ "liveupdate_session_create", base_setup, session_create, no_session,
-	  session_create_teardown },
 	{ "liveupdate_session_preserve_fd_opts", file_setup, preserve_labelled,
 	  entries_unchanged, teardown_all },
 	{ "liveupdate_session_find_entry", incoming_setup, find_entry,

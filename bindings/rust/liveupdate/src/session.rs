@@ -28,7 +28,8 @@ pub struct SessionOptions {
 }
 
 impl SessionOptions {
-    /// A session with a manifest of the default size (256 KiB).
+    /// A session with a manifest (made once something is recorded; its
+    /// first piece 4 KiB).
     pub fn new() -> SessionOptions {
         SessionOptions::default()
     }
@@ -39,8 +40,9 @@ impl SessionOptions {
         self
     }
 
-    /// The manifest memfd's size in bytes: a multiple of 8 KiB, up to 64 MiB
-    /// (other sizes are refused by the create call, never rounded).
+    /// The size in bytes of the manifest's first piece: a multiple of 4 KiB,
+    /// up to 64 MiB (other sizes are refused by the create call, never
+    /// rounded); further pieces are added as it fills.
     pub fn manifest_size(mut self, bytes: usize) -> SessionOptions {
         self.manifest_size = bytes;
         self
