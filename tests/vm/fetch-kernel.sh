@@ -69,8 +69,9 @@ fi
 
 [ -r "$KEYRING" ] || die "$KEYRING missing (apt-get install debian-archive-keyring)"
 
-mkdir -p "$APTDIR/sources.list.d" "$APTDIR/lists/partial" \
-	"$APTDIR/cache/archives/partial" "$APTDIR/preferences.d" "$CACHE/debs"
+# shellcheck source=private-apt.sh
+. "$(dirname "$0")/private-apt.sh"
+mkdir -p "$CACHE/debs"
 cat >"$APTDIR/sources.list.d/libliveupdate-kernel.sources" <<EOF
 Types: deb
 URIs: $ARCHIVE
@@ -78,27 +79,6 @@ Suites: $SUITES
 Components: main
 Signed-By: $KEYRING
 EOF
-
-# Private apt state: nothing of /etc/apt's sources, lists, pins or the dpkg
-# status is read or written.
-APT_OPTS=(
-	-o "Dir::Etc::SourceList=/dev/null"
-	-o "Dir::Etc::SourceParts=$APTDIR/sources.list.d"
-	-o "Dir::Etc::Preferences=/dev/null"
-	-o "Dir::Etc::PreferencesParts=$APTDIR/preferences.d"
-	-o "Dir::State::Lists=$APTDIR/lists"
-	-o "Dir::State::status=/dev/null"
-	-o "Dir::Cache=$APTDIR/cache"
-	-o "APT::Architecture=amd64"
-	-o "Acquire::Languages=none"
-)
-if [ "$(id -u)" = 0 ]; then
-	# apt drops to _apt for downloads; it could not write into root's cache.
-	APT_OPTS+=(-o "APT::Sandbox::User=root")
-fi
-
-apt_get() { timeout "$APT_TIMEOUT" apt-get -q "${APT_OPTS[@]}" "$@"; }
-apt_cache() { timeout "$APT_TIMEOUT" apt-cache "${APT_OPTS[@]}" "$@"; }
 
 log "updating private package lists ($SUITES)"
 if ! apt_get update >"$APTDIR/update.log" 2>&1; then

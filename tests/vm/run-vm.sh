@@ -8,6 +8,8 @@
 # Writes into DIR (default tests/vm/out):
 #   vm-status      one line: "BOOTED ...", "SKIP <why>" or "ERROR <why>"
 #   vm-serial.log  the guest's serial console (every stage, every kernel)
+#   vm-serial-times.log  the same lines, each prefixed with the host's clock
+#                  (seconds since the epoch) when it arrived
 #   vm-host.log    results produced on the host (uapi-check, unbuilt scenarios)
 #   vm-build.log   compiler output for the guest program
 #   initrd.cpio, init, qemu-cmd.sh   to re-run the same VM by hand
@@ -18,7 +20,7 @@
 #   LUTEST_BZIMAGE        use this kernel instead of fetching/building one
 #   LUTEST_ONLY=a,b       run only these scenarios in the guest
 #   LUTEST_VM_TIMEOUT     seconds for the whole VM run (default 300)
-#   LUTEST_VM_MEM         guest memory (default 1G)
+#   LUTEST_VM_MEM         guest memory (default 3G: lib-blackout preserves 1 GiB)
 #   LUTEST_APPEND         extra kernel command line words
 #   LUTEST_LIB_LIBS       libraries libliveupdate.a needs (default: libnl, libfdt)
 #   and those of fetch-kernel.sh and build-kernel.sh.
@@ -175,11 +177,14 @@ cat "$work/wrap/payload.cpio" "$work/wrap.cpio" >"$out/initrd.cpio"
 cmdline="console=ttyS0 liveupdate=on panic=-1 loglevel=4 lutest.stage=1"
 [ -n "${LUTEST_ONLY:-}" ] && cmdline="$cmdline lutest.only=$LUTEST_ONLY"
 [ -n "${LUTEST_APPEND:-}" ] && cmdline="$cmdline $LUTEST_APPEND"
-qemu_cmd=("$QEMU" -accel tcg -m "${LUTEST_VM_MEM:-1G}" -smp 2 -no-reboot -nographic -nodefaults
-	-serial "file:$out/vm-serial.log" -append "$cmdline"
+qemu_cmd=("$QEMU" -accel tcg -m "${LUTEST_VM_MEM:-3G}" -smp 2 -no-reboot -nographic -nodefaults
+	-chardev "stdio,id=console,signal=off,logfile=$out/vm-serial.log" -serial chardev:console
+	-append "$cmdline"
 	-kernel "$BZIMAGE" -initrd "$out/initrd.cpio")
 log "booting linux ${LUTEST_KERNEL_DEBVER:-?} under qemu (timeout $VM_TIMEOUT s)"
-boot_qemu "re-run the last check-vm VM by hand"
+# the console goes to vm-serial.log as it is, and through stamp_lines to
+# vm-serial-times.log: the host's clock spans the kexecs (lib-blackout.check)
+boot_qemu "re-run the last check-vm VM by hand" "$out/vm-serial-times.log"
 
 stages=$(grep -ac '^LUTEST-STAGE-DONE' "$out/vm-serial.log")
 vm_outcome

@@ -23,7 +23,8 @@ builddir=$(cd "$builddir" && pwd)
 here=$srcdir/tests/vm
 CC=${CC:-cc}
 
-rm -f "$out/vm-status" "$out/vm-serial.log" "$out/vm-host.log" "$out/vm-build.log"
+rm -f "$out/vm-status" "$out/vm-serial.log" "$out/vm-serial-times.log" "$out/vm-host.log" \
+	"$out/vm-build.log"
 : >"$out/vm-host.log"
 
 t_start=$(date +%s.%N)
@@ -37,9 +38,21 @@ QEMU=${LUTEST_QEMU:-qemu-system-x86_64}
 command -v "$QEMU" >/dev/null ||
 	finish "SKIP $QEMU not found: install it with 'apt-get install qemu-system-x86'"
 
+# Each line of stdin, prefixed with the host's clock (seconds since the
+# epoch, microseconds) when its newline arrived: bash reads a pipe one byte
+# at a time, so no line waits for a buffer to fill.
+stamp_lines() {
+	local line
+	while IFS= read -r line || [ -n "$line" ]; do
+		printf '%s %s\n' "$EPOCHREALTIME" "$line"
+	done
+}
+
 # Boot the array qemu_cmd under timeout: first write $out/qemu-cmd.sh, which
 # re-runs it by hand ($1 says what it is), then keep qemu's own output in
-# vm-build.log; sets qrc (qemu's exit status) and vm_secs.
+# vm-build.log; sets qrc (qemu's exit status) and vm_secs. With $2, qemu's
+# standard output (the serial console, when qemu_cmd sends it to stdio) is
+# written to the file $2 with stamp_lines.
 boot_qemu() {
 	local t0
 	{
@@ -51,8 +64,14 @@ boot_qemu() {
 	} >"$out/qemu-cmd.sh"
 	chmod +x "$out/qemu-cmd.sh"
 	t0=$(date +%s.%N)
-	timeout --kill-after=10 "$VM_TIMEOUT" "${qemu_cmd[@]}" </dev/null >"$work/qemu.out" 2>&1
-	qrc=$?
+	if [ -n "${2:-}" ]; then
+		timeout --kill-after=10 "$VM_TIMEOUT" "${qemu_cmd[@]}" </dev/null 2>"$work/qemu.out" |
+			stamp_lines >"$2"
+		qrc=${PIPESTATUS[0]}
+	else
+		timeout --kill-after=10 "$VM_TIMEOUT" "${qemu_cmd[@]}" </dev/null >"$work/qemu.out" 2>&1
+		qrc=$?
+	fi
 	vm_secs=$(elapsed "$t0")
 	[ -s "$work/qemu.out" ] && sed 's/^/qemu: /' "$work/qemu.out" >>"$out/vm-build.log"
 	touch "$out/vm-serial.log"
