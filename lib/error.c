@@ -218,6 +218,26 @@ static const struct lu_advice fdstore_get[] = {
 	{ 0, NULL },
 };
 
+static const struct lu_advice handover[] = {
+	{ EPERM, "the process at the other end of the socket runs as another "
+		 "user: hand sessions over only between processes of one uid" },
+	{ ENOTSOCK, "pass a connected Unix socket (SOCK_STREAM or SOCK_SEQPACKET)" },
+	{ EPROTOTYPE, "pass a connected Unix socket (SOCK_STREAM or SOCK_SEQPACKET)" },
+	{ ENOTCONN, "connect the socket to the other process first" },
+	{ ECONNRESET, "the other process hung up or died midway; the predecessor "
+		      "keeps the session" },
+	{ EPIPE, "the other process hung up or died midway; the predecessor "
+		 "keeps the session" },
+	{ ECONNREFUSED, "the successor refused the session; the predecessor keeps "
+			"it" },
+	{ EBADMSG, "the other end does not speak this library's handover "
+		   "protocol, or the message was damaged: nothing was taken" },
+	{ EMFILE, "this process is out of file descriptors: raise RLIMIT_NOFILE "
+		  "(every preserved file travels as an fd)" },
+	{ EAGAIN, "the socket's timeout expired (SO_RCVTIMEO, SO_SNDTIMEO)" },
+	{ 0, NULL },
+};
+
 /* Whether an operation's errors may take the generic table's advice. */
 static bool core_op(enum lu_op op)
 {
@@ -242,6 +262,7 @@ static const struct lu_advice *const by_op[] = {
 	[LU_OP_STATE] = state,
 	[LU_OP_FDSTORE] = fdstore,
 	[LU_OP_FDSTORE_GET] = fdstore_get,
+	[LU_OP_HANDOVER] = handover,
 };
 
 static const char *lookup(const struct lu_advice *list, int err)

@@ -119,6 +119,20 @@ struct liveupdate_session {
 	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
 	struct lu_feature_data *features; /* what features keep per session */
 	uint64_t next_token;          /* where the library's next token search starts */
+	/* Kept files: with keep_files, a duplicate of every fd preserved in
+	 * the session (the kernel gives none back from an outgoing session),
+	 * so that it can be handed to a successor process; in preserve order. */
+	bool keep_files;
+	bool handed_over;             /* a successor took it: nothing more here */
+	struct lu_kept_file *kept;
+	size_t n_kept, kept_cap;
+};
+
+/* A file of an outgoing session that keeps its files: its token and the
+ * library's own duplicate of its fd. */
+struct lu_kept_file {
+	uint64_t token;
+	int fd;
 };
 
 /* lib/session.c: CREATE_SESSION (create) or RETRIEVE_SESSION for name:
@@ -131,6 +145,14 @@ int lu_session_preserve(struct liveupdate_session *session, int fd,
 			uint64_t token, const char *call);
 int lu_session_retrieve(struct liveupdate_session *session, uint64_t token,
 			int *fdp);
+/* lib/session.c: the kept fd of token (the library's; do not close), or -1. */
+int lu_session_kept_fd(const struct liveupdate_session *session, uint64_t token);
+/* lib/session.c: close every kept fd (the session was handed over, or goes). */
+void lu_session_drop_kept(struct liveupdate_session *session);
+/* lib/session.c: a received session takes files[n] (malloc'd, fds open) as its
+ * kept files, and keeps every file preserved from now on. */
+void lu_session_take_kept(struct liveupdate_session *session,
+			  struct lu_kept_file *files, size_t n);
 
 /* Replace the backend of a context; for tests, before any session exists. */
 void lu_ctx_set_backend(struct liveupdate_ctx *ctx,
@@ -243,6 +265,7 @@ enum lu_op {
 	LU_OP_FDSTORE,     /* lib/systemd.c: a message to systemd's notify socket */
 	LU_OP_FDSTORE_GET, /* lib/systemd.c: an fd from LISTEN_FDS */
 	LU_OP_MANIFEST,    /* the session manifest (lib/manifest.c) */
+	LU_OP_HANDOVER,    /* a session handed to a successor (lib/handover.c) */
 };
 
 /*
@@ -283,6 +306,23 @@ bool lu_session_manifest_writable(const struct liveupdate_session *s);
  * 0 with *mp set, or a negative errno (logged, naming call). */
 int lu_session_manifest_get(struct liveupdate_session *s, const char *call,
 			    struct lu_manifest **mp);
+/*
+ * The manifest's part of a handover (lib/handover.c): its files travel as
+ * the session's kept files (at its tokens); the rest of what the successor
+ * needs is this state. lu_session_manifest_state gives the session's;
+ * lu_session_manifest_adopt takes the manifest of a received session, from
+ * that state and its kept files, for writing: 0 (also when it has none) or
+ * a negative errno (logged, naming call; -EBADMSG for a state or files
+ * that do not fit).
+ */
+struct lu_manifest_state {
+	bool present;      /* the session has a manifest it writes */
+	uint64_t word;     /* the rest of its state, manifest.c's to define */
+};
+void lu_session_manifest_state(const struct liveupdate_session *s,
+			       struct lu_manifest_state *st);
+int lu_session_manifest_adopt(struct liveupdate_session *s,
+			      const struct lu_manifest_state *st, const char *call);
 /* The first token from "from" on that the library may pick in s: not the
  * manifest's, not one the manifest lists. */
 uint64_t lu_session_free_token(const struct liveupdate_session *s, uint64_t from);

@@ -491,7 +491,7 @@ static int walk_piece(struct lu_manifest *m, const struct lu_mf_piece *p, size_t
 		uint32_t seq = (uint32_t)m->generation + 1;
 
 		if (lu_util_get_le64(r) == 0)
-			return 0; /* never written: the piece's records end */
+			break; /* never written: the piece's records end */
 		if (!record_whole(r, p->size - off, seq)) {
 			if (!last || later_record(p, off, seq))
 				return bad(why, why_len, "piece %zu: record %u at offset "
@@ -499,6 +499,7 @@ static int walk_piece(struct lu_manifest *m, const struct lu_mf_piece *p, size_t
 					   "or checksum) and records follow it", i,
 					   (unsigned)seq, off);
 			m->torn = seq; /* a torn last record: that update never happened */
+			m->used = off;
 			return 1;
 		}
 		ret = take_record(m, r, lu_util_get_le32(r + 4), why, why_len);
@@ -507,6 +508,7 @@ static int walk_piece(struct lu_manifest *m, const struct lu_mf_piece *p, size_t
 		m->generation = seq;
 		off += lu_util_get_le32(r + 4);
 	}
+	m->used = off; /* where a writer would append, in the last piece */
 	return 0;
 }
 

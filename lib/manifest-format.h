@@ -61,7 +61,7 @@ struct lu_manifest {
 	struct lu_mf_piece *pieces;      /* LU_MF_PIECES_MAX slots, or NULL */
 	size_t n_pieces;
 	size_t first_size;               /* of piece 0, when it is made */
-	size_t used;                     /* bytes taken in the last piece */
+	size_t used;                     /* bytes taken in the last piece (decoded too) */
 	size_t total;                    /* bytes of all pieces */
 };
 
@@ -116,6 +116,19 @@ size_t lu_manifest_next_piece_size(const struct lu_manifest *m, size_t len);
 /* Take a new piece (initialized, and preserved by the caller): records
  * now go there. m->pieces has room for LU_MF_PIECES_MAX. */
 void lu_manifest_add_piece(struct lu_manifest *m, uint8_t *map, size_t size);
+
+/*
+ * Continue the decoded log m (another process wrote it so far: a session
+ * handed over) in pieces, its n pieces mapped writable, piece 0 first:
+ * records go on where the last piece's end (m->used, from decoding), the
+ * next sequence number after m->generation. The pieces array
+ * (LU_MF_PIECES_MAX slots, n of them set) becomes m's. 0, or -EBADMSG with
+ * the reason in why when this writer must not append to it (a torn last
+ * record: the writer handing it over was in the middle of one, or it is
+ * damaged).
+ */
+int lu_manifest_resume(struct lu_manifest *m, struct lu_mf_piece *pieces, size_t n,
+		       size_t first_size, char *why, size_t why_len);
 
 /* A FILE record; the caller frees *recp. 0, -ENOMEM or -EINVAL (limits). */
 int lu_mf_encode_file(const struct liveupdate_entry *e, uint8_t **recp,

@@ -4,6 +4,8 @@
  * the last piece of the log (see manifest-format.h and doc/manifest.md).
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +60,24 @@ void lu_manifest_add_piece(struct lu_manifest *m, uint8_t *map, size_t size)
 	m->pieces[m->n_pieces++] = (struct lu_mf_piece){ map, size };
 	m->used = LU_MF_HEADER_SIZE;
 	m->total += size;
+}
+
+int lu_manifest_resume(struct lu_manifest *m, struct lu_mf_piece *pieces, size_t n,
+		       size_t first_size, char *why, size_t why_len)
+{
+	if (m->torn) {
+		snprintf(why, why_len, "record %" PRIu64 " is incomplete: appending "
+			 "after it would hide it", m->torn);
+		return -EBADMSG;
+	}
+	m->writable = true;
+	m->pieces = pieces;
+	m->n_pieces = n;
+	m->first_size = first_size;
+	m->total = 0;
+	for (size_t i = 0; i < n; i++)
+		m->total += pieces[i].size;
+	return 0;
 }
 
 bool lu_manifest_fits(const struct lu_manifest *m, size_t len)

@@ -53,9 +53,11 @@ static int manifest_keep(struct liveupdate_session *s, struct lu_manifest *m)
 	return lu_feature_data_set(&s->features, &manifest_key, m, manifest_free);
 }
 
-/* Give a new outgoing session its manifest, still empty: nothing is made
- * or preserved until there is something to record. 0 or -ENOMEM (logged). */
-static int manifest_start(struct liveupdate_session *s, size_t first_size)
+/* Give an outgoing session (new, or received without pieces) its
+ * manifest, still empty: nothing is made or preserved until there is
+ * something to record. 0 or -ENOMEM (logged). */
+static int manifest_start(struct liveupdate_session *s, size_t first_size,
+			  const char *call)
 {
 	struct lu_manifest *m = calloc(1, sizeof(*m));
 
@@ -65,10 +67,16 @@ static int manifest_start(struct liveupdate_session *s, size_t first_size)
 	}
 	if (!m || manifest_keep(s, m) < 0) {
 		free(m);
-		return lu_oom(s->ctx, "liveupdate_session_create(\"%s\"): the manifest",
-			      s->name);
+		return lu_oom(s->ctx, "%s(\"%s\"): the manifest", call, s->name);
 	}
 	return 0;
+}
+
+/* Refuse a change to a session a successor took (it writes the manifest now). */
+static int handed_over(struct liveupdate_session *s, const char *call)
+{
+	return lu_bad_arg(s->ctx, "%s(\"%s\"): the session was handed over to a "
+			  "successor process: make changes there", call, s->name);
 }
 
 bool lu_session_manifest_writable(const struct liveupdate_session *s)
@@ -315,7 +323,8 @@ LU_EXPORT int liveupdate_session_create_opts(struct liveupdate_ctx *ctx,
 		return lu_bad_arg(ctx, "%s: sessionp is NULL", call);
 	if (lu_check_opts(ctx, call, opts))
 		return -EINVAL;
-	if (flags & ~(uint32_t)LIVEUPDATE_SESSION_NO_MANIFEST)
+	if (flags & ~(uint32_t)(LIVEUPDATE_SESSION_NO_MANIFEST |
+				LIVEUPDATE_SESSION_HANDOVER))
 		return lu_bad_arg(ctx, "%s: unknown flags %#x", call, flags);
 	if (!size)
 		size = LU_MF_DEFAULT_SIZE;
@@ -327,8 +336,10 @@ LU_EXPORT int liveupdate_session_create_opts(struct liveupdate_ctx *ctx,
 	ret = lu_session_open(ctx, name, &s, true);
 	if (ret)
 		return ret;
+	/* the manifest's pieces, made later, are kept and handed over too */
+	s->keep_files = flags & LIVEUPDATE_SESSION_HANDOVER;
 	if (!(flags & LIVEUPDATE_SESSION_NO_MANIFEST)) {
-		ret = manifest_start(s, size);
+		ret = manifest_start(s, size, call);
 		if (ret) {
 			liveupdate_session_unref(s); /* aborts: nothing is left */
 			return ret;
@@ -400,6 +411,8 @@ static int check_preserve(struct liveupdate_session *session, int fd,
 		return lu_bad_arg(ctx, "%s(\"%s\"): the session is incoming; preserve "
 				  "files in a session created with "
 				  "liveupdate_session_create()", call, session->name);
+	if (session->handed_over)
+		return handed_over(session, call);
 	if (flags & ~(uint32_t)LIVEUPDATE_PRESERVE_TOKEN)
 		return lu_bad_arg(ctx, "%s: unknown flags %#x", call, flags);
 	if ((flags & LIVEUPDATE_PRESERVE_TOKEN) &&
@@ -518,6 +531,8 @@ LU_EXPORT int liveupdate_session_set_meta(struct liveupdate_session *session,
 		return lu_bad_arg(session->ctx, "%s(\"%s\"): the session is incoming; "
 				  "its metadata was written before the update",
 				  call, session->name);
+	if (session->handed_over)
+		return handed_over(session, call);
 	m = lu_session_manifest(session);
 	if (!lu_session_manifest_writable(session))
 		return lu_fail(session->ctx, LU_OP_MANIFEST, -ENODATA, "%s(\"%s\")",
@@ -544,6 +559,120 @@ LU_EXPORT int liveupdate_session_set_meta(struct liveupdate_session *session,
 	lu_manifest_commit(m, rec, len, &item);
 	free(rec);
 	return 0;
+}
+
+/* ---- a session handed over by another process ---- */
+
+/* The state word of a handover: how many pieces (bits 0-15) and the size
+ * of the first one, made or to make, in LU_MF_PIECE_UNITs (bits 16-47);
+ * the rest is zero. */
+#define STATE_PIECES(w) ((w) & 0xffff)
+#define STATE_FIRST_UNITS(w) ((w) >> 16)
+
+void lu_session_manifest_state(const struct liveupdate_session *s,
+			       struct lu_manifest_state *st)
+{
+	const struct lu_manifest *m = lu_session_manifest(s);
+
+	st->present = m && m->writable;
+	st->word = st->present ? (uint64_t)m->n_pieces |
+				 (uint64_t)(m->first_size / LU_MF_PIECE_UNIT) << 16 : 0;
+}
+
+/* Map the n pieces at fds writable into pieces: 0 or a negative errno
+ * (logged), nothing left mapped. */
+static int map_pieces(struct liveupdate_session *s, const char *call, const int *fds,
+		      size_t n, struct lu_mf_piece *pieces)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+
+		/* the same pages the predecessor wrote and the kernel keeps */
+		pieces[i].map = fstat(fds[i], &st) < 0 ? MAP_FAILED
+			: mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, fds[i], 0);
+		if (pieces[i].map == MAP_FAILED) {
+			int ret = lu_fail(s->ctx, LU_OP_MANIFEST, -errno, "%s(\"%s\"): "
+					  "mapping piece %zu of the manifest handed over",
+					  call, s->name, i);
+
+			while (i--)
+				munmap(pieces[i].map, pieces[i].size);
+			return ret;
+		}
+		pieces[i].size = (size_t)st.st_size;
+	}
+	return 0;
+}
+
+int lu_session_manifest_adopt(struct liveupdate_session *s,
+			      const struct lu_manifest_state *state, const char *call)
+{
+	struct liveupdate_ctx *ctx = s->ctx;
+	uint64_t units = STATE_FIRST_UNITS(state->word);
+	size_t n = (size_t)STATE_PIECES(state->word);
+	struct lu_mf_piece *pieces = NULL;
+	struct lu_manifest *m = NULL;
+	int fds[LU_MF_PIECES_MAX];
+	char why[512];
+	int ret;
+
+	if (!state->present)
+		return 0; /* created without one: tokens only, as before */
+	if (n > LU_MF_PIECES_MAX || !units || units > LU_MF_MAX_SIZE / LU_MF_PIECE_UNIT)
+		return lu_fail(ctx, LU_OP_HANDOVER, -EBADMSG, "%s(\"%s\"): the offer "
+			       "announced a manifest with a state this library does not "
+			       "know (%#" PRIx64 ")", call, s->name, state->word);
+	/* every piece announced came, and none past them */
+	for (size_t i = 0; i <= n && i < LU_MF_PIECES_MAX; i++) {
+		int fd = lu_session_kept_fd(s, LIVEUPDATE_MANIFEST_TOKEN + i);
+
+		if ((fd < 0) == (i < n))
+			return lu_fail(ctx, LU_OP_HANDOVER, -EBADMSG, "%s(\"%s\"): the "
+				       "offer announced a manifest of %zu pieces and %s at "
+				       "token %#" PRIx64, call, s->name, n,
+				       fd < 0 ? "no file came" : "another file came",
+				       LIVEUPDATE_MANIFEST_TOKEN + i);
+		if (i < n)
+			fds[i] = fd;
+	}
+	if (n == 0) /* nothing recorded yet: the successor makes the first piece */
+		return manifest_start(s, (size_t)units * LU_MF_PIECE_UNIT, call);
+	ret = lu_manifest_read_fds(fds, n, &m, why, sizeof(why));
+	if (ret == -ENOMEM)
+		return lu_oom(ctx, "%s(\"%s\")", call, s->name);
+	if (ret)
+		return lu_fail(ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): the manifest "
+			       "handed over: %s", call, s->name, why);
+	pieces = calloc(LU_MF_PIECES_MAX, sizeof(*pieces));
+	if (!pieces) {
+		ret = lu_oom(ctx, "%s(\"%s\"): the manifest", call, s->name);
+		goto fail;
+	}
+	ret = map_pieces(s, call, fds, n, pieces);
+	if (ret)
+		goto fail;
+	ret = lu_manifest_resume(m, pieces, n, (size_t)units * LU_MF_PIECE_UNIT, why,
+				 sizeof(why));
+	if (ret) {
+		while (n--)
+			munmap(pieces[n].map, pieces[n].size);
+		ret = lu_fail(ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): the manifest "
+			      "handed over: %s", call, s->name, why);
+		goto fail;
+	}
+	pieces = NULL; /* m's now */
+	lu_dbg(ctx, "session \"%s\": manifest of %zu pieces adopted, record %" PRIu64
+	       " next at offset %zu", s->name, m->n_pieces, m->generation + 1, m->used);
+	if (manifest_keep(s, m) < 0) {
+		ret = lu_oom(ctx, "%s(\"%s\")", call, s->name);
+		goto fail;
+	}
+	return 0;
+fail:
+	free(pieces);
+	manifest_free(m);
+	return ret;
 }
 
 /* ---- reading ---- */

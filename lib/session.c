@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "liveupdate-private.h"
 
@@ -19,9 +20,36 @@ static struct liveupdate_session *session_alloc(struct liveupdate_ctx *ctx)
 	return s;
 }
 
+int lu_session_kept_fd(const struct liveupdate_session *session, uint64_t token)
+{
+	for (size_t i = 0; i < session->n_kept; i++)
+		if (session->kept[i].token == token)
+			return session->kept[i].fd;
+	return -1;
+}
+
+void lu_session_drop_kept(struct liveupdate_session *session)
+{
+	for (size_t i = 0; i < session->n_kept; i++)
+		close(session->kept[i].fd);
+	free(session->kept);
+	session->kept = NULL;
+	session->n_kept = session->kept_cap = 0;
+}
+
+void lu_session_take_kept(struct liveupdate_session *session,
+			  struct lu_kept_file *files, size_t n)
+{
+	lu_session_drop_kept(session);
+	session->kept = files;
+	session->n_kept = session->kept_cap = n;
+	session->keep_files = true;
+}
+
 /* Free a session object that never got an fd, or whose fd is closed. */
 static void session_free(struct liveupdate_session *s)
 {
+	lu_session_drop_kept(s);
 	lu_feature_data_free(&s->features);
 	liveupdate_ctx_unref(s->ctx);
 	free(s);
@@ -209,13 +237,16 @@ liveupdate_session_unref(struct liveupdate_session *session)
 	if (__atomic_sub_fetch(&session->refcount, 1, __ATOMIC_ACQ_REL) > 0)
 		return session;
 	ctx = session->ctx;
-	/* The kernel aborts an outgoing session and finishes an incoming one. */
+	/* The kernel aborts an outgoing session and finishes an incoming one
+	 * when the last copy of its fd closes: a successor holds one. */
 	lu_dbg(ctx, "closing %s session \"%s\" (fd %d)%s",
 	       session->direction == LIVEUPDATE_SESSION_OUTGOING ? "outgoing"
 								 : "incoming",
 	       session->name, session->fd,
-	       session->direction == LIVEUPDATE_SESSION_OUTGOING
-		       ? ": its preservation is aborted" : "");
+	       session->handed_over ? ": its successor holds it"
+	       : session->direction == LIVEUPDATE_SESSION_OUTGOING
+		       ? ": its preservation is aborted unless another process "
+			 "holds it" : "");
 	lu_backend_close(ctx, session->fd);
 	session_free(session);
 	return NULL;

@@ -16,6 +16,7 @@ NM=${NM:-nm}
 LAYERS='
 core:     error device-holders backend-kernel backend-sim context session file kexec
 manifest: manifest-format manifest-write manifest manifest-print
+handover: handover-wire handover
 memory:   memory-names memory-host memory-map memory-chunks memory-probe memory-choose memory-measure memory-populate memory memory-move memory-manifest
 state:    kho state-read kernel-config state-availability state-handover state-memory state
 netdev:   netdev-record netdev-nl netdev netdev-snapshot netdev-restore

@@ -1,10 +1,11 @@
 #!/bin/sh
 # make check gate: a release names one version everywhere: configure.ac's
-# AC_INIT (the library's and liveupdate.pc's), NEWS's newest heading, the
-# man pages' .TH lines and, in a checkout (release tarballs carry no
-# debian/), debian/changelog's upstream version.
+# AC_INIT (the library's and liveupdate.pc's), NEWS's newest released
+# heading (one marked "(unreleased)" above it gathers the next release's
+# changes), the man pages' .TH lines and, in a checkout (release tarballs
+# carry no debian/), debian/changelog's upstream version.
 srcdir=${top_srcdir:-.}
-fix="a release sets the version in configure.ac (AC_INIT), NEWS (its first heading), the man pages' .TH lines and debian/changelog (dch -v VERSION-1) together"
+fix="a release sets the version in configure.ac (AC_INIT), NEWS (its newest heading, '(unreleased)' dropped), the man pages' .TH lines and debian/changelog (dch -v VERSION-1) together"
 status=0
 
 want=$(sed -n 's/^AC_INIT(\[[^]]*\], *\[\([^]]*\)\].*/\1/p' "$srcdir/configure.ac")
@@ -24,7 +25,14 @@ same() {
 	fi
 }
 
-same "NEWS (newest heading)" "$(sed -n '/^libliveupdate [0-9]/{s/^libliveupdate \([^ ]*\).*/\1/p;q;}' "$srcdir/NEWS")"
+# The changes of the next release gather under a first heading that says
+# "(unreleased)"; the newest heading without it names the release built.
+same "NEWS (newest released heading)" "$(sed -n '/^libliveupdate [0-9][^(]*$/{s/^libliveupdate \([^ ]*\).*/\1/p;q;}' "$srcdir/NEWS")"
+unreleased=$(grep -n '^libliveupdate [0-9].*(unreleased)' "$srcdir/NEWS")
+case $unreleased in
+""|1:*) ;;
+*) echo "FAIL: NEWS: an (unreleased) heading below a released one ($unreleased): it goes first, or the release names it in configure.ac"; status=1 ;;
+esac
 
 for page in "$srcdir"/man/*.[1-8]; do
 	th=$(sed -n 's/^\.TH[^"]*"libliveupdate \([^"]*\)".*/\1/p' "$page")

@@ -107,4 +107,9 @@ int lu_util_mountinfo_foreach(const char *root,
 			      int (*fn)(void *data, struct lu_util_mount *m),
 			      void *data);
 
+/* util/reason.c: write a decoder's reason for refusing its input into why
+ * (why_len bytes, always terminated) and return err. */
+int lu_util_reason(char *why, size_t why_len, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 #endif

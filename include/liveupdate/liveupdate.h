@@ -438,7 +438,12 @@ int liveupdate_session_preserve_fd(struct liveupdate_session *session, int fd,
  *
  * Retrieving the same token again gives a new fd to the same file. The
  * restored memfd keeps its contents, size, seals and file position.
- * Returns: 0, or -EINVAL (@session outgoing, NULL @fdp), -ENOENT (no such
+ * Since 1.1, an outgoing session that keeps its files (created with
+ * LIVEUPDATE_SESSION_HANDOVER, or received with
+ * liveupdate_session_receive()) gives a new fd of the file preserved under
+ * @token, and -ENOENT for a token it does not hold.
+ * Returns: 0, or -EINVAL (@session outgoing and not keeping its files, or
+ * handed over; NULL @fdp), -ENOENT (no such
  * token, or the session is finished), -EMFILE; a failed retrieve of a token
  * fails the same way every time after.
  * Since: 1.0
@@ -1278,9 +1283,20 @@ int liveupdate_fdstore_adopt_session(struct liveupdate_ctx *ctx,
  * enum liveupdate_session_flags - flags of struct liveupdate_session_opts.
  * @LIVEUPDATE_SESSION_NO_MANIFEST: create the session without a manifest:
  *      files are then found by token only.
+ * @LIVEUPDATE_SESSION_HANDOVER: (since 1.1) keep the session ready to be
+ *      handed to a successor process (liveupdate_session_handover()): the
+ *      library keeps a duplicate of every fd preserved in it, the manifest
+ *      memfd included, because the kernel gives no file back from an
+ *      outgoing session. The cost is one open fd per preserved file, until
+ *      the session is handed over or closed: mind RLIMIT_NOFILE when a
+ *      session holds thousands of files. Such a session also gives its
+ *      files back by token and label (liveupdate_session_retrieve_fd() on
+ *      the outgoing session returns a new fd of the preserved file). An
+ *      older library refuses the flag with -EINVAL.
  */
 enum liveupdate_session_flags {
 	LIVEUPDATE_SESSION_NO_MANIFEST = 1u << 0,
+	LIVEUPDATE_SESSION_HANDOVER = 1u << 1,
 	_LIVEUPDATE_SESSION_FLAGS_PIN = 0x7fffffff /* keeps it 32-bit */
 };
 
@@ -1584,6 +1600,107 @@ int liveupdate_session_print_manifest(struct liveupdate_session *session, int fd
  * Since: 1.0
  */
 int liveupdate_manifest_print_fd(int manifest_fd, int out_fd);
+
+/* ------------------------------------------------------------------------ */
+/* Handing a session to a successor process                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A VMM that restarts itself (a new binary, same kernel) hands its live
+ * session to the new process instead of closing it: the session stays
+ * outgoing, nothing is aborted, unpinned or preserved again, and the
+ * successor goes on exactly as the kernel update path would: it finds the
+ * files by label or token, preserves and labels more, hands the session
+ * over again, or loads and reboots into the next kernel.
+ *
+ * The predecessor calls liveupdate_session_handover() on a session created
+ * with LIVEUPDATE_SESSION_HANDOVER (or itself received); the successor
+ * calls liveupdate_session_receive() on the other end of a connected Unix
+ * socket (SOCK_STREAM or SOCK_SEQPACKET). What travels: the session fd and
+ * the fd of every file preserved in it with its token (SCM_RIGHTS, in
+ * batches of at most 253 fds), the manifest's pieces among them. The kernel's
+ * session is the same open file, then held by both processes; the sender
+ * lets go of its copy when it closes it, which aborts nothing while the
+ * successor holds one.
+ *
+ * Both ends check the other's user (SO_PEERCRED): a process of another
+ * effective uid is refused with -EPERM before anything is sent. Both calls
+ * block; to bound the wait, set SO_RCVTIMEO and SO_SNDTIMEO on the socket.
+ * The successor trusts its predecessor about which file has which token,
+ * as it trusts it with the guest: the uid check is the gate.
+ */
+
+/**
+ * liveupdate_session_handover - send an outgoing session to a successor
+ * process and give it up once the successor has it.
+ * @session: an outgoing session created with LIVEUPDATE_SESSION_HANDOVER,
+ *      or received with liveupdate_session_receive().
+ * @sock: a connected AF_UNIX socket (SOCK_STREAM or SOCK_SEQPACKET) whose
+ *      peer calls liveupdate_session_receive(); it stays the caller's and
+ *      may be used for anything else afterwards.
+ *
+ * Sends the session, its files and its manifest, then waits for the
+ * successor's acknowledgement, which it sends once it has received and
+ * checked everything. Only then is the session handed over: the library
+ * closes its duplicates of the files, and every call that would change
+ * the session or give a file back (preserve, set_meta, retrieve_fd,
+ * handover) fails with -EINVAL saying so; the successor holds it.
+ * liveupdate_session_unref() then only closes this process's copy of the
+ * session fd: the kernel does not abort a session another process holds.
+ *
+ * When the call fails, the session is exactly as before and usable: the
+ * successor refused (-ECONNREFUSED, with its reason in
+ * liveupdate_last_error()), died or hung up (-ECONNRESET, -EPIPE), sent
+ * something that is not an acknowledgement (-EBADMSG), or a socket
+ * timeout expired (-EAGAIN). The one case the sender cannot tell apart:
+ * a timeout that expires after the successor sent its acknowledgement;
+ * without a timeout on the socket it cannot happen.
+ *
+ * Returns: 0, or -EINVAL (NULL @session, a negative @sock, an incoming
+ * session, one created without LIVEUPDATE_SESSION_HANDOVER, or one already
+ * handed over), -ENOTSOCK or -EPROTOTYPE (@sock is no Unix stream or
+ * seqpacket socket), -ENOTCONN, -EPERM (the peer runs as another user), the
+ * failures above, or another negative errno of sendmsg(2) or recvmsg(2).
+ * Since: 1.1
+ */
+int liveupdate_session_handover(struct liveupdate_session *session, int sock);
+
+/**
+ * liveupdate_session_receive - receive a session a predecessor hands over
+ * with liveupdate_session_handover().
+ * @ctx: the context the session will belong to; it needs no device (the
+ *      session fd comes from the predecessor). On the simulator, the same
+ *      liveupdate-sim daemon as the predecessor's.
+ * @sock: a connected AF_UNIX socket (SOCK_STREAM or SOCK_SEQPACKET) whose
+ *      peer calls liveupdate_session_handover(); it stays the caller's.
+ * @sessionp: where to store the session.
+ *
+ * The session received is outgoing and keeps its files: its name is the
+ * predecessor's; liveupdate_session_retrieve_fd() and
+ * liveupdate_session_retrieve_fd_label() give new fds of the files the
+ * predecessor preserved; the manifest calls list them; it can preserve and
+ * label more, be handed over again with liveupdate_session_handover(), or
+ * go through liveupdate_kexec_reboot(), after which
+ * liveupdate_session_retrieve() finds it by name as usual. Everything is
+ * received and checked before the acknowledgement goes back; a message that
+ * is truncated, malformed, out of order or hostile, or a predecessor that
+ * hangs up midway, makes the call fail with nothing left open and a refusal
+ * sent back (when the socket still takes it), so the predecessor keeps its
+ * session.
+ *
+ * Returns: 0, or -EINVAL (NULL @ctx or @sessionp, a negative @sock),
+ * -ENOTSOCK or -EPROTOTYPE (@sock is no Unix stream or seqpacket socket),
+ * -ENOTCONN, -EPERM (the peer runs as another user), -EBADMSG (a malformed
+ * message; liveupdate_last_error() says which and why), -ECONNRESET (the
+ * predecessor hung up before sending everything), -EPROTO (what came is no
+ * outgoing session, or the session's name differs from the one announced),
+ * -EMFILE (this process cannot take that many fds: raise RLIMIT_NOFILE),
+ * -ENOMEM, the errors of reading the manifest (-EBADMSG), or another
+ * negative errno of recvmsg(2) or sendmsg(2).
+ * Since: 1.1
+ */
+int liveupdate_session_receive(struct liveupdate_ctx *ctx, int sock,
+			       struct liveupdate_session **sessionp);
 
 /* ------------------------------------------------------------------------ */
 /* Guest memory                                                             */

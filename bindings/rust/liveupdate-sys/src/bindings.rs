@@ -795,6 +795,7 @@ extern "C" {
     ) -> ::std::os::raw::c_int;
 }
 pub const LIVEUPDATE_SESSION_NO_MANIFEST: liveupdate_session_flags = 1;
+pub const LIVEUPDATE_SESSION_HANDOVER: liveupdate_session_flags = 2;
 pub const _LIVEUPDATE_SESSION_FLAGS_PIN: liveupdate_session_flags = 2147483647;
 pub type liveupdate_session_flags = ::std::os::raw::c_uint;
 #[repr(C)]
@@ -1351,6 +1352,19 @@ extern "C" {
     pub fn liveupdate_manifest_print_fd(
         manifest_fd: ::std::os::raw::c_int,
         out_fd: ::std::os::raw::c_int,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_session_handover(
+        session: *mut liveupdate_session,
+        sock: ::std::os::raw::c_int,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_session_receive(
+        ctx: *mut liveupdate_ctx,
+        sock: ::std::os::raw::c_int,
+        sessionp: *mut *mut liveupdate_session,
     ) -> ::std::os::raw::c_int;
 }
 #[repr(C)]
