@@ -27,7 +27,7 @@ same() {
 
 # The changes of the next release gather under a first heading that says
 # "(unreleased)"; the newest heading without it names the release built.
-same "NEWS (newest released heading)" "$(sed -n '/^libliveupdate [0-9][^(]*$/{s/^libliveupdate \([^ ]*\).*/\1/p;q;}' "$srcdir/NEWS")"
+same "NEWS (newest released heading)" "$(sed -n '/^libliveupdate [0-9]/{/(unreleased)/!{s/^libliveupdate \([^ ]*\).*/\1/p;q;};}' "$srcdir/NEWS")"
 unreleased=$(grep -n '^libliveupdate [0-9].*(unreleased)' "$srcdir/NEWS")
 case $unreleased in
 ""|1:*) ;;

@@ -4,14 +4,14 @@ pub const LIVEUPDATE_VERSION_MAJOR: u32 = 1;
 pub const LIVEUPDATE_VERSION_MINOR: u32 = 0;
 pub const LIVEUPDATE_VERSION_MICRO: u32 = 0;
 pub const LIVEUPDATE_SESSION_NAME_MAX: u32 = 63;
-pub const LIVEUPDATE_FDSTORE_NAME_MAX: u32 = 255;
+pub const LIVEUPDATE_MEMORY_TMPFS_PATH: &[u8; 21usize] = b"/run/liveupdate/huge\0";
+pub const LIVEUPDATE_MEMORY_SEALS_NONE: u32 = 2147483648;
 pub const LIVEUPDATE_MANIFEST_TOKENS: u32 = 64;
 pub const LIVEUPDATE_LABEL_MAX: u32 = 127;
 pub const LIVEUPDATE_META_KEY_MAX: u32 = 63;
 pub const LIVEUPDATE_META_VALUE_MAX: u32 = 1023;
 pub const LIVEUPDATE_META_MAX: u32 = 32;
-pub const LIVEUPDATE_MEMORY_TMPFS_PATH: &[u8; 21usize] = b"/run/liveupdate/huge\0";
-pub const LIVEUPDATE_MEMORY_SEALS_NONE: u32 = 2147483648;
+pub const LIVEUPDATE_FDSTORE_NAME_MAX: u32 = 255;
 pub type va_list = __builtin_va_list;
 pub type __uint32_t = ::std::os::raw::c_uint;
 pub type __int64_t = ::std::os::raw::c_long;
@@ -320,1052 +320,14 @@ extern "C" {
 extern "C" {
     pub fn liveupdate_kexec_reboot(ctx: *mut liveupdate_ctx) -> ::std::os::raw::c_int;
 }
-#[repr(C)]
-#[derive(Debug, Copy, Clone)]
-pub struct liveupdate_netdevs {
-    _unused: [u8; 0],
-}
-pub const LIVEUPDATE_NETDEV_OWN_BRIDGE: liveupdate_netdev_flags = 1;
-pub const _LIVEUPDATE_NETDEV_FLAGS_PIN: liveupdate_netdev_flags = 2147483647;
-pub type liveupdate_netdev_flags = ::std::os::raw::c_uint;
-#[repr(C)]
-#[derive(Debug, Copy, Clone)]
-pub struct liveupdate_netdev_opts {
-    pub sz: usize,
-    pub flags: ::std::os::raw::c_uint,
-}
-#[test]
-fn bindgen_test_layout_liveupdate_netdev_opts() {
-    assert_eq!(
-        ::std::mem::size_of::<liveupdate_netdev_opts>(),
-        16usize,
-        concat!("Size of: ", stringify!(liveupdate_netdev_opts))
-    );
-    assert_eq!(
-        ::std::mem::align_of::<liveupdate_netdev_opts>(),
-        8usize,
-        concat!("Alignment of ", stringify!(liveupdate_netdev_opts))
-    );
-    fn test_field_sz() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_netdev_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
-            },
-            0usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_netdev_opts),
-                "::",
-                stringify!(sz)
-            )
-        );
-    }
-    test_field_sz();
-    fn test_field_flags() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_netdev_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).flags) as usize - ptr as usize
-            },
-            8usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_netdev_opts),
-                "::",
-                stringify!(flags)
-            )
-        );
-    }
-    test_field_flags();
+extern "C" {
+    pub fn liveupdate_strerror(err: ::std::os::raw::c_int) -> *const ::std::os::raw::c_char;
 }
 extern "C" {
-    pub fn liveupdate_netdevs_new(
-        ctx: *mut liveupdate_ctx,
-        setp: *mut *mut liveupdate_netdevs,
-    ) -> ::std::os::raw::c_int;
+    pub fn liveupdate_last_error() -> *const ::std::os::raw::c_char;
 }
 extern "C" {
-    pub fn liveupdate_netdevs_ref(set: *mut liveupdate_netdevs) -> *mut liveupdate_netdevs;
-}
-extern "C" {
-    pub fn liveupdate_netdevs_unref(set: *mut liveupdate_netdevs) -> *mut liveupdate_netdevs;
-}
-extern "C" {
-    pub fn liveupdate_netdevs_add(
-        set: *mut liveupdate_netdevs,
-        name: *const ::std::os::raw::c_char,
-        opts: *const liveupdate_netdev_opts,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_netdevs_add_tap_fd(
-        set: *mut liveupdate_netdevs,
-        fd: ::std::os::raw::c_int,
-        opts: *const liveupdate_netdev_opts,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_netdevs_get_count(set: *const liveupdate_netdevs) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_netdevs_get_name(
-        set: *const liveupdate_netdevs,
-        index: ::std::os::raw::c_uint,
-    ) -> *const ::std::os::raw::c_char;
-}
-extern "C" {
-    pub fn liveupdate_netdevs_encode(
-        set: *const liveupdate_netdevs,
-        bufp: *mut *mut ::std::os::raw::c_void,
-        sizep: *mut usize,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_netdevs_decode(
-        ctx: *mut liveupdate_ctx,
-        buf: *const ::std::os::raw::c_void,
-        size: usize,
-        setp: *mut *mut liveupdate_netdevs,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_netdevs_preserve(
-        set: *const liveupdate_netdevs,
-        session: *mut liveupdate_session,
-        token: u64,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_netdevs_retrieve(
-        session: *mut liveupdate_session,
-        token: u64,
-        setp: *mut *mut liveupdate_netdevs,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_netdevs_restore(set: *mut liveupdate_netdevs) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_netdevs_get_queues(
-        set: *const liveupdate_netdevs,
-        name: *const ::std::os::raw::c_char,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_netdevs_take_queue_fd(
-        set: *mut liveupdate_netdevs,
-        name: *const ::std::os::raw::c_char,
-        queue: ::std::os::raw::c_uint,
-        fdp: *mut ::std::os::raw::c_int,
-    ) -> ::std::os::raw::c_int;
-}
-#[repr(C)]
-#[derive(Debug, Copy, Clone)]
-pub struct liveupdate_state {
-    _unused: [u8; 0],
-}
-#[repr(C)]
-#[derive(Debug, Copy, Clone)]
-pub struct liveupdate_state_opts {
-    pub sz: usize,
-    pub root: *const ::std::os::raw::c_char,
-}
-#[test]
-fn bindgen_test_layout_liveupdate_state_opts() {
-    assert_eq!(
-        ::std::mem::size_of::<liveupdate_state_opts>(),
-        16usize,
-        concat!("Size of: ", stringify!(liveupdate_state_opts))
-    );
-    assert_eq!(
-        ::std::mem::align_of::<liveupdate_state_opts>(),
-        8usize,
-        concat!("Alignment of ", stringify!(liveupdate_state_opts))
-    );
-    fn test_field_sz() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_state_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
-            },
-            0usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_state_opts),
-                "::",
-                stringify!(sz)
-            )
-        );
-    }
-    test_field_sz();
-    fn test_field_root() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_state_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).root) as usize - ptr as usize
-            },
-            8usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_state_opts),
-                "::",
-                stringify!(root)
-            )
-        );
-    }
-    test_field_root();
-}
-pub const LIVEUPDATE_AVAIL_YES: liveupdate_avail = 1;
-pub const LIVEUPDATE_AVAIL_SIMULATED: liveupdate_avail = 2;
-pub const LIVEUPDATE_AVAIL_KERNEL_TOO_OLD: liveupdate_avail = 3;
-pub const LIVEUPDATE_AVAIL_NO_CONFIG: liveupdate_avail = 4;
-pub const LIVEUPDATE_AVAIL_KHO_DISABLED: liveupdate_avail = 5;
-pub const LIVEUPDATE_AVAIL_NO_CMDLINE: liveupdate_avail = 6;
-pub const LIVEUPDATE_AVAIL_BUSY: liveupdate_avail = 7;
-pub const LIVEUPDATE_AVAIL_PERMISSION: liveupdate_avail = 8;
-pub const LIVEUPDATE_AVAIL_NO_DEVICE: liveupdate_avail = 9;
-pub const LIVEUPDATE_AVAIL_DEVICE_ERROR: liveupdate_avail = 10;
-pub const _LIVEUPDATE_AVAIL_PIN: liveupdate_avail = 2147483647;
-pub type liveupdate_avail = ::std::os::raw::c_uint;
-pub const LIVEUPDATE_BOOT_UNKNOWN: liveupdate_boot = 0;
-pub const LIVEUPDATE_BOOT_COLD: liveupdate_boot = 1;
-pub const LIVEUPDATE_BOOT_LIVE_UPDATE: liveupdate_boot = 2;
-pub const _LIVEUPDATE_BOOT_PIN: liveupdate_boot = 2147483647;
-pub type liveupdate_boot = ::std::os::raw::c_uint;
-pub const LIVEUPDATE_FACT_AVAIL: liveupdate_fact = 0;
-pub const LIVEUPDATE_FACT_KERNEL_RELEASE: liveupdate_fact = 1;
-pub const LIVEUPDATE_FACT_BOOT: liveupdate_fact = 2;
-pub const LIVEUPDATE_FACT_PREVIOUS_RELEASE: liveupdate_fact = 3;
-pub const LIVEUPDATE_FACT_KEXEC_COUNT: liveupdate_fact = 4;
-pub const LIVEUPDATE_FACT_LIVEUPDATE_COUNT: liveupdate_fact = 5;
-pub const LIVEUPDATE_FACT_LUO_ABI: liveupdate_fact = 6;
-pub const LIVEUPDATE_FACT_KHO_IN: liveupdate_fact = 7;
-pub const LIVEUPDATE_FACT_KHO_OUT: liveupdate_fact = 8;
-pub const LIVEUPDATE_FACT_SHMEM_THP: liveupdate_fact = 9;
-pub const LIVEUPDATE_FACT_HUGE_TMPFS: liveupdate_fact = 10;
-pub const LIVEUPDATE_FACT_HUGETLB: liveupdate_fact = 11;
-pub const LIVEUPDATE_FACT_BACKINGS: liveupdate_fact = 12;
-pub const _LIVEUPDATE_FACT_PIN: liveupdate_fact = 2147483647;
-pub type liveupdate_fact = ::std::os::raw::c_uint;
-pub const LIVEUPDATE_KHO_IN: liveupdate_kho_side = 1;
-pub const LIVEUPDATE_KHO_OUT: liveupdate_kho_side = 2;
-pub const _LIVEUPDATE_KHO_SIDE_PIN: liveupdate_kho_side = 2147483647;
-pub type liveupdate_kho_side = ::std::os::raw::c_uint;
-extern "C" {
-    pub fn liveupdate_state_query(
-        ctx: *mut liveupdate_ctx,
-        opts: *const liveupdate_state_opts,
-        statep: *mut *mut liveupdate_state,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_state_ref(state: *mut liveupdate_state) -> *mut liveupdate_state;
-}
-extern "C" {
-    pub fn liveupdate_state_unref(state: *mut liveupdate_state) -> *mut liveupdate_state;
-}
-extern "C" {
-    pub fn liveupdate_state_get_avail(state: *const liveupdate_state) -> liveupdate_avail;
-}
-extern "C" {
-    pub fn liveupdate_state_get_avail_text(
-        state: *const liveupdate_state,
-    ) -> *const ::std::os::raw::c_char;
-}
-extern "C" {
-    pub fn liveupdate_avail_name(avail: liveupdate_avail) -> *const ::std::os::raw::c_char;
-}
-extern "C" {
-    pub fn liveupdate_state_get_holder_pid(state: *const liveupdate_state)
-        -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_state_get_holder_comm(
-        state: *const liveupdate_state,
-    ) -> *const ::std::os::raw::c_char;
-}
-extern "C" {
-    pub fn liveupdate_state_get_boot(state: *const liveupdate_state) -> liveupdate_boot;
-}
-extern "C" {
-    pub fn liveupdate_state_get_kernel_release(
-        state: *const liveupdate_state,
-    ) -> *const ::std::os::raw::c_char;
-}
-extern "C" {
-    pub fn liveupdate_state_get_previous_release(
-        state: *const liveupdate_state,
-    ) -> *const ::std::os::raw::c_char;
-}
-extern "C" {
-    pub fn liveupdate_state_get_kexec_count(state: *const liveupdate_state) -> i64;
-}
-extern "C" {
-    pub fn liveupdate_state_get_liveupdate_count(state: *const liveupdate_state) -> i64;
-}
-extern "C" {
-    pub fn liveupdate_state_get_luo_abi(
-        state: *const liveupdate_state,
-    ) -> *const ::std::os::raw::c_char;
-}
-extern "C" {
-    pub fn liveupdate_state_get_source(
-        state: *const liveupdate_state,
-        fact: liveupdate_fact,
-    ) -> *const ::std::os::raw::c_char;
-}
-extern "C" {
-    pub fn liveupdate_state_get_missing(
-        state: *const liveupdate_state,
-        fact: liveupdate_fact,
-    ) -> *const ::std::os::raw::c_char;
-}
-extern "C" {
-    pub fn liveupdate_state_kho_compatible(
-        state: *const liveupdate_state,
-        side: liveupdate_kho_side,
-    ) -> *const ::std::os::raw::c_char;
-}
-extern "C" {
-    pub fn liveupdate_state_kho_count(
-        state: *const liveupdate_state,
-        side: liveupdate_kho_side,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_state_kho_name(
-        state: *const liveupdate_state,
-        side: liveupdate_kho_side,
-        index: ::std::os::raw::c_uint,
-    ) -> *const ::std::os::raw::c_char;
-}
-extern "C" {
-    pub fn liveupdate_state_kho_size(
-        state: *const liveupdate_state,
-        side: liveupdate_kho_side,
-        index: ::std::os::raw::c_uint,
-    ) -> i64;
-}
-extern "C" {
-    pub fn liveupdate_state_kho_format(
-        state: *const liveupdate_state,
-        side: liveupdate_kho_side,
-        index: ::std::os::raw::c_uint,
-    ) -> *const ::std::os::raw::c_char;
-}
-extern "C" {
-    pub fn liveupdate_state_kho_note(
-        state: *const liveupdate_state,
-        side: liveupdate_kho_side,
-        index: ::std::os::raw::c_uint,
-    ) -> *const ::std::os::raw::c_char;
-}
-#[repr(C)]
-#[derive(Debug, Copy, Clone)]
-pub struct liveupdate_fdstore_opts {
-    pub sz: usize,
-    pub notify_socket: *const ::std::os::raw::c_char,
-    pub no_poll: ::std::os::raw::c_int,
-    pub barrier_ms: ::std::os::raw::c_int,
-}
-#[test]
-fn bindgen_test_layout_liveupdate_fdstore_opts() {
-    assert_eq!(
-        ::std::mem::size_of::<liveupdate_fdstore_opts>(),
-        24usize,
-        concat!("Size of: ", stringify!(liveupdate_fdstore_opts))
-    );
-    assert_eq!(
-        ::std::mem::align_of::<liveupdate_fdstore_opts>(),
-        8usize,
-        concat!("Alignment of ", stringify!(liveupdate_fdstore_opts))
-    );
-    fn test_field_sz() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_fdstore_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
-            },
-            0usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_fdstore_opts),
-                "::",
-                stringify!(sz)
-            )
-        );
-    }
-    test_field_sz();
-    fn test_field_notify_socket() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_fdstore_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).notify_socket) as usize - ptr as usize
-            },
-            8usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_fdstore_opts),
-                "::",
-                stringify!(notify_socket)
-            )
-        );
-    }
-    test_field_notify_socket();
-    fn test_field_no_poll() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_fdstore_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).no_poll) as usize - ptr as usize
-            },
-            16usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_fdstore_opts),
-                "::",
-                stringify!(no_poll)
-            )
-        );
-    }
-    test_field_no_poll();
-    fn test_field_barrier_ms() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_fdstore_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).barrier_ms) as usize - ptr as usize
-            },
-            20usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_fdstore_opts),
-                "::",
-                stringify!(barrier_ms)
-            )
-        );
-    }
-    test_field_barrier_ms();
-}
-extern "C" {
-    pub fn liveupdate_fdstore_push(
-        ctx: *mut liveupdate_ctx,
-        fd: ::std::os::raw::c_int,
-        name: *const ::std::os::raw::c_char,
-        opts: *const liveupdate_fdstore_opts,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_fdstore_push_session(
-        ctx: *mut liveupdate_ctx,
-        session: *mut liveupdate_session,
-        name: *const ::std::os::raw::c_char,
-        opts: *const liveupdate_fdstore_opts,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_fdstore_remove(
-        ctx: *mut liveupdate_ctx,
-        name: *const ::std::os::raw::c_char,
-        opts: *const liveupdate_fdstore_opts,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_fdstore_limit(ctx: *mut liveupdate_ctx) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_fdstore_get(
-        ctx: *mut liveupdate_ctx,
-        name: *const ::std::os::raw::c_char,
-        fdp: *mut ::std::os::raw::c_int,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_fdstore_adopt_session(
-        ctx: *mut liveupdate_ctx,
-        name: *const ::std::os::raw::c_char,
-        sessionp: *mut *mut liveupdate_session,
-    ) -> ::std::os::raw::c_int;
-}
-pub const LIVEUPDATE_SESSION_NO_MANIFEST: liveupdate_session_flags = 1;
-pub const LIVEUPDATE_SESSION_HANDOVER: liveupdate_session_flags = 2;
-pub const _LIVEUPDATE_SESSION_FLAGS_PIN: liveupdate_session_flags = 2147483647;
-pub type liveupdate_session_flags = ::std::os::raw::c_uint;
-#[repr(C)]
-#[derive(Debug, Copy, Clone)]
-pub struct liveupdate_session_opts {
-    pub sz: usize,
-    pub flags: u32,
-    pub manifest_size: usize,
-}
-#[test]
-fn bindgen_test_layout_liveupdate_session_opts() {
-    assert_eq!(
-        ::std::mem::size_of::<liveupdate_session_opts>(),
-        24usize,
-        concat!("Size of: ", stringify!(liveupdate_session_opts))
-    );
-    assert_eq!(
-        ::std::mem::align_of::<liveupdate_session_opts>(),
-        8usize,
-        concat!("Alignment of ", stringify!(liveupdate_session_opts))
-    );
-    fn test_field_sz() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_session_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
-            },
-            0usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_session_opts),
-                "::",
-                stringify!(sz)
-            )
-        );
-    }
-    test_field_sz();
-    fn test_field_flags() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_session_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).flags) as usize - ptr as usize
-            },
-            8usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_session_opts),
-                "::",
-                stringify!(flags)
-            )
-        );
-    }
-    test_field_flags();
-    fn test_field_manifest_size() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_session_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).manifest_size) as usize - ptr as usize
-            },
-            16usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_session_opts),
-                "::",
-                stringify!(manifest_size)
-            )
-        );
-    }
-    test_field_manifest_size();
-}
-extern "C" {
-    pub fn liveupdate_session_create_opts(
-        ctx: *mut liveupdate_ctx,
-        name: *const ::std::os::raw::c_char,
-        opts: *const liveupdate_session_opts,
-        sessionp: *mut *mut liveupdate_session,
-    ) -> ::std::os::raw::c_int;
-}
-pub const LIVEUPDATE_ENTRY_AUTO: liveupdate_entry_kind = 0;
-pub const LIVEUPDATE_ENTRY_MEMFD: liveupdate_entry_kind = 1;
-pub const LIVEUPDATE_ENTRY_MEMORY: liveupdate_entry_kind = 2;
-pub const LIVEUPDATE_ENTRY_OTHER: liveupdate_entry_kind = 3;
-pub const _LIVEUPDATE_ENTRY_KIND_PIN: liveupdate_entry_kind = 2147483647;
-pub type liveupdate_entry_kind = ::std::os::raw::c_uint;
-#[repr(C)]
-#[derive(Debug, Copy, Clone)]
-pub struct liveupdate_meta {
-    pub key: *const ::std::os::raw::c_char,
-    pub value: *const ::std::os::raw::c_char,
-}
-#[test]
-fn bindgen_test_layout_liveupdate_meta() {
-    assert_eq!(
-        ::std::mem::size_of::<liveupdate_meta>(),
-        16usize,
-        concat!("Size of: ", stringify!(liveupdate_meta))
-    );
-    assert_eq!(
-        ::std::mem::align_of::<liveupdate_meta>(),
-        8usize,
-        concat!("Alignment of ", stringify!(liveupdate_meta))
-    );
-    fn test_field_key() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_meta>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).key) as usize - ptr as usize
-            },
-            0usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_meta),
-                "::",
-                stringify!(key)
-            )
-        );
-    }
-    test_field_key();
-    fn test_field_value() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_meta>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).value) as usize - ptr as usize
-            },
-            8usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_meta),
-                "::",
-                stringify!(value)
-            )
-        );
-    }
-    test_field_value();
-}
-pub const LIVEUPDATE_PRESERVE_TOKEN: liveupdate_preserve_flags = 1;
-pub const _LIVEUPDATE_PRESERVE_FLAGS_PIN: liveupdate_preserve_flags = 2147483647;
-pub type liveupdate_preserve_flags = ::std::os::raw::c_uint;
-#[repr(C)]
-#[derive(Debug, Copy, Clone)]
-pub struct liveupdate_preserve_opts {
-    pub sz: usize,
-    pub label: *const ::std::os::raw::c_char,
-    pub flags: u32,
-    pub token: u64,
-    pub kind: liveupdate_entry_kind,
-    pub backing: u32,
-    pub page_size: u64,
-    pub meta: *const liveupdate_meta,
-    pub n_meta: usize,
-}
-#[test]
-fn bindgen_test_layout_liveupdate_preserve_opts() {
-    assert_eq!(
-        ::std::mem::size_of::<liveupdate_preserve_opts>(),
-        64usize,
-        concat!("Size of: ", stringify!(liveupdate_preserve_opts))
-    );
-    assert_eq!(
-        ::std::mem::align_of::<liveupdate_preserve_opts>(),
-        8usize,
-        concat!("Alignment of ", stringify!(liveupdate_preserve_opts))
-    );
-    fn test_field_sz() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_preserve_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
-            },
-            0usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_preserve_opts),
-                "::",
-                stringify!(sz)
-            )
-        );
-    }
-    test_field_sz();
-    fn test_field_label() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_preserve_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).label) as usize - ptr as usize
-            },
-            8usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_preserve_opts),
-                "::",
-                stringify!(label)
-            )
-        );
-    }
-    test_field_label();
-    fn test_field_flags() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_preserve_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).flags) as usize - ptr as usize
-            },
-            16usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_preserve_opts),
-                "::",
-                stringify!(flags)
-            )
-        );
-    }
-    test_field_flags();
-    fn test_field_token() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_preserve_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).token) as usize - ptr as usize
-            },
-            24usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_preserve_opts),
-                "::",
-                stringify!(token)
-            )
-        );
-    }
-    test_field_token();
-    fn test_field_kind() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_preserve_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).kind) as usize - ptr as usize
-            },
-            32usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_preserve_opts),
-                "::",
-                stringify!(kind)
-            )
-        );
-    }
-    test_field_kind();
-    fn test_field_backing() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_preserve_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).backing) as usize - ptr as usize
-            },
-            36usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_preserve_opts),
-                "::",
-                stringify!(backing)
-            )
-        );
-    }
-    test_field_backing();
-    fn test_field_page_size() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_preserve_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).page_size) as usize - ptr as usize
-            },
-            40usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_preserve_opts),
-                "::",
-                stringify!(page_size)
-            )
-        );
-    }
-    test_field_page_size();
-    fn test_field_meta() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_preserve_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).meta) as usize - ptr as usize
-            },
-            48usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_preserve_opts),
-                "::",
-                stringify!(meta)
-            )
-        );
-    }
-    test_field_meta();
-    fn test_field_n_meta() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_preserve_opts>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).n_meta) as usize - ptr as usize
-            },
-            56usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_preserve_opts),
-                "::",
-                stringify!(n_meta)
-            )
-        );
-    }
-    test_field_n_meta();
-}
-#[repr(C)]
-#[derive(Debug, Copy, Clone)]
-pub struct liveupdate_entry {
-    pub label: *const ::std::os::raw::c_char,
-    pub token: u64,
-    pub kind: liveupdate_entry_kind,
-    pub backing: u32,
-    pub page_size: u64,
-    pub size: u64,
-    pub meta: *const liveupdate_meta,
-    pub n_meta: usize,
-}
-#[test]
-fn bindgen_test_layout_liveupdate_entry() {
-    assert_eq!(
-        ::std::mem::size_of::<liveupdate_entry>(),
-        56usize,
-        concat!("Size of: ", stringify!(liveupdate_entry))
-    );
-    assert_eq!(
-        ::std::mem::align_of::<liveupdate_entry>(),
-        8usize,
-        concat!("Alignment of ", stringify!(liveupdate_entry))
-    );
-    fn test_field_label() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_entry>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).label) as usize - ptr as usize
-            },
-            0usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_entry),
-                "::",
-                stringify!(label)
-            )
-        );
-    }
-    test_field_label();
-    fn test_field_token() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_entry>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).token) as usize - ptr as usize
-            },
-            8usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_entry),
-                "::",
-                stringify!(token)
-            )
-        );
-    }
-    test_field_token();
-    fn test_field_kind() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_entry>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).kind) as usize - ptr as usize
-            },
-            16usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_entry),
-                "::",
-                stringify!(kind)
-            )
-        );
-    }
-    test_field_kind();
-    fn test_field_backing() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_entry>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).backing) as usize - ptr as usize
-            },
-            20usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_entry),
-                "::",
-                stringify!(backing)
-            )
-        );
-    }
-    test_field_backing();
-    fn test_field_page_size() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_entry>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).page_size) as usize - ptr as usize
-            },
-            24usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_entry),
-                "::",
-                stringify!(page_size)
-            )
-        );
-    }
-    test_field_page_size();
-    fn test_field_size() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_entry>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).size) as usize - ptr as usize
-            },
-            32usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_entry),
-                "::",
-                stringify!(size)
-            )
-        );
-    }
-    test_field_size();
-    fn test_field_meta() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_entry>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).meta) as usize - ptr as usize
-            },
-            40usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_entry),
-                "::",
-                stringify!(meta)
-            )
-        );
-    }
-    test_field_meta();
-    fn test_field_n_meta() {
-        assert_eq!(
-            unsafe {
-                let uninit = ::std::mem::MaybeUninit::<liveupdate_entry>::uninit();
-                let ptr = uninit.as_ptr();
-                ::std::ptr::addr_of!((*ptr).n_meta) as usize - ptr as usize
-            },
-            48usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(liveupdate_entry),
-                "::",
-                stringify!(n_meta)
-            )
-        );
-    }
-    test_field_n_meta();
-}
-extern "C" {
-    pub fn liveupdate_session_preserve_fd_opts(
-        session: *mut liveupdate_session,
-        fd: ::std::os::raw::c_int,
-        opts: *const liveupdate_preserve_opts,
-        tokenp: *mut u64,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_session_set_meta(
-        session: *mut liveupdate_session,
-        key: *const ::std::os::raw::c_char,
-        value: *const ::std::os::raw::c_char,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_session_get_meta(
-        session: *mut liveupdate_session,
-        key: *const ::std::os::raw::c_char,
-        valuep: *mut *const ::std::os::raw::c_char,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_session_get_meta_at(
-        session: *mut liveupdate_session,
-        index: usize,
-        keyp: *mut *const ::std::os::raw::c_char,
-        valuep: *mut *const ::std::os::raw::c_char,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_session_count_entries(
-        session: *mut liveupdate_session,
-    ) -> ::std::os::raw::c_long;
-}
-extern "C" {
-    pub fn liveupdate_session_get_entry(
-        session: *mut liveupdate_session,
-        index: usize,
-        entryp: *mut *const liveupdate_entry,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_session_find_entry(
-        session: *mut liveupdate_session,
-        label: *const ::std::os::raw::c_char,
-        entryp: *mut *const liveupdate_entry,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_session_retrieve_fd_label(
-        session: *mut liveupdate_session,
-        label: *const ::std::os::raw::c_char,
-        fdp: *mut ::std::os::raw::c_int,
-        entryp: *mut *const liveupdate_entry,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_entry_get_meta(
-        entry: *const liveupdate_entry,
-        key: *const ::std::os::raw::c_char,
-    ) -> *const ::std::os::raw::c_char;
-}
-extern "C" {
-    pub fn liveupdate_session_print_manifest(
-        session: *mut liveupdate_session,
-        fd: ::std::os::raw::c_int,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_manifest_print_fd(
-        manifest_fd: ::std::os::raw::c_int,
-        out_fd: ::std::os::raw::c_int,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_session_handover(
-        session: *mut liveupdate_session,
-        sock: ::std::os::raw::c_int,
-    ) -> ::std::os::raw::c_int;
-}
-extern "C" {
-    pub fn liveupdate_session_receive(
-        ctx: *mut liveupdate_ctx,
-        sock: ::std::os::raw::c_int,
-        sessionp: *mut *mut liveupdate_session,
-    ) -> ::std::os::raw::c_int;
+    pub fn liveupdate_version() -> *const ::std::os::raw::c_char;
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -2039,6 +1001,792 @@ extern "C" {
     ) -> ::std::os::raw::c_int;
 }
 extern "C" {
+    pub fn liveupdate_thp_policy_name(
+        policy: liveupdate_thp_policy,
+    ) -> *const ::std::os::raw::c_char;
+}
+extern "C" {
+    pub fn liveupdate_memory_backing_name(
+        backing: liveupdate_memory_backing,
+    ) -> *const ::std::os::raw::c_char;
+}
+pub const LIVEUPDATE_SESSION_NO_MANIFEST: liveupdate_session_flags = 1;
+pub const LIVEUPDATE_SESSION_HANDOVER: liveupdate_session_flags = 2;
+pub const _LIVEUPDATE_SESSION_FLAGS_PIN: liveupdate_session_flags = 2147483647;
+pub type liveupdate_session_flags = ::std::os::raw::c_uint;
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct liveupdate_session_opts {
+    pub sz: usize,
+    pub flags: u32,
+    pub manifest_size: usize,
+}
+#[test]
+fn bindgen_test_layout_liveupdate_session_opts() {
+    assert_eq!(
+        ::std::mem::size_of::<liveupdate_session_opts>(),
+        24usize,
+        concat!("Size of: ", stringify!(liveupdate_session_opts))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<liveupdate_session_opts>(),
+        8usize,
+        concat!("Alignment of ", stringify!(liveupdate_session_opts))
+    );
+    fn test_field_sz() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_session_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_session_opts),
+                "::",
+                stringify!(sz)
+            )
+        );
+    }
+    test_field_sz();
+    fn test_field_flags() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_session_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).flags) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_session_opts),
+                "::",
+                stringify!(flags)
+            )
+        );
+    }
+    test_field_flags();
+    fn test_field_manifest_size() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_session_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).manifest_size) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_session_opts),
+                "::",
+                stringify!(manifest_size)
+            )
+        );
+    }
+    test_field_manifest_size();
+}
+extern "C" {
+    pub fn liveupdate_session_create_opts(
+        ctx: *mut liveupdate_ctx,
+        name: *const ::std::os::raw::c_char,
+        opts: *const liveupdate_session_opts,
+        sessionp: *mut *mut liveupdate_session,
+    ) -> ::std::os::raw::c_int;
+}
+pub const LIVEUPDATE_ENTRY_AUTO: liveupdate_entry_kind = 0;
+pub const LIVEUPDATE_ENTRY_MEMFD: liveupdate_entry_kind = 1;
+pub const LIVEUPDATE_ENTRY_MEMORY: liveupdate_entry_kind = 2;
+pub const LIVEUPDATE_ENTRY_OTHER: liveupdate_entry_kind = 3;
+pub const _LIVEUPDATE_ENTRY_KIND_PIN: liveupdate_entry_kind = 2147483647;
+pub type liveupdate_entry_kind = ::std::os::raw::c_uint;
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct liveupdate_meta {
+    pub key: *const ::std::os::raw::c_char,
+    pub value: *const ::std::os::raw::c_char,
+}
+#[test]
+fn bindgen_test_layout_liveupdate_meta() {
+    assert_eq!(
+        ::std::mem::size_of::<liveupdate_meta>(),
+        16usize,
+        concat!("Size of: ", stringify!(liveupdate_meta))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<liveupdate_meta>(),
+        8usize,
+        concat!("Alignment of ", stringify!(liveupdate_meta))
+    );
+    fn test_field_key() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_meta>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).key) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_meta),
+                "::",
+                stringify!(key)
+            )
+        );
+    }
+    test_field_key();
+    fn test_field_value() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_meta>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).value) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_meta),
+                "::",
+                stringify!(value)
+            )
+        );
+    }
+    test_field_value();
+}
+pub const LIVEUPDATE_PRESERVE_TOKEN: liveupdate_preserve_flags = 1;
+pub const _LIVEUPDATE_PRESERVE_FLAGS_PIN: liveupdate_preserve_flags = 2147483647;
+pub type liveupdate_preserve_flags = ::std::os::raw::c_uint;
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct liveupdate_preserve_opts {
+    pub sz: usize,
+    pub label: *const ::std::os::raw::c_char,
+    pub flags: u32,
+    pub token: u64,
+    pub kind: liveupdate_entry_kind,
+    pub backing: liveupdate_memory_backing,
+    pub page_size: u64,
+    pub meta: *const liveupdate_meta,
+    pub n_meta: usize,
+}
+#[test]
+fn bindgen_test_layout_liveupdate_preserve_opts() {
+    assert_eq!(
+        ::std::mem::size_of::<liveupdate_preserve_opts>(),
+        64usize,
+        concat!("Size of: ", stringify!(liveupdate_preserve_opts))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<liveupdate_preserve_opts>(),
+        8usize,
+        concat!("Alignment of ", stringify!(liveupdate_preserve_opts))
+    );
+    fn test_field_sz() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_preserve_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_preserve_opts),
+                "::",
+                stringify!(sz)
+            )
+        );
+    }
+    test_field_sz();
+    fn test_field_label() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_preserve_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).label) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_preserve_opts),
+                "::",
+                stringify!(label)
+            )
+        );
+    }
+    test_field_label();
+    fn test_field_flags() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_preserve_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).flags) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_preserve_opts),
+                "::",
+                stringify!(flags)
+            )
+        );
+    }
+    test_field_flags();
+    fn test_field_token() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_preserve_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).token) as usize - ptr as usize
+            },
+            24usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_preserve_opts),
+                "::",
+                stringify!(token)
+            )
+        );
+    }
+    test_field_token();
+    fn test_field_kind() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_preserve_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).kind) as usize - ptr as usize
+            },
+            32usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_preserve_opts),
+                "::",
+                stringify!(kind)
+            )
+        );
+    }
+    test_field_kind();
+    fn test_field_backing() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_preserve_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).backing) as usize - ptr as usize
+            },
+            36usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_preserve_opts),
+                "::",
+                stringify!(backing)
+            )
+        );
+    }
+    test_field_backing();
+    fn test_field_page_size() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_preserve_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).page_size) as usize - ptr as usize
+            },
+            40usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_preserve_opts),
+                "::",
+                stringify!(page_size)
+            )
+        );
+    }
+    test_field_page_size();
+    fn test_field_meta() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_preserve_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).meta) as usize - ptr as usize
+            },
+            48usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_preserve_opts),
+                "::",
+                stringify!(meta)
+            )
+        );
+    }
+    test_field_meta();
+    fn test_field_n_meta() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_preserve_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).n_meta) as usize - ptr as usize
+            },
+            56usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_preserve_opts),
+                "::",
+                stringify!(n_meta)
+            )
+        );
+    }
+    test_field_n_meta();
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct liveupdate_entry {
+    pub label: *const ::std::os::raw::c_char,
+    pub token: u64,
+    pub kind: liveupdate_entry_kind,
+    pub backing: liveupdate_memory_backing,
+    pub page_size: u64,
+    pub size: u64,
+    pub meta: *const liveupdate_meta,
+    pub n_meta: usize,
+}
+#[test]
+fn bindgen_test_layout_liveupdate_entry() {
+    assert_eq!(
+        ::std::mem::size_of::<liveupdate_entry>(),
+        56usize,
+        concat!("Size of: ", stringify!(liveupdate_entry))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<liveupdate_entry>(),
+        8usize,
+        concat!("Alignment of ", stringify!(liveupdate_entry))
+    );
+    fn test_field_label() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_entry>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).label) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_entry),
+                "::",
+                stringify!(label)
+            )
+        );
+    }
+    test_field_label();
+    fn test_field_token() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_entry>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).token) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_entry),
+                "::",
+                stringify!(token)
+            )
+        );
+    }
+    test_field_token();
+    fn test_field_kind() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_entry>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).kind) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_entry),
+                "::",
+                stringify!(kind)
+            )
+        );
+    }
+    test_field_kind();
+    fn test_field_backing() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_entry>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).backing) as usize - ptr as usize
+            },
+            20usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_entry),
+                "::",
+                stringify!(backing)
+            )
+        );
+    }
+    test_field_backing();
+    fn test_field_page_size() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_entry>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).page_size) as usize - ptr as usize
+            },
+            24usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_entry),
+                "::",
+                stringify!(page_size)
+            )
+        );
+    }
+    test_field_page_size();
+    fn test_field_size() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_entry>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).size) as usize - ptr as usize
+            },
+            32usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_entry),
+                "::",
+                stringify!(size)
+            )
+        );
+    }
+    test_field_size();
+    fn test_field_meta() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_entry>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).meta) as usize - ptr as usize
+            },
+            40usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_entry),
+                "::",
+                stringify!(meta)
+            )
+        );
+    }
+    test_field_meta();
+    fn test_field_n_meta() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_entry>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).n_meta) as usize - ptr as usize
+            },
+            48usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_entry),
+                "::",
+                stringify!(n_meta)
+            )
+        );
+    }
+    test_field_n_meta();
+}
+extern "C" {
+    pub fn liveupdate_session_preserve_fd_opts(
+        session: *mut liveupdate_session,
+        fd: ::std::os::raw::c_int,
+        opts: *const liveupdate_preserve_opts,
+        tokenp: *mut u64,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_session_set_meta(
+        session: *mut liveupdate_session,
+        key: *const ::std::os::raw::c_char,
+        value: *const ::std::os::raw::c_char,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_session_get_meta(
+        session: *mut liveupdate_session,
+        key: *const ::std::os::raw::c_char,
+        valuep: *mut *const ::std::os::raw::c_char,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_session_get_meta_at(
+        session: *mut liveupdate_session,
+        index: usize,
+        keyp: *mut *const ::std::os::raw::c_char,
+        valuep: *mut *const ::std::os::raw::c_char,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_session_count_entries(
+        session: *mut liveupdate_session,
+    ) -> ::std::os::raw::c_long;
+}
+extern "C" {
+    pub fn liveupdate_session_get_entry(
+        session: *mut liveupdate_session,
+        index: usize,
+        entryp: *mut *const liveupdate_entry,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_session_find_entry(
+        session: *mut liveupdate_session,
+        label: *const ::std::os::raw::c_char,
+        entryp: *mut *const liveupdate_entry,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_session_retrieve_fd_label(
+        session: *mut liveupdate_session,
+        label: *const ::std::os::raw::c_char,
+        fdp: *mut ::std::os::raw::c_int,
+        entryp: *mut *const liveupdate_entry,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_entry_get_meta(
+        entry: *const liveupdate_entry,
+        key: *const ::std::os::raw::c_char,
+    ) -> *const ::std::os::raw::c_char;
+}
+extern "C" {
+    pub fn liveupdate_session_print_manifest(
+        session: *mut liveupdate_session,
+        fd: ::std::os::raw::c_int,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_manifest_print_fd(
+        manifest_fd: ::std::os::raw::c_int,
+        out_fd: ::std::os::raw::c_int,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_session_handover(
+        session: *mut liveupdate_session,
+        sock: ::std::os::raw::c_int,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_session_receive(
+        ctx: *mut liveupdate_ctx,
+        sock: ::std::os::raw::c_int,
+        sessionp: *mut *mut liveupdate_session,
+    ) -> ::std::os::raw::c_int;
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct liveupdate_state {
+    _unused: [u8; 0],
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct liveupdate_state_opts {
+    pub sz: usize,
+    pub root: *const ::std::os::raw::c_char,
+}
+#[test]
+fn bindgen_test_layout_liveupdate_state_opts() {
+    assert_eq!(
+        ::std::mem::size_of::<liveupdate_state_opts>(),
+        16usize,
+        concat!("Size of: ", stringify!(liveupdate_state_opts))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<liveupdate_state_opts>(),
+        8usize,
+        concat!("Alignment of ", stringify!(liveupdate_state_opts))
+    );
+    fn test_field_sz() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_state_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_state_opts),
+                "::",
+                stringify!(sz)
+            )
+        );
+    }
+    test_field_sz();
+    fn test_field_root() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_state_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).root) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_state_opts),
+                "::",
+                stringify!(root)
+            )
+        );
+    }
+    test_field_root();
+}
+pub const LIVEUPDATE_AVAIL_YES: liveupdate_avail = 1;
+pub const LIVEUPDATE_AVAIL_SIMULATED: liveupdate_avail = 2;
+pub const LIVEUPDATE_AVAIL_KERNEL_TOO_OLD: liveupdate_avail = 3;
+pub const LIVEUPDATE_AVAIL_NO_CONFIG: liveupdate_avail = 4;
+pub const LIVEUPDATE_AVAIL_KHO_DISABLED: liveupdate_avail = 5;
+pub const LIVEUPDATE_AVAIL_NO_CMDLINE: liveupdate_avail = 6;
+pub const LIVEUPDATE_AVAIL_BUSY: liveupdate_avail = 7;
+pub const LIVEUPDATE_AVAIL_PERMISSION: liveupdate_avail = 8;
+pub const LIVEUPDATE_AVAIL_NO_DEVICE: liveupdate_avail = 9;
+pub const LIVEUPDATE_AVAIL_DEVICE_ERROR: liveupdate_avail = 10;
+pub const _LIVEUPDATE_AVAIL_PIN: liveupdate_avail = 2147483647;
+pub type liveupdate_avail = ::std::os::raw::c_uint;
+pub const LIVEUPDATE_BOOT_UNKNOWN: liveupdate_boot = 0;
+pub const LIVEUPDATE_BOOT_COLD: liveupdate_boot = 1;
+pub const LIVEUPDATE_BOOT_LIVE_UPDATE: liveupdate_boot = 2;
+pub const _LIVEUPDATE_BOOT_PIN: liveupdate_boot = 2147483647;
+pub type liveupdate_boot = ::std::os::raw::c_uint;
+pub const LIVEUPDATE_FACT_AVAIL: liveupdate_fact = 0;
+pub const LIVEUPDATE_FACT_KERNEL_RELEASE: liveupdate_fact = 1;
+pub const LIVEUPDATE_FACT_BOOT: liveupdate_fact = 2;
+pub const LIVEUPDATE_FACT_PREVIOUS_RELEASE: liveupdate_fact = 3;
+pub const LIVEUPDATE_FACT_KEXEC_COUNT: liveupdate_fact = 4;
+pub const LIVEUPDATE_FACT_LIVEUPDATE_COUNT: liveupdate_fact = 5;
+pub const LIVEUPDATE_FACT_LUO_ABI: liveupdate_fact = 6;
+pub const LIVEUPDATE_FACT_KHO_IN: liveupdate_fact = 7;
+pub const LIVEUPDATE_FACT_KHO_OUT: liveupdate_fact = 8;
+pub const LIVEUPDATE_FACT_SHMEM_THP: liveupdate_fact = 9;
+pub const LIVEUPDATE_FACT_HUGE_TMPFS: liveupdate_fact = 10;
+pub const LIVEUPDATE_FACT_HUGETLB: liveupdate_fact = 11;
+pub const LIVEUPDATE_FACT_BACKINGS: liveupdate_fact = 12;
+pub const _LIVEUPDATE_FACT_PIN: liveupdate_fact = 2147483647;
+pub type liveupdate_fact = ::std::os::raw::c_uint;
+pub const LIVEUPDATE_KHO_IN: liveupdate_kho_side = 1;
+pub const LIVEUPDATE_KHO_OUT: liveupdate_kho_side = 2;
+pub const _LIVEUPDATE_KHO_SIDE_PIN: liveupdate_kho_side = 2147483647;
+pub type liveupdate_kho_side = ::std::os::raw::c_uint;
+extern "C" {
+    pub fn liveupdate_state_query(
+        ctx: *mut liveupdate_ctx,
+        opts: *const liveupdate_state_opts,
+        statep: *mut *mut liveupdate_state,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_state_ref(state: *mut liveupdate_state) -> *mut liveupdate_state;
+}
+extern "C" {
+    pub fn liveupdate_state_unref(state: *mut liveupdate_state) -> *mut liveupdate_state;
+}
+extern "C" {
+    pub fn liveupdate_state_get_avail(state: *const liveupdate_state) -> liveupdate_avail;
+}
+extern "C" {
+    pub fn liveupdate_state_get_avail_text(
+        state: *const liveupdate_state,
+    ) -> *const ::std::os::raw::c_char;
+}
+extern "C" {
+    pub fn liveupdate_avail_name(avail: liveupdate_avail) -> *const ::std::os::raw::c_char;
+}
+extern "C" {
+    pub fn liveupdate_state_get_holder_pid(state: *const liveupdate_state)
+        -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_state_get_holder_comm(
+        state: *const liveupdate_state,
+    ) -> *const ::std::os::raw::c_char;
+}
+extern "C" {
+    pub fn liveupdate_state_get_boot(state: *const liveupdate_state) -> liveupdate_boot;
+}
+extern "C" {
+    pub fn liveupdate_state_get_kernel_release(
+        state: *const liveupdate_state,
+    ) -> *const ::std::os::raw::c_char;
+}
+extern "C" {
+    pub fn liveupdate_state_get_previous_release(
+        state: *const liveupdate_state,
+    ) -> *const ::std::os::raw::c_char;
+}
+extern "C" {
+    pub fn liveupdate_state_get_kexec_count(state: *const liveupdate_state) -> i64;
+}
+extern "C" {
+    pub fn liveupdate_state_get_liveupdate_count(state: *const liveupdate_state) -> i64;
+}
+extern "C" {
+    pub fn liveupdate_state_get_luo_abi(
+        state: *const liveupdate_state,
+    ) -> *const ::std::os::raw::c_char;
+}
+extern "C" {
+    pub fn liveupdate_state_get_source(
+        state: *const liveupdate_state,
+        fact: liveupdate_fact,
+    ) -> *const ::std::os::raw::c_char;
+}
+extern "C" {
+    pub fn liveupdate_state_get_missing(
+        state: *const liveupdate_state,
+        fact: liveupdate_fact,
+    ) -> *const ::std::os::raw::c_char;
+}
+extern "C" {
+    pub fn liveupdate_state_kho_compatible(
+        state: *const liveupdate_state,
+        side: liveupdate_kho_side,
+    ) -> *const ::std::os::raw::c_char;
+}
+extern "C" {
+    pub fn liveupdate_state_kho_count(
+        state: *const liveupdate_state,
+        side: liveupdate_kho_side,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_state_kho_name(
+        state: *const liveupdate_state,
+        side: liveupdate_kho_side,
+        index: ::std::os::raw::c_uint,
+    ) -> *const ::std::os::raw::c_char;
+}
+extern "C" {
+    pub fn liveupdate_state_kho_size(
+        state: *const liveupdate_state,
+        side: liveupdate_kho_side,
+        index: ::std::os::raw::c_uint,
+    ) -> i64;
+}
+extern "C" {
+    pub fn liveupdate_state_kho_format(
+        state: *const liveupdate_state,
+        side: liveupdate_kho_side,
+        index: ::std::os::raw::c_uint,
+    ) -> *const ::std::os::raw::c_char;
+}
+extern "C" {
+    pub fn liveupdate_state_kho_note(
+        state: *const liveupdate_state,
+        side: liveupdate_kho_side,
+        index: ::std::os::raw::c_uint,
+    ) -> *const ::std::os::raw::c_char;
+}
+extern "C" {
     pub fn liveupdate_state_get_shmem_thp(state: *const liveupdate_state) -> ::std::os::raw::c_int;
 }
 extern "C" {
@@ -2061,24 +1809,276 @@ extern "C" {
         whyp: *mut *const ::std::os::raw::c_char,
     ) -> ::std::os::raw::c_int;
 }
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct liveupdate_netdevs {
+    _unused: [u8; 0],
+}
+pub const LIVEUPDATE_NETDEV_OWN_BRIDGE: liveupdate_netdev_flags = 1;
+pub const _LIVEUPDATE_NETDEV_FLAGS_PIN: liveupdate_netdev_flags = 2147483647;
+pub type liveupdate_netdev_flags = ::std::os::raw::c_uint;
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct liveupdate_netdev_opts {
+    pub sz: usize,
+    pub flags: ::std::os::raw::c_uint,
+}
+#[test]
+fn bindgen_test_layout_liveupdate_netdev_opts() {
+    assert_eq!(
+        ::std::mem::size_of::<liveupdate_netdev_opts>(),
+        16usize,
+        concat!("Size of: ", stringify!(liveupdate_netdev_opts))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<liveupdate_netdev_opts>(),
+        8usize,
+        concat!("Alignment of ", stringify!(liveupdate_netdev_opts))
+    );
+    fn test_field_sz() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_netdev_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_netdev_opts),
+                "::",
+                stringify!(sz)
+            )
+        );
+    }
+    test_field_sz();
+    fn test_field_flags() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_netdev_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).flags) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_netdev_opts),
+                "::",
+                stringify!(flags)
+            )
+        );
+    }
+    test_field_flags();
+}
 extern "C" {
-    pub fn liveupdate_thp_policy_name(
-        policy: liveupdate_thp_policy,
+    pub fn liveupdate_netdevs_new(
+        ctx: *mut liveupdate_ctx,
+        setp: *mut *mut liveupdate_netdevs,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_netdevs_ref(set: *mut liveupdate_netdevs) -> *mut liveupdate_netdevs;
+}
+extern "C" {
+    pub fn liveupdate_netdevs_unref(set: *mut liveupdate_netdevs) -> *mut liveupdate_netdevs;
+}
+extern "C" {
+    pub fn liveupdate_netdevs_add(
+        set: *mut liveupdate_netdevs,
+        name: *const ::std::os::raw::c_char,
+        opts: *const liveupdate_netdev_opts,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_netdevs_add_tap_fd(
+        set: *mut liveupdate_netdevs,
+        fd: ::std::os::raw::c_int,
+        opts: *const liveupdate_netdev_opts,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_netdevs_get_count(set: *const liveupdate_netdevs) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_netdevs_get_name(
+        set: *const liveupdate_netdevs,
+        index: ::std::os::raw::c_uint,
     ) -> *const ::std::os::raw::c_char;
 }
 extern "C" {
-    pub fn liveupdate_memory_backing_name(
-        backing: liveupdate_memory_backing,
-    ) -> *const ::std::os::raw::c_char;
+    pub fn liveupdate_netdevs_encode(
+        set: *const liveupdate_netdevs,
+        bufp: *mut *mut ::std::os::raw::c_void,
+        sizep: *mut usize,
+    ) -> ::std::os::raw::c_int;
 }
 extern "C" {
-    pub fn liveupdate_strerror(err: ::std::os::raw::c_int) -> *const ::std::os::raw::c_char;
+    pub fn liveupdate_netdevs_decode(
+        ctx: *mut liveupdate_ctx,
+        buf: *const ::std::os::raw::c_void,
+        size: usize,
+        setp: *mut *mut liveupdate_netdevs,
+    ) -> ::std::os::raw::c_int;
 }
 extern "C" {
-    pub fn liveupdate_last_error() -> *const ::std::os::raw::c_char;
+    pub fn liveupdate_netdevs_preserve(
+        set: *const liveupdate_netdevs,
+        session: *mut liveupdate_session,
+        token: u64,
+    ) -> ::std::os::raw::c_int;
 }
 extern "C" {
-    pub fn liveupdate_version() -> *const ::std::os::raw::c_char;
+    pub fn liveupdate_netdevs_retrieve(
+        session: *mut liveupdate_session,
+        token: u64,
+        setp: *mut *mut liveupdate_netdevs,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_netdevs_restore(set: *mut liveupdate_netdevs) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_netdevs_get_queues(
+        set: *const liveupdate_netdevs,
+        name: *const ::std::os::raw::c_char,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_netdevs_take_queue_fd(
+        set: *mut liveupdate_netdevs,
+        name: *const ::std::os::raw::c_char,
+        queue: ::std::os::raw::c_uint,
+        fdp: *mut ::std::os::raw::c_int,
+    ) -> ::std::os::raw::c_int;
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct liveupdate_fdstore_opts {
+    pub sz: usize,
+    pub notify_socket: *const ::std::os::raw::c_char,
+    pub no_poll: ::std::os::raw::c_int,
+    pub barrier_ms: ::std::os::raw::c_int,
+}
+#[test]
+fn bindgen_test_layout_liveupdate_fdstore_opts() {
+    assert_eq!(
+        ::std::mem::size_of::<liveupdate_fdstore_opts>(),
+        24usize,
+        concat!("Size of: ", stringify!(liveupdate_fdstore_opts))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<liveupdate_fdstore_opts>(),
+        8usize,
+        concat!("Alignment of ", stringify!(liveupdate_fdstore_opts))
+    );
+    fn test_field_sz() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_fdstore_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_fdstore_opts),
+                "::",
+                stringify!(sz)
+            )
+        );
+    }
+    test_field_sz();
+    fn test_field_notify_socket() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_fdstore_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).notify_socket) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_fdstore_opts),
+                "::",
+                stringify!(notify_socket)
+            )
+        );
+    }
+    test_field_notify_socket();
+    fn test_field_no_poll() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_fdstore_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).no_poll) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_fdstore_opts),
+                "::",
+                stringify!(no_poll)
+            )
+        );
+    }
+    test_field_no_poll();
+    fn test_field_barrier_ms() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<liveupdate_fdstore_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).barrier_ms) as usize - ptr as usize
+            },
+            20usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(liveupdate_fdstore_opts),
+                "::",
+                stringify!(barrier_ms)
+            )
+        );
+    }
+    test_field_barrier_ms();
+}
+extern "C" {
+    pub fn liveupdate_fdstore_push(
+        ctx: *mut liveupdate_ctx,
+        fd: ::std::os::raw::c_int,
+        name: *const ::std::os::raw::c_char,
+        opts: *const liveupdate_fdstore_opts,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_fdstore_push_session(
+        ctx: *mut liveupdate_ctx,
+        session: *mut liveupdate_session,
+        name: *const ::std::os::raw::c_char,
+        opts: *const liveupdate_fdstore_opts,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_fdstore_remove(
+        ctx: *mut liveupdate_ctx,
+        name: *const ::std::os::raw::c_char,
+        opts: *const liveupdate_fdstore_opts,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_fdstore_limit(ctx: *mut liveupdate_ctx) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_fdstore_get(
+        ctx: *mut liveupdate_ctx,
+        name: *const ::std::os::raw::c_char,
+        fdp: *mut ::std::os::raw::c_int,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn liveupdate_fdstore_adopt_session(
+        ctx: *mut liveupdate_ctx,
+        name: *const ::std::os::raw::c_char,
+        sessionp: *mut *mut liveupdate_session,
+    ) -> ::std::os::raw::c_int;
 }
 pub type __builtin_va_list = [__va_list_tag; 1usize];
 #[repr(C)]
