@@ -1,11 +1,11 @@
 #!/bin/sh
-# make check gate: a release names one version everywhere: configure.ac's
-# AC_INIT (the library's and liveupdate.pc's), NEWS's newest released
-# heading (one marked "(unreleased)" above it gathers the next release's
-# changes), the man pages' .TH lines and, in a checkout (release tarballs
-# carry no debian/), debian/changelog's upstream version.
+# make check gate: the tree names one version everywhere: configure.ac's
+# AC_INIT (the library's and liveupdate.pc's), NEWS's newest heading (a
+# release, or the next one marked "(unreleased)"), the man pages' .TH lines
+# and, in a checkout (release tarballs carry no debian/),
+# debian/changelog's upstream version.
 srcdir=${top_srcdir:-.}
-fix="a release sets the version in configure.ac (AC_INIT), NEWS (its newest heading, '(unreleased)' dropped), the man pages' .TH lines and debian/changelog (dch -v VERSION-1) together"
+fix="configure.ac (AC_INIT), NEWS (its newest heading, released or '(unreleased)'), the man pages' .TH lines and debian/changelog (dch -v VERSION-1) name one version: the first change after a release moves them together"
 status=0
 
 want=$(sed -n 's/^AC_INIT(\[[^]]*\], *\[\([^]]*\)\].*/\1/p' "$srcdir/configure.ac")
@@ -26,8 +26,9 @@ same() {
 }
 
 # The changes of the next release gather under a first heading that says
-# "(unreleased)"; the newest heading without it names the release built.
-same "NEWS (newest released heading)" "$(sed -n '/^libliveupdate [0-9]/{/(unreleased)/!{s/^libliveupdate \([^ ]*\).*/\1/p;q;};}' "$srcdir/NEWS")"
+# "(unreleased)": from the first change after a release, the tree builds as
+# that next version (so that packages built from it say so).
+same "NEWS (newest heading)" "$(sed -n '/^libliveupdate [0-9]/{s/^libliveupdate \([^ ]*\).*/\1/p;q;}' "$srcdir/NEWS")"
 unreleased=$(grep -n '^libliveupdate [0-9].*(unreleased)' "$srcdir/NEWS")
 case $unreleased in
 ""|1:*) ;;

@@ -34,7 +34,7 @@ extern "C" {
 
 /** Major, minor and micro version of the headers the program was built with. */
 #define LIVEUPDATE_VERSION_MAJOR 1
-#define LIVEUPDATE_VERSION_MINOR 0
+#define LIVEUPDATE_VERSION_MINOR 1
 #define LIVEUPDATE_VERSION_MICRO 0
 
 /**
