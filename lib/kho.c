@@ -13,20 +13,12 @@
 #include <string.h>
 
 #include "kho.h"
+#include "lu-util.h"
 
 #define MAX_SUBTREES 256
 
-static int fail(char *why, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *why, int err, const char *fmt, ...)
-{
-	va_list args;
-
-	va_start(args, fmt);
-	vsnprintf(why, LU_KHO_WHY_MAX, fmt, args);
-	va_end(args);
-	return err;
-}
+/* the reason for refusing a blob, into the caller's LU_KHO_WHY_MAX bytes */
+#define fail(why, err, ...) lu_util_reason(why, LU_KHO_WHY_MAX, err, __VA_ARGS__)
 
 /* Copy at most n bytes of src up to its NUL, non-printable bytes as '?'. */
 static void printable(char *dst, size_t dstlen, const char *src, size_t n)

@@ -8,19 +8,8 @@
 
 #include "manifest-format.h"
 
-static int bad(char *why, size_t why_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int bad(char *why, size_t why_len, const char *fmt, ...)
-{
-	va_list args;
-
-	if (why_len) {
-		va_start(args, fmt);
-		vsnprintf(why, why_len, fmt, args);
-		va_end(args);
-	}
-	return -EBADMSG;
-}
+/* a damaged manifest: the reason into why (why_len may be 0), -EBADMSG */
+#define bad(why, why_len, ...) lu_util_reason(why, why_len, -EBADMSG, __VA_ARGS__)
 
 /* ---- limits ---- */
 

@@ -11,7 +11,8 @@ fixtures=$top_srcdir/tests/unit/fixtures/state
 run() { # target seed-files...
 	target=$1; shift
 	fuzz_build "$FUZZ_DIR/fuzz-$target" -DFUZZ_"$target" -I"$top_srcdir/lib" \
-		"$top_srcdir/tests/fuzz/kho.c" "$top_srcdir/lib/kho.c" -lfdt
+		-I"$top_srcdir/util" "$top_srcdir/tests/fuzz/kho.c" "$top_srcdir/lib/kho.c" \
+		"$top_srcdir/util/reason.c" -lfdt
 	mkdir -p "$FUZZ_DIR/corpus-$target"
 	for f in "$@"; do
 		cp "$f" "$FUZZ_DIR/corpus-$target/$(echo "$f" | cksum | cut -d' ' -f1)"
