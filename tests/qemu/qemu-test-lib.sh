@@ -41,9 +41,7 @@ esac
 # test kernel (make check-vm's, tests/qemu/out/kernel.env) and an
 # initramfs whose /init (linux-guest.c) does the same.
 guest_img=$sim_dir/guest.img
-as --32 -o "$sim_dir/guest.o" "$top_srcdir/tests/qemu/guest.S" &&
-	ld -m elf_i386 -Ttext 0x7c00 --oformat binary -o "$guest_img" "$sim_dir/guest.o" &&
-	truncate -s 1M "$guest_img" || fail "cannot build the boot-sector guest"
+sh "$top_srcdir/tests/qemu/build-guest.sh" "$guest_img" || fail "cannot build the boot-sector guest"
 if [ "${GUEST:-}" = linux ]; then
 	kernel_env=$top_builddir/tests/qemu/out/kernel.env
 	[ -r "$kernel_env" ] || skip_or_fail "no $kernel_env: make check-qemu builds the test kernel first"

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -189,6 +190,29 @@ uint64_t lt_fnv1a(const void *buf, size_t len)
 		h *= 0x100000001b3ull;
 	}
 	return h;
+}
+
+uint64_t lt_fnv1a64(const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	uint64_t h = 0xcbf29ce484222325ull, w;
+
+	for (size_t i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+		h ^= w;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+void lt_write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? write(fd, text, strlen(text)) : -1;
+
+	if (n != (ssize_t)strlen(text))
+		lt_fail("writing '%s' to %s: %s", text, path, strerror(errno));
+	close(fd);
 }
 
 static void *map_fd(int fd, size_t len, int prot)

@@ -23,6 +23,8 @@
 #   LUTEST_VM_MEM         guest memory (default 3G: lib-blackout preserves 1 GiB)
 #   LUTEST_APPEND         extra kernel command line words
 #   LUTEST_LIB_LIBS       libraries libliveupdate.a needs (default: libnl, libfdt)
+#   LUTEST_QEMU_ENV       what integrations/qemu/build.sh --out wrote, for
+#                         scenario qemu-kexec (default DIR/qemu.env)
 #   and those of fetch-kernel.sh and build-kernel.sh.
 set -uo pipefail
 
@@ -86,7 +88,10 @@ trap 'rm -rf "$work"' EXIT
 sources=("$here/init.c" "$here/lutest.c" "$here/cpio.c")
 # raw-ioctl scenarios, and the conformance cases shared with liveupdate-sim
 # (their own compilation unit, as in make check)
-for f in "$here"/sc-raw-*.c "$here"/sc-conformance.c "$srcdir/tests/conformance/conformance.c"; do
+# and the scenarios that drive the patched QEMU (sc-qemu-*.c, with their
+# QMP client)
+for f in "$here"/sc-raw-*.c "$here"/sc-conformance.c "$srcdir/tests/conformance/conformance.c" \
+	"$here"/sc-qemu-*.c "$here/qemu-qmp.c"; do
 	[ -e "$f" ] && sources+=("$f")
 done
 
@@ -166,6 +171,20 @@ if [ -r "$srcdir/bindings/rust/build-static.sh" ]; then
 		;;
 	esac
 fi
+# the patched QEMU, its libraries and firmware, for scenario qemu-kexec
+# (make check-vm has integrations/qemu/build.sh write LUTEST_QEMU_ENV)
+case ",${LUTEST_ONLY:-qemu-kexec}," in
+*,qemu-kexec,*)
+	if why=$(sh "$here/qemu-payload.sh" "$work/payload" "${LUTEST_QEMU_ENV:-$out/qemu.env}" \
+		"$builddir" "$srcdir" 2>&1); then
+		log "the patched QEMU is in the guest's /qemu ($(du -sh "$work/payload/qemu" | cut -f1))"
+	elif [ "${CI:-}" = true ]; then
+		host_result "LUTEST qemu-kexec FAIL host: $why (CI=true: a skip is a failure)"
+	else
+		host_result "LUTEST qemu-kexec SKIP host: $why"
+	fi
+	;;
+esac
 cp "$BZIMAGE" "$work/payload/bzImage"
 (cd "$work/payload" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
 	>"$work/wrap/payload.cpio" || finish "ERROR cpio failed"

@@ -46,7 +46,6 @@
 #include "lutest-lib.h"
 
 #define MiB (1ull << 20)
-#define THP_SYS "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
 #define STATE_MAGIC 0x7374617465763031ull /* "statev01" */
 #define RUN_COUNTS 200000	/* increments before each pause and after resume */
 
@@ -143,26 +142,11 @@ static uint64_t ram_mib(int v)
 	return mib;
 }
 
-/* A 64-bit FNV-1a over 8-byte words: every byte of the RAM after word 0
- * (the counter); one pass of 1 GiB, fast enough under TCG. */
+/* Every byte of the RAM after word 0 (the counter), in one pass of
+ * 8-byte words: fast enough under TCG for 1 GiB. */
 static uint64_t ram_checksum(const void *ram, uint64_t size)
 {
-	const uint64_t *w = ram;
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (uint64_t i = 1; i < size / 8; i++) {
-		h ^= w[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
-static void set_thp_policy(const char *policy)
-{
-	int fd = open(THP_SYS, O_WRONLY | O_CLOEXEC);
-	LT_CHECK(fd >= 0 && write(fd, policy, strlen(policy)) == (ssize_t)strlen(policy),
-		 "writing '%s' to %s: %s", policy, THP_SYS, lt_errname(errno));
-	close(fd);
+	return lt_fnv1a64((const char *)ram + 8, size - 8);
 }
 
 static void check_huge(struct liveupdate_memory *mem, const char *when)
@@ -196,7 +180,7 @@ static int pause_and_preserve(struct liveupdate_ctx *ctx, int v)
 	void *addr;
 
 	if (variants[v].backing == LIVEUPDATE_MEMORY_THP)
-		set_thp_policy("advise");
+		lt_write_text(LT_SHMEM_THP, "advise");
 	uint64_t t0 = lt_now_ns();
 	LT_OK(liveupdate_memory_new(ctx, &ro, &ram));
 	LT_CHECK(liveupdate_memory_get_backing(ram) == variants[v].backing, "%s RAM: backing %d: %s",
@@ -241,7 +225,7 @@ static int pause_and_preserve(struct liveupdate_ctx *ctx, int v)
 	liveupdate_memory_unref(state);
 	lt_keep_fd(liveupdate_session_get_fd(s));
 	if (variants[v].backing == LIVEUPDATE_MEMORY_THP)
-		set_thp_policy("never");
+		lt_write_text(LT_SHMEM_THP, "never");
 	return LT_CONTINUE;
 }
 
