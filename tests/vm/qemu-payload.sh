@@ -16,6 +16,7 @@ dest=$1 env_file=$2 builddir=$3 srcdir=$4
 die() { echo "$*" >&2; exit 1; }
 
 [ -r "$env_file" ] || die "no $env_file: integrations/qemu/build.sh did not build QEMU"
+# shellcheck disable=SC1090 # written by build.sh
 . "$env_file"
 [ -x "$LU_QEMU" ] || die "$LU_QEMU is not built"
 mkdir -p "$dest/qemu/lib" "$dest/qemu/share" "$dest/lib64"

@@ -28,7 +28,7 @@
 #   and those of fetch-kernel.sh and build-kernel.sh.
 set -uo pipefail
 
-vm_name=run-vm vm_out=tests/vm/out vm_help=2,25
+vm_name=run-vm vm_out=tests/vm/out vm_help=2,28
 # shellcheck source=vm-common.sh
 . "$(dirname "$0")/vm-common.sh"
 VM_TIMEOUT=${LUTEST_VM_TIMEOUT:-300}
