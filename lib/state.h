@@ -91,6 +91,12 @@ struct lu_state_root {
 	bool is_host; /* the running system: uname(2) may stand in for /proc */
 };
 
+/* The root for util's readers: NULL for the running system. */
+static inline const char *lu_state_root_dir(const struct lu_state_root *root)
+{
+	return root->dir[0] ? root->dir : NULL;
+}
+
 /* ---- state-read.c ---- */
 void lu_state_set_source(struct liveupdate_state *st, enum liveupdate_fact f,
 			 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
