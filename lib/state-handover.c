@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "state.h"
+#include "state-private.h"
 
 #define BLOB_MAX (1u << 20)
 #define KHO_IN LU_KHO_DEBUGFS "/in"

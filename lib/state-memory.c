@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "state.h"
+#include "state-private.h"
 
 #define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
 #define HUGEPAGES "/sys/kernel/mm/hugepages"

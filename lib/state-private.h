@@ -11,8 +11,8 @@
  *   kho.c                 the blob decoders (libfdt)
  *   state-memory.c        the host's memory: THP, pools, what is preservable
  */
-#ifndef LIBLIVEUPDATE_STATE_H
-#define LIBLIVEUPDATE_STATE_H
+#ifndef LIBLIVEUPDATE_STATE_PRIVATE_H
+#define LIBLIVEUPDATE_STATE_PRIVATE_H
 
 #include <stdbool.h>
 #include <stdint.h>
