@@ -10,7 +10,8 @@
 #                                  (SeaBIOS, the vapic option ROM)
 #   DEST/qemu/guest.img            the boot-sector guest (tests/qemu/guest.S)
 # QEMU_ENV is what integrations/qemu/build.sh --out wrote (LU_QEMU, LU_QEMU_DATA).
-# Exits 0, or 1 with the reason on stderr.
+# Prints ldd's line for libliveupdate.so.1 and exits 0, or exits 1 with the
+# reason on stderr.
 set -eu
 dest=$1 env_file=$2 builddir=$3 srcdir=$4
 die() { echo "$*" >&2; exit 1; }
@@ -32,6 +33,7 @@ echo "$libs" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | while read -r lib; 
 	cp -L "$lib" "$dest/qemu/lib/"
 done
 [ -e "$dest/qemu/lib/libliveupdate.so.1" ] || die "libliveupdate.so.1 not copied"
+echo "ldd $LU_QEMU (host):$(echo "$libs" | grep 'libliveupdate\.so\.1 =>')"
 
 # LU_QEMU_DATA is "-L DIR -L DIR ..."
 for fw in bios-256k.bin kvmvapic.bin; do

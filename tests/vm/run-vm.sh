@@ -177,6 +177,7 @@ case ",${LUTEST_ONLY:-qemu-kexec}," in
 *,qemu-kexec,*)
 	if why=$(sh "$here/qemu-payload.sh" "$work/payload" "${LUTEST_QEMU_ENV:-$out/qemu.env}" \
 		"$builddir" "$srcdir" 2>&1); then
+		host_result "LUTEST-LOG qemu-kexec host: $why"
 		log "the patched QEMU is in the guest's /qemu ($(du -sh "$work/payload/qemu" | cut -f1))"
 	elif [ "${CI:-}" = true ]; then
 		host_result "LUTEST qemu-kexec FAIL host: $why (CI=true: a skip is a failure)"
