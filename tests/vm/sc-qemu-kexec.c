@@ -14,11 +14,13 @@
  * migrate into a memfd (the pause) and keep that memfd in the RAM's
  * session (save-state). The state must be under 1 MiB (the RAM was not
  * copied). The guest's last line and a checksum of all 256 MiB of its
- * RAM (read through QEMU's memfd, the guest stopped) go to the next stage.
+ * RAM (read through QEMU's memfd, the guest stopped) go to the next stage;
+ * the RAM must be all in huge pages with THP, none with 4 KiB pages.
  * QEMU stays, holding its session, until the harness kexecs.
  * Stages 2 and 3: a new QEMU with require-kept=on, -S and -incoming defer
  * takes the memory back by label ("kept" in its log) and loads the state
- * kept in the session; the RAM checksum must be the one before the kexec;
+ * kept in the session; the RAM checksum must be the one before the kexec,
+ * the RAM in the same pages;
  * then cont, and the guest's lines must go on from the next number, every
  * sum right, without a boot.
  *
@@ -51,6 +53,7 @@
 #define WORK "/tmp/qemu-kexec"
 #define RAM_BYTES (256ull << 20)
 #define STATE_MAX (1ull << 20)
+#define HUGE_PAGE (2ull << 20)
 #define LINES_BEFORE 10	/* lines the guest prints before each pause */
 #define LINES_AFTER 10	/* and after each resume */
 
@@ -233,10 +236,31 @@ static void expect_log(const char *text)
 	free(log);
 }
 
-/* The guest RAM, read through QEMU's memfd (the guest stopped). */
-static uint64_t ram_checksum(void)
+/* ShmemPmdMapped of this process, in bytes: the guest RAM mapped by
+ * ram_checksum() is its only shared memory. */
+static uint64_t pmd_mapped(void)
 {
-	char dir[64], path[320], link[256];
+	FILE *f = fopen("/proc/self/smaps_rollup", "re");
+	char line[256];
+	unsigned long long kb = 0;
+	int found = 0;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "ShmemPmdMapped: %llu kB", &kb) == 1;
+	if (f)
+		fclose(f);
+	VM_CHECK(found, "no ShmemPmdMapped in /proc/self/smaps_rollup");
+	return kb << 10;
+}
+
+/*
+ * The guest RAM, read through QEMU's memfd (the guest stopped): its
+ * checksum, and in *huge how much of it the kernel mapped with whole huge
+ * pages (read at a 2 MiB-aligned address, each huge page maps with one PMD).
+ */
+static uint64_t ram_checksum(uint64_t *huge)
+{
+	char dir[64], path[320];
 	uint64_t sum = 0;
 	int found = 0;
 	struct dirent *d;
@@ -247,26 +271,36 @@ static uint64_t ram_checksum(void)
 	while (!found && (d = readdir(dp))) {
 		struct stat st;
 		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		ssize_t n = readlink(path, link, sizeof(link) - 1);
-		if (n <= 0)
-			continue;
-		link[n] = 0;
-		/* a file without a name: "/memfd:ram0 (deleted)" as created,
-		 * "/ (deleted)" as the kernel gives it back after a kexec */
+		/* a file without a name ("/memfd:ram0 (deleted)" as created,
+		 * "/ (deleted)" as the kernel gives it back after a kexec) */
 		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink ||
 		    (uint64_t)st.st_size != RAM_BYTES)
 			continue;
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		void *p = fd >= 0 ? mmap(NULL, RAM_BYTES, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
-		VM_CHECK(p != MAP_FAILED, "mapping QEMU's RAM %s: %s", link, lt_errname(errno));
+		char *room = mmap(NULL, RAM_BYTES + HUGE_PAGE, PROT_NONE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		void *at = (void *)(((uintptr_t)room + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+		void *p = fd >= 0 && room != MAP_FAILED ?
+			mmap(at, RAM_BYTES, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0) : MAP_FAILED;
+		VM_CHECK(p != MAP_FAILED, "mapping QEMU's RAM %s: %s", path, lt_errname(errno));
 		sum = lt_fnv1a64(p, RAM_BYTES);
-		munmap(p, RAM_BYTES);
+		*huge = pmd_mapped();
+		munmap(room, RAM_BYTES + HUGE_PAGE);
 		close(fd);
 		found = 1;
 	}
 	closedir(dp);
 	VM_CHECK(found, "QEMU %s has no memfd of %llu bytes (its guest RAM)", vm.name, RAM_BYTES);
 	return sum;
+}
+
+/* Variant v's RAM is in the pages it asked for: all huge, or none. */
+static void check_pages(int v, uint64_t huge, const char *when)
+{
+	int thp = !strcmp(variants[v].backing, "thp");
+
+	VM_CHECK(huge == (thp ? RAM_BYTES : 0), "%s %s: %llu of %llu bytes of guest RAM in huge "
+		 "pages", variants[v].name, when, (unsigned long long)huge, RAM_BYTES);
 }
 
 /* The sum of the guest's region after line n, computed as guest.S does:
@@ -384,13 +418,15 @@ static int run_and_save(int v)
 	VM_CHECK(text, "%s: %s", vm.serial, lt_errname(errno));
 	uint64_t last = check_lines(text, 0, &tail);
 	VM_CHECK(!strchr(tail, '\t'), "the guest printed a tab");
-	uint64_t sum = ram_checksum();
+	uint64_t huge, sum = ram_checksum(&huge);
+	check_pages(v, huge, "before the kexec");
 	lt_state_put("line", "%" PRIu64, last);
 	lt_state_put("tail", "%s", tail);
 	lt_state_put("ram", "%" PRIu64, sum);
 	lt_log("%s: paused after line %" PRIu64 ", %lld bytes of device state kept in session "
-	       "'%s'; RAM checksum %#" PRIx64 "; QEMU holds the session until the kexec",
-	       variants[v].name, last, (long long)st.st_size, variants[v].session, sum);
+	       "'%s'; RAM checksum %#" PRIx64 ", %llu MiB of it in huge pages; QEMU holds the "
+	       "session until the kexec", variants[v].name, last, (long long)st.st_size,
+	       variants[v].session, sum, (unsigned long long)huge >> 20);
 	free(text);
 	qmp_close(&vm.q);
 	return LT_CONTINUE;
@@ -418,7 +454,7 @@ static void restore_and_check(int v)
 	VM_QMP(reply, -1, "{\"execute\": \"migrate-incoming\", \"arguments\": {\"uri\": \"%s\"}}", uri);
 	wait_migration();
 	uint64_t r2 = lt_now_ns();
-	uint64_t now = ram_checksum();
+	uint64_t huge, now = ram_checksum(&huge);
 	uint64_t r3 = lt_now_ns();
 	VM_QMP(reply, -1, "{\"execute\": \"cont\"}");
 	uint64_t r4 = lt_now_ns();
@@ -431,6 +467,7 @@ static void restore_and_check(int v)
 	expect_log("device state kept");
 	VM_CHECK(now == sum, "%s: RAM checksum %#" PRIx64 " after the update, %#" PRIx64
 		 " before", variants[v].name, now, sum);
+	check_pages(v, huge, "after the kexec");
 
 	wait_lines(LINES_AFTER);
 	char *after = slurp(vm.serial);
@@ -439,8 +476,9 @@ static void restore_and_check(int v)
 	strcpy(stpcpy(text, before), after);
 	uint64_t last = check_lines(text, line + 1, &tail);
 	lt_log("%s: the guest went on: line %" PRIu64 " before the kexec, lines %" PRIu64
-	       " to %" PRIu64 " after, every sum right; the RAM checksum %#" PRIx64 " unchanged",
-	       variants[v].name, line, line + 1, last, sum);
+	       " to %" PRIu64 " after, every sum right; the RAM checksum %#" PRIx64 " unchanged, "
+	       "%llu MiB of it in huge pages", variants[v].name, line, line + 1, last, sum,
+	       (unsigned long long)huge >> 20);
 	free(text);
 	free(after);
 	free(before);
