@@ -19,7 +19,7 @@
 #   CC                    compiler for the static guest program (default cc)
 #   LUTEST_BZIMAGE        use this kernel instead of fetching/building one
 #   LUTEST_ONLY=a,b       run only these scenarios in the guest
-#   LUTEST_VM_TIMEOUT     seconds for the whole VM run (default 300)
+#   LUTEST_VM_TIMEOUT     seconds for the whole VM run (default 420)
 #   LUTEST_VM_MEM         guest memory (default 3G: lib-blackout preserves 1 GiB)
 #   LUTEST_APPEND         extra kernel command line words
 #   LUTEST_LIB_LIBS       libraries libliveupdate.a needs (default: libnl, libfdt)
@@ -31,7 +31,7 @@ set -uo pipefail
 vm_name=run-vm vm_out=tests/vm/out vm_help=2,28
 # shellcheck source=vm-common.sh
 . "$(dirname "$0")/vm-common.sh"
-VM_TIMEOUT=${LUTEST_VM_TIMEOUT:-300}
+VM_TIMEOUT=${LUTEST_VM_TIMEOUT:-420}
 
 # --- what the host needs --------------------------------------------------
 for tool in cpio timeout awk; do
