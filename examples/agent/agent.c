@@ -2,8 +2,8 @@
 /*
  * agent: a daemon that owns /dev/liveupdate for its clients (the
  * delegation model; doc/agent-protocol.md). Clients connect to its Unix
- * socket, SUBSCRIBE to get a session fd, preserve their files in it and
- * say READY; UPDATE loads the next kernel and reboots; the agent started
+ * socket, SUBSCRIBE to be handed a session with its manifest, preserve
+ * and label their files in it and say READY, handing it back; UPDATE loads the next kernel and reboots; the agent started
  * in the new kernel takes every session back and hands each to the client
  * that CLAIMs it.
  */
@@ -135,6 +135,7 @@ static void serve(struct agent *a, struct conn *c)
 				drop(c);
 			if (fd >= 0)
 				close(fd);
+			agent_sent(a);	/* a SUBSCRIBE's handover */
 		}
 		if (c->fd >= 0) {
 			memmove(c->buf, nl + 1, c->used - len - 1);

@@ -99,6 +99,21 @@ static void check_many(struct liveupdate_session *s, const char *who)
 	lt_log("%s: %d more files by token, byte-exact", who, MANY);
 }
 
+/* What the predecessor put in besides its labels: the files by token and
+ * its metadata. */
+static void check_unlabelled(struct liveupdate_session *s, const char *who)
+{
+	const char *v;
+	int fd;
+
+	LT_OK(liveupdate_session_retrieve_fd(s, TOKEN_FILE, &fd));
+	lt_check_memfd(fd, 4096, TOKEN_SEED, who);
+	close(fd);
+	check_many(s, who);
+	LT_OK(liveupdate_session_get_meta(s, "written-by", &v));
+	LT_CHECK(!strcmp(v, "predecessor"), "%s: metadata written-by=%s", who, v);
+}
+
 /* A successor that reads part of the offer and dies. */
 static void dying_successor(int sock)
 {
@@ -224,8 +239,7 @@ static int stage1(void)
 {
 	struct liveupdate_ctx *ctx;
 	struct liveupdate_session *s = NULL;
-	const char *v;
-	int sv[2], fd;
+	int sv[2];
 	pid_t pid;
 
 	LT_CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
@@ -244,12 +258,7 @@ static int stage1(void)
 		 liveupdate_session_get_direction(s) == LIVEUPDATE_SESSION_OUTGOING,
 		 "received session \"%s\"", liveupdate_session_get_name(s));
 	check_labels(s, 3, "successor");
-	LT_OK(liveupdate_session_retrieve_fd(s, TOKEN_FILE, &fd));
-	lt_check_memfd(fd, 4096, TOKEN_SEED, "the file by token, in the successor");
-	close(fd);
-	check_many(s, "successor");
-	LT_OK(liveupdate_session_get_meta(s, "written-by", &v));
-	LT_CHECK(!strcmp(v, "predecessor"), "metadata written-by=%s", v);
+	check_unlabelled(s, "successor");
 	preserve_memory(ctx, s, 3);
 	LT_OK(liveupdate_session_set_meta(s, "kexec-by", "successor"));
 	check_labels(s, N_FILES, "successor after labelling one more");
@@ -262,7 +271,6 @@ static int stage2(void)
 	struct liveupdate_ctx *ctx = lt_ctx_new();
 	struct liveupdate_session *s = NULL;
 	const char *v;
-	int fd;
 
 	LT_OK(liveupdate_session_retrieve(ctx, NAME, &s));
 	check_labels(s, N_FILES, "new kernel");
@@ -273,20 +281,15 @@ static int stage2(void)
 		LT_CHECK(e->kind == LIVEUPDATE_ENTRY_MEMORY, "%s: kind %d", files[i].label,
 			 e->kind);
 	}
-	LT_OK(liveupdate_session_retrieve_fd(s, TOKEN_FILE, &fd));
-	lt_check_memfd(fd, 4096, TOKEN_SEED, "the file by token, after the kexec");
-	close(fd);
-	check_many(s, "new kernel");
-	LT_OK(liveupdate_session_get_meta(s, "written-by", &v));
-	LT_CHECK(!strcmp(v, "predecessor"), "metadata written-by=%s", v);
+	check_unlabelled(s, "new kernel");
 	LT_OK(liveupdate_session_get_meta(s, "kexec-by", &v));
 	LT_CHECK(!strcmp(v, "successor"), "metadata kexec-by=%s", v);
 	LT_OK(liveupdate_session_finish(s));
 	liveupdate_session_unref(s);
 	liveupdate_ctx_unref(ctx);
 	lt_pass("a session with %zu labelled memory objects and %d files by token handed "
-		"from one process to another (after a successor that died and one of another uid left it "
-		"intact), labelled further by the successor and carried across a real "
+		"from one process to another (after a successor that died and one of another "
+		"uid left it intact), labelled further by the successor and carried across a real "
 		"kexec by it: every file byte-exact", N_FILES, MANY + 1);
 }
 

@@ -262,6 +262,20 @@ static struct liveupdate_session *adopt(struct liveupdate_ctx *ctx, const char *
 	return s;
 }
 
+/* After the update: finish incoming session @s and drop systemd's copy of
+ * it (@fdname) from the store. */
+static void finish_and_remove(struct liveupdate_ctx *ctx, struct liveupdate_session *s,
+			      const char *fdname)
+{
+	int r = liveupdate_session_finish(s);
+
+	if (r < 0)
+		fail("liveupdate_session_finish", r);
+	r = liveupdate_fdstore_remove(ctx, fdname, NULL);
+	if (r < 0)
+		fail("liveupdate_fdstore_remove", r);
+}
+
 /*
  * After the update: check the memfd at @token of incoming session @s, finish
  * @s and drop systemd's copy of it (@fdname) from the store.
@@ -278,12 +292,7 @@ static void take_back(struct liveupdate_ctx *ctx, struct liveupdate_session *s,
 	snprintf(what, sizeof(what), "'%s' token %llu", fdname, (unsigned long long)token);
 	check_memfd(what, fd, size, seed);
 	close(fd);
-	r = liveupdate_session_finish(s);
-	if (r < 0)
-		fail("liveupdate_session_finish", r);
-	r = liveupdate_fdstore_remove(ctx, fdname, NULL);
-	if (r < 0)
-		fail("liveupdate_fdstore_remove", r);
+	finish_and_remove(ctx, s, fdname);
 }
 
 /* Before the update: guest RAM and a session into the fd store. */
@@ -515,12 +524,7 @@ static void manifest_after_update(struct liveupdate_ctx *ctx, struct liveupdate_
 	}
 	if (liveupdate_session_count_entries(s) != MF_SMALL + 1)
 		fail("the manifest after the kexec", -EBADMSG);
-	r = liveupdate_session_finish(s);
-	if (r < 0)
-		fail("liveupdate_session_finish", r);
-	r = liveupdate_fdstore_remove(ctx, MF_FDNAME, NULL);
-	if (r < 0)
-		fail("liveupdate_fdstore_remove", r);
+	finish_and_remove(ctx, s, MF_FDNAME);
 	verdict(1, "a session pushed with its manifest, adopted outgoing after a restart "
 		"(label found, %d more labelled, a new manifest piece pushed), came back "
 		"after the kexec with all %d labels, byte-exact", MF_SMALL, MF_SMALL + 1);
