@@ -9,7 +9,8 @@
  * one SCM_RIGHTS message carries). Before the
  * real handover it tries two that must fail and leave its session intact:
  * a successor that dies after reading part of the offer, and one running
- * as another uid (refused on both sides, SO_PEERCRED); after each, its
+ * as another uid (refused on both sides, SO_PEERCRED), then one that
+ * refuses it (its fd limit leaves no room for the files); after each, its
  * files are found by label, byte-exact, and it preserves more. Then it
  * hands the session to this stage's process over a socketpair and exits.
  * The successor (this process, which never held the session before)
@@ -22,6 +23,7 @@
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -155,6 +157,39 @@ static void try_dying(struct liveupdate_session *s)
 	reap(pid, "the dying successor");
 }
 
+/* A successor without room for the files (RLIMIT_NOFILE): the kernel
+ * drops the fds that do not fit (MSG_CTRUNC); it refuses, the predecessor
+ * learns why and keeps its session. */
+static void try_no_room(struct liveupdate_session *s)
+{
+	struct rlimit rl = { 64, 64 };
+	int sv[2];
+	pid_t pid;
+	int r;
+
+	LT_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
+	pid = fork();
+	LT_CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		struct liveupdate_ctx *ctx = NULL;
+		struct liveupdate_session *got = NULL;
+
+		close(sv[0]);
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || liveupdate_ctx_new(NULL, &ctx) < 0)
+			_exit(3);
+		r = liveupdate_session_receive(ctx, sv[1], &got);
+		lt_log("successor with 64 fds: %d (%s)", r, liveupdate_last_error());
+		_exit(r == -EMFILE ? 0 : 4);
+	}
+	close(sv[1]);
+	r = liveupdate_session_handover(s, sv[0]);
+	LT_CHECK(r == -ECONNREFUSED, "a handover to a successor without room returned %d "
+		 "(%s)", r, liveupdate_last_error());
+	lt_log("predecessor: %s", liveupdate_last_error());
+	close(sv[0]);
+	reap(pid, "the successor without room (it must refuse with EMFILE)");
+}
+
 /* An abstract socket name of this scenario's own. */
 static socklen_t other_uid_address(struct sockaddr_un *sa)
 {
@@ -226,6 +261,8 @@ static void predecessor(int sock)
 	preserve_memory(ctx, s, 2); /* and it still writes */
 	try_other_uid(s);
 	check_labels(s, 3, "predecessor after another uid was refused");
+	try_no_room(s);
+	check_labels(s, 3, "predecessor after a successor without room refused");
 
 	LT_OK(liveupdate_session_handover(s, sock));
 	LT_ERR(liveupdate_session_preserve_fd(s, 0, 1), EINVAL); /* the successor's now */
@@ -288,8 +325,8 @@ static int stage2(void)
 	liveupdate_session_unref(s);
 	liveupdate_ctx_unref(ctx);
 	lt_pass("a session with %zu labelled memory objects and %d files by token handed "
-		"from one process to another (after a successor that died and one of another "
-		"uid left it intact), labelled further by the successor and carried across a real "
+		"from one process to another (after a successor that died, one of another "
+		"uid and one without room for the fds left it intact), labelled further by the successor and carried across a real "
 		"kexec by it: every file byte-exact", N_FILES, MANY + 1);
 }
 
