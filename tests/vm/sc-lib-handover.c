@@ -6,12 +6,12 @@
  * Stage 1: a child process, the predecessor, creates session
  * "lib-handover" (LIVEUPDATE_SESSION_HANDOVER) with two memory objects of
  * the library, labelled and filled, and 301 memfds by token (more than
- * one SCM_RIGHTS message carries). Before the
- * real handover it tries two that must fail and leave its session intact:
- * a successor that dies after reading part of the offer, and one running
- * as another uid (refused on both sides, SO_PEERCRED), then one that
- * refuses it (its fd limit leaves no room for the files); after each, its
- * files are found by label, byte-exact, and it preserves more. Then it
+ * one SCM_RIGHTS message carries). Before the real handover it tries
+ * three that must fail and leave its session intact: a successor that
+ * dies after reading part of the offer, one running as another uid
+ * (refused on both sides, SO_PEERCRED), and one that refuses it (its fd
+ * limit leaves no room for the files); after each, its files are found by
+ * label, byte-exact, and after the first it preserves more. Then it
  * hands the session to this stage's process over a socketpair and exits.
  * The successor (this process, which never held the session before)
  * finds every file by label, byte-exact, labels one more memory object,
@@ -126,6 +126,22 @@ static void dying_successor(int sock)
 	_exit(0); /* gone midway: the socket closes, no answer */
 }
 
+/* A successor without room for the files (RLIMIT_NOFILE): the kernel
+ * drops the fds that do not fit (MSG_CTRUNC), and it must refuse. */
+static void crowded_successor(int sock)
+{
+	struct rlimit rl = { 64, 64 };
+	struct liveupdate_ctx *ctx = NULL;
+	struct liveupdate_session *got = NULL;
+	int r;
+
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || liveupdate_ctx_new(NULL, &ctx) < 0)
+		_exit(3);
+	r = liveupdate_session_receive(ctx, sock, &got);
+	lt_log("successor with 64 fds: %d (%s)", r, liveupdate_last_error());
+	_exit(r == -EMFILE ? 0 : 4);
+}
+
 static void reap(pid_t pid, const char *who)
 {
 	int st;
@@ -134,60 +150,27 @@ static void reap(pid_t pid, const char *who)
 	LT_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: status %#x", who, st);
 }
 
-/* The handover to a successor that dies: refused, the session intact. */
-static void try_dying(struct liveupdate_session *s)
+/* Hand s to successor, run in a child on a socketpair: what the handover
+ * returned, once the child exited 0. */
+static int hand_to(struct liveupdate_session *s, void (*successor)(int sock),
+		   const char *who)
 {
-	int sv[2];
+	int sv[2], r;
 	pid_t pid;
-	int r;
 
 	LT_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
 	pid = fork();
 	LT_CHECK(pid >= 0, "fork");
 	if (pid == 0) {
 		close(sv[0]);
-		dying_successor(sv[1]);
+		successor(sv[1]);
 	}
 	close(sv[1]);
 	r = liveupdate_session_handover(s, sv[0]);
-	LT_CHECK(r == -ECONNRESET || r == -EPIPE, "a handover to a successor that died "
-		 "returned %d (%s)", r, liveupdate_last_error());
-	lt_log("predecessor: the successor died midway: %s", liveupdate_last_error());
+	lt_log("predecessor, to %s: %d (%s)", who, r, r ? liveupdate_last_error() : "ok");
 	close(sv[0]);
-	reap(pid, "the dying successor");
-}
-
-/* A successor without room for the files (RLIMIT_NOFILE): the kernel
- * drops the fds that do not fit (MSG_CTRUNC); it refuses, the predecessor
- * learns why and keeps its session. */
-static void try_no_room(struct liveupdate_session *s)
-{
-	struct rlimit rl = { 64, 64 };
-	int sv[2];
-	pid_t pid;
-	int r;
-
-	LT_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
-	pid = fork();
-	LT_CHECK(pid >= 0, "fork");
-	if (pid == 0) {
-		struct liveupdate_ctx *ctx = NULL;
-		struct liveupdate_session *got = NULL;
-
-		close(sv[0]);
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || liveupdate_ctx_new(NULL, &ctx) < 0)
-			_exit(3);
-		r = liveupdate_session_receive(ctx, sv[1], &got);
-		lt_log("successor with 64 fds: %d (%s)", r, liveupdate_last_error());
-		_exit(r == -EMFILE ? 0 : 4);
-	}
-	close(sv[1]);
-	r = liveupdate_session_handover(s, sv[0]);
-	LT_CHECK(r == -ECONNREFUSED, "a handover to a successor without room returned %d "
-		 "(%s)", r, liveupdate_last_error());
-	lt_log("predecessor: %s", liveupdate_last_error());
-	close(sv[0]);
-	reap(pid, "the successor without room (it must refuse with EMFILE)");
+	reap(pid, who);
+	return r;
 }
 
 /* An abstract socket name of this scenario's own. */
@@ -239,7 +222,7 @@ static void predecessor(int sock)
 	LIVEUPDATE_OPTS(liveupdate_session_opts, so, .flags = LIVEUPDATE_SESSION_HANDOVER);
 	struct liveupdate_ctx *ctx = lt_ctx_new();
 	struct liveupdate_session *s = NULL;
-	int fd;
+	int fd, r;
 
 	LT_OK(liveupdate_session_create_opts(ctx, NAME, &so, &s));
 	LT_OK(liveupdate_session_set_meta(s, "written-by", "predecessor"));
@@ -256,12 +239,14 @@ static void predecessor(int sock)
 	/* the device is not needed to hand over: leave it to the successor */
 	liveupdate_ctx_close_device(ctx);
 
-	try_dying(s);
+	r = hand_to(s, dying_successor, "a successor that dies midway");
+	LT_CHECK(r == -ECONNRESET || r == -EPIPE, "returned %d", r);
 	check_labels(s, 2, "predecessor after a successor died");
 	preserve_memory(ctx, s, 2); /* and it still writes */
 	try_other_uid(s);
 	check_labels(s, 3, "predecessor after another uid was refused");
-	try_no_room(s);
+	r = hand_to(s, crowded_successor, "a successor without room for the fds");
+	LT_CHECK(r == -ECONNREFUSED, "returned %d", r);
 	check_labels(s, 3, "predecessor after a successor without room refused");
 
 	LT_OK(liveupdate_session_handover(s, sock));
