@@ -557,20 +557,28 @@ static int fdstore_push(struct world *w)
 /* fd store: the fd passed back by systemd (LISTEN_FDS at fd 100) */
 #define PASSED_AT 100
 
-static void passed_setup(struct world *w)
+/* The environment systemd sets for n fds from PASSED_AT on named passed
+ * (colon-separated), after placeholders for fds 3 to PASSED_AT - 1. */
+static void pass_env(const char *passed, int n)
 {
 	char pid[32], names[512] = "";
 
+	for (int i = 3; i < PASSED_AT; i++)
+		strcat(names, "pad:");
+	strcat(names, passed);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	setenv("LISTEN_PID", pid, 1);
+	snprintf(pid, sizeof(pid), "%d", PASSED_AT - 3 + n);
+	setenv("LISTEN_FDS", pid, 1);
+	setenv("LISTEN_FDNAMES", names, 1);
+}
+
+static void passed_setup(struct world *w)
+{
 	base_setup(w);
 	w->fd = memfd_of(4096);
 	ck_assert_int_eq(dup3(w->fd, PASSED_AT, 0), PASSED_AT); /* inherited: no CLOEXEC */
-	for (int i = 3; i < PASSED_AT; i++)
-		strcat(names, "pad:");
-	strcat(names, "ram");
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	setenv("LISTEN_PID", pid, 1);
-	setenv("LISTEN_FDS", "98", 1);
-	setenv("LISTEN_FDNAMES", names, 1);
+	pass_env("ram", 1);
 }
 
 static int fdstore_get(struct world *w)
@@ -616,7 +624,6 @@ static void passed_teardown(struct world *w)
 static void stored_session_setup(struct world *w)
 {
 	LIVEUPDATE_OPTS(liveupdate_preserve_opts, o, .label = "ram");
-	char pid[32], names[512] = "";
 	int piece, session;
 
 	manager_setup(w);
@@ -629,13 +636,7 @@ static void stored_session_setup(struct world *w)
 	ck_assert_int_eq(dup3(session, PASSED_AT + 1, 0), PASSED_AT + 1);
 	close(piece);
 	close(session);
-	for (int i = 3; i < PASSED_AT; i++)
-		strcat(names, "pad:");
-	strcat(names, "vmm.lu-manifest:vmm");
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	setenv("LISTEN_PID", pid, 1);
-	setenv("LISTEN_FDS", "99", 1);
-	setenv("LISTEN_FDNAMES", names, 1);
+	pass_env("vmm.lu-manifest:vmm", 2);
 }
 
 static int adopt_stored(struct world *w)
