@@ -187,7 +187,7 @@ int main(int argc, char **argv)
 		} else {
 			fprintf(c == 'h' ? stdout : stderr,
 				"usage: agent [--socket PATH]   (default /tmp/liveupdate-agent-UID.sock)\n"
-				"Owns /dev/liveupdate and hands session fds to its clients; see "
+				"Owns /dev/liveupdate and hands sessions to its clients; see "
 				"doc/agent-protocol.md.\n");
 			return c == 'h' ? 0 : 2;
 		}

@@ -153,7 +153,8 @@ int main(int argc, char **argv)
 		ret = update(sock, argc - 2, argv + 2);
 	else if ((!strcmp(argv[1], "subscribe") && argc == 4) ||
 		 (!strcmp(argv[1], "claim") && argc == 3)) {
-		/* Only to adopt fds: this context never opens /dev/liveupdate. */
+		/* Only for sessions handed over: this context never opens
+		 * /dev/liveupdate. */
 		if (liveupdate_ctx_new(NULL, &ctx) < 0)
 			return fail("liveupdate_ctx_new", liveupdate_last_error());
 		ret = argc == 4 ? subscribe(ctx, sock, argv[2], argv[3]) : claim(ctx, sock, argv[2]);
