@@ -21,19 +21,11 @@ qemu_wait "$qemu_pid"
 expect_log nostore "fdstore=on: cannot keep session '$session' in systemd's fd store"
 
 export NOTIFY_SOCKET="$notify" FDSTORE=16
-qemu_start old "$ram,fdstore=on"
-old_pid=$qemu_pid
-wait_lines old 10
-expect_backing old "$old_pid" new
+start_old ,fdstore=on
 expect_log old "session '$session' kept in systemd's fd store"
 wait_for "$sim_dir/store.log" "stored $session" "$store_pid"
-old_inode=$(ram_inode "$old_pid")
-[ -n "$old_inode" ] || fail "no guest RAM among the old QEMU's fds"
-out=$(qmp old save ram0) || exit 1
-echo "old: $out"
-qmp old cmd quit >/dev/null
-qemu_wait "$old_pid"
-[ "$qemu_status" = 0 ] || fail "the old QEMU exited $qemu_status after quit"
+save_old
+quit_qemu old "$old_pid"
 "$SIM" status | grep -q "^sessions: 1 outgoing" ||
 	{ "$SIM" status; fail "the session did not outlive QEMU in the store"; }
 echo "the session outlives the old QEMU in the fd store"
@@ -43,21 +35,9 @@ LAUNCHER="$FAKE exec $session --"
 qemu_start new "$ram,fdstore=on,require-kept=on" -incoming defer
 new_pid=$qemu_pid
 LAUNCHER=
-out=$(qmp new restore ram0) || exit 1
-echo "new: $out"
-expect_backing new "$new_pid" kept
-expect_log new "device state kept"
-[ "$(ram_inode "$new_pid")" = "$old_inode" ] ||
-	fail "the new QEMU maps inode $(ram_inode "$new_pid"), not the old $old_inode"
-echo "new: maps the same memory (inode $old_inode), from the store"
 wait_for "$sim_dir/store.log" "removed $session" "$store_pid"
 grep -c "^stored $session" "$sim_dir/store.log" | grep -q '^2$' ||
 	{ cat "$sim_dir/store.log"; fail "the next session was not put in the store"; }
-echo "store: the finished session removed, the next one stored"
-wait_lines new 10
-qmp new cmd quit >/dev/null
-qemu_wait "$new_pid"
-unset NOTIFY_SOCKET FDSTORE
-
-check_went_on old new
+echo "store: the session taken from it removed once finished, the next one stored"
+resume_new
 echo PASS

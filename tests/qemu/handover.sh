@@ -10,12 +10,7 @@
 
 sock=$sim_dir/handover.sock
 
-qemu_start old "$ram"
-old_pid=$qemu_pid
-wait_lines old 10
-expect_backing old "$old_pid" new
-old_inode=$(ram_inode "$old_pid")
-[ -n "$old_inode" ] || fail "no guest RAM memfd among the old QEMU's fds"
+start_old
 
 echo "--- refused: handover-to while the guest runs"
 out=$(handover_to old "$sock" 2>&1) && fail "handover-to accepted while the guest runs: $out"
@@ -23,7 +18,7 @@ echo "$out" | grep -q "holds no state of the stopped guest" || fail "handover-to
 echo "old: $out"
 
 echo "--- refused: the successor dies midway"
-qmp old save ram0 >/dev/null
+save_old
 python3 - "$sim_dir/dying.sock" >"$sim_dir/dying.log" 2>&1 <<'PY' &
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -51,30 +46,13 @@ echo "--- the handover to a new QEMU"
 qemu_start new "$ram,require-kept=on,receive-from=$sock" -incoming defer
 new_pid=$qemu_pid
 wait_for "$sim_dir/new.log" "waiting up to" "$new_pid"
-out=$(qmp old save ram0) || exit 1
-echo "old: $out"
-bytes=$(echo "$out" | sed -n 's/^saved: \([0-9]*\) bytes.*/\1/p')
-[ -n "$bytes" ] && [ "$bytes" -lt 1048576 ] || fail "$bytes bytes of state for $RAM_SIZE of RAM"
+save_old
 expect_log old "device state preserved as 'qemu-device-state.1'"
 handover_to old "$sock" >/dev/null || { show_log old; show_log new; fail "handover-to the new QEMU"; }
 expect_log old "handed over to $sock: this QEMU may quit"
-qmp old cmd quit >/dev/null
-qemu_wait "$old_pid"
-[ "$qemu_status" = 0 ] || fail "the old QEMU exited $qemu_status after quit"
-
-out=$(qmp new restore ram0) || exit 1
-echo "new: $out"
-expect_backing new "$new_pid" kept
-expect_log new "device state kept"
-[ "$(ram_inode "$new_pid")" = "$old_inode" ] ||
-	fail "the new QEMU maps memfd inode $(ram_inode "$new_pid"), not the old $old_inode"
-echo "new: maps the same memfd (inode $old_inode)"
+quit_qemu old "$old_pid"
 "$SIM" status | grep -q "^simulated reboots: 0$" ||
 	{ "$SIM" status; fail "a simulated kexec happened"; }
 echo "no kexec: liveupdate-sim counts 0 reboots"
-wait_lines new 10
-qmp new cmd quit >/dev/null
-qemu_wait "$new_pid"
-
-check_went_on old new
+resume_new
 echo PASS

@@ -254,3 +254,50 @@ handover_to() {
 
 # lines NAME: how many lines the guest printed on NAME's serial port.
 lines() { grep -c '^L=' "$sim_dir/$1.serial"; }
+
+# The steps every upgrade test shares. start_old [RAM-OPTIONS]: the old
+# QEMU ($old_pid) on new memory ($ram plus RAM-OPTIONS), its guest running,
+# the RAM file in $old_inode.
+start_old() {
+	qemu_start old "$ram${1:-}"
+	old_pid=$qemu_pid
+	wait_lines old 10
+	expect_backing old "$old_pid" new
+	old_inode=$(ram_inode "$old_pid")
+	[ -n "$old_inode" ] || fail "no guest RAM file among the old QEMU's fds"
+}
+
+# save_old: the old QEMU's device state into its session: written (no
+# RAM: under 1 MiB) and preserved, the guest stopped.
+save_old() {
+	so_out=$($QMP "$sim_dir/old.qmp" save ram0 2>&1) || { echo "$so_out"; show_log old; fail "qmp old save ram0"; }
+	echo "old: $so_out"
+	so_bytes=$(echo "$so_out" | sed -n 's/^saved: \([0-9]*\) bytes.*/\1/p')
+	[ -n "$so_bytes" ] && [ "$so_bytes" -gt 0 ] || fail "no device state written"
+	[ "$so_bytes" -lt 1048576 ] || fail "$so_bytes bytes of state for $RAM_SIZE of RAM: RAM was copied"
+	expect_log old "device state preserved"
+}
+
+# quit_qemu NAME PID: quit over QMP, exit status 0.
+quit_qemu() {
+	qmp "$1" cmd quit >/dev/null
+	qemu_wait "$2"
+	[ "$qemu_status" = 0 ] || fail "the $1 QEMU exited $qemu_status after quit"
+}
+
+# resume_new: the new QEMU ($new_pid, started with -incoming defer) loads
+# the kept state, maps the old QEMU's RAM file "kept" with the same
+# backing, and its guest goes on; then it quits and the guest's output of
+# both QEMUs is checked as one.
+resume_new() {
+	rn_out=$($QMP "$sim_dir/new.qmp" restore ram0 2>&1) || { echo "$rn_out"; show_log new; fail "qmp new restore ram0"; }
+	echo "new: $rn_out"
+	expect_backing new "$new_pid" kept
+	expect_log new "device state kept"
+	[ "$(ram_inode "$new_pid")" = "$old_inode" ] ||
+		fail "the new QEMU maps file $(ram_inode "$new_pid"), not the old $old_inode"
+	echo "new: maps the same file as the old QEMU ($old_inode)"
+	wait_lines new 10
+	quit_qemu new "$new_pid"
+	check_went_on old new
+}
