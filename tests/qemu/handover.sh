@@ -54,5 +54,19 @@ quit_qemu old "$old_pid"
 "$SIM" status | grep -q "^simulated reboots: 0$" ||
 	{ "$SIM" status; fail "a simulated kexec happened"; }
 echo "no kexec: liveupdate-sim counts 0 reboots"
-resume_new
+resume_new running
+
+echo "--- the new QEMU saves into the session it received and hands it on"
+"$top_builddir/tools/liveupdate-ctl" hold "$sim_dir/hold.sock" >"$sim_dir/holder.log" 2>&1 &
+holder_pid=$!
+track_pid "$holder_pid"
+wait_for "$sim_dir/holder.log" "listening on" "$holder_pid"
+out=$(qmp new save ram0) || exit 1
+echo "new: $out"
+expect_log new "device state preserved as 'qemu-device-state.2'"
+handover_to new "$sim_dir/hold.sock" >/dev/null || { show_log new; fail "handover-to the holder"; }
+wait_for "$sim_dir/holder.log" "holding session \"$session\" (4 labelled files)" "$holder_pid"
+echo "holder: $(grep holding "$sim_dir/holder.log")"
+quit_qemu new "$new_pid"
+check_went_on old new
 echo PASS
