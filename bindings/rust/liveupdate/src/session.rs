@@ -22,6 +22,7 @@ pub enum Direction {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SessionOptions {
     no_manifest: bool,
+    handover: bool,
     manifest_size: usize,
 }
 
@@ -38,6 +39,15 @@ impl SessionOptions {
         self
     }
 
+    /// Keep a duplicate of every fd preserved in the session (one open fd
+    /// per file), so that it can be handed to a successor process with
+    /// [`Session::handover`], and [`Session::retrieve_fd`] gives new fds of
+    /// its files while it is outgoing.
+    pub fn handover(mut self) -> SessionOptions {
+        self.handover = true;
+        self
+    }
+
     /// The size in bytes of the manifest's first piece: a multiple of 4 KiB,
     /// up to 64 MiB (other sizes are refused by the create call, never
     /// rounded); further pieces are added as it fills.
@@ -50,11 +60,13 @@ impl SessionOptions {
         // SAFETY: an all-zero option struct means "defaults".
         let mut o: sys::liveupdate_session_opts = unsafe { mem::zeroed() };
         o.sz = mem::size_of_val(&o);
-        o.flags = if self.no_manifest {
-            sys::LIVEUPDATE_SESSION_NO_MANIFEST
-        } else {
-            0
-        };
+        o.flags = 0;
+        if self.no_manifest {
+            o.flags |= sys::LIVEUPDATE_SESSION_NO_MANIFEST;
+        }
+        if self.handover {
+            o.flags |= sys::LIVEUPDATE_SESSION_HANDOVER;
+        }
         o.manifest_size = self.manifest_size;
         o
     }
