@@ -36,7 +36,7 @@ qemu_start new "$ram,fdstore=on,require-kept=on" -incoming defer
 new_pid=$qemu_pid
 LAUNCHER=
 wait_for "$sim_dir/store.log" "removed $session" "$store_pid"
-grep -c "^stored $session" "$sim_dir/store.log" | grep -q '^2$' ||
+grep -c "^stored $session$" "$sim_dir/store.log" | grep -q "^2$" ||
 	{ cat "$sim_dir/store.log"; fail "the next session was not put in the store"; }
 echo "store: the session taken from it removed once finished, the next one stored"
 resume_new
