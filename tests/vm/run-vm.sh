@@ -20,7 +20,7 @@
 #   LUTEST_BZIMAGE        use this kernel instead of fetching/building one
 #   LUTEST_ONLY=a,b       run only these scenarios in the guest
 #   LUTEST_VM_TIMEOUT     seconds for the whole VM run (default 420)
-#   LUTEST_VM_MEM         guest memory (default 4G: lib-blackout preserves 1 GiB
+#   LUTEST_VM_MEM         guest memory (default 3500M: lib-blackout preserves 1 GiB
 #                         of THP beside qemu-kexec's QEMU and its 256 MiB)
 #   LUTEST_APPEND         extra kernel command line words
 #   LUTEST_LIB_LIBS       libraries libliveupdate.a needs (default: libnl, libfdt)
@@ -198,7 +198,7 @@ cat "$work/wrap/payload.cpio" "$work/wrap.cpio" >"$out/initrd.cpio"
 cmdline="console=ttyS0 liveupdate=on panic=-1 loglevel=4 lutest.stage=1"
 [ -n "${LUTEST_ONLY:-}" ] && cmdline="$cmdline lutest.only=$LUTEST_ONLY"
 [ -n "${LUTEST_APPEND:-}" ] && cmdline="$cmdline $LUTEST_APPEND"
-qemu_cmd=("$QEMU" -accel tcg -m "${LUTEST_VM_MEM:-4G}" -smp 2 -no-reboot -nographic -nodefaults
+qemu_cmd=("$QEMU" -accel tcg -m "${LUTEST_VM_MEM:-3500M}" -smp 2 -no-reboot -nographic -nodefaults
 	-chardev "stdio,id=console,signal=off,logfile=$out/vm-serial.log" -serial chardev:console
 	-append "$cmdline"
 	-kernel "$BZIMAGE" -initrd "$out/initrd.cpio")
