@@ -39,18 +39,12 @@ static int fail(const char *what)
 	return -err;
 }
 
-int kvm_vm_open(struct kvm_vm *vm, uint8_t *ram, uint64_t ram_size)
+int kvm_vm_create(struct kvm_vm *vm)
 {
-	struct kvm_userspace_memory_region region = {
-		.slot = 0, .guest_phys_addr = 0,
-		.memory_size = ram_size, .userspace_addr = (uintptr_t)ram,
-	};
 	int n;
 
 	memset(vm, 0, sizeof(*vm));
 	vm->vm_fd = vm->vcpu_fd = -1;
-	vm->ram = ram;
-	vm->ram_size = ram_size;
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0)
 		return fail("open /dev/kvm (is KVM available and accessible here?)");
@@ -66,8 +60,6 @@ int kvm_vm_open(struct kvm_vm *vm, uint8_t *ram, uint64_t ram_size)
 	}
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
-		goto err;
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		goto err;
 	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
 	if (vm->vcpu_fd < 0)
@@ -87,6 +79,29 @@ err:
 	n = fail("setting up the KVM virtual machine");
 	kvm_vm_close(vm);
 	return n;
+}
+
+int kvm_vm_set_ram(struct kvm_vm *vm, uint8_t *ram, uint64_t ram_size)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 0, .guest_phys_addr = 0,
+		.memory_size = ram_size, .userspace_addr = (uintptr_t)ram,
+	};
+
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		return fail("KVM_SET_USER_MEMORY_REGION");
+	vm->ram = ram;
+	vm->ram_size = ram_size;
+	return 0;
+}
+
+int kvm_vm_open(struct kvm_vm *vm, uint8_t *ram, uint64_t ram_size)
+{
+	int ret = kvm_vm_create(vm);
+
+	if (ret == 0 && (ret = kvm_vm_set_ram(vm, ram, ram_size)) < 0)
+		kvm_vm_close(vm);
+	return ret;
 }
 
 void kvm_vm_close(struct kvm_vm *vm)

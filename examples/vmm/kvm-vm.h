@@ -41,8 +41,13 @@ static inline uint32_t guest_checksum_step(uint32_t sum, uint32_t counter)
 	return (sum * 0x01000193u) ^ counter;
 }
 
-/* Open /dev/kvm, create the VM and its vCPU over @ram. 0 or -errno, with a
- * message on stderr. */
+/* Open /dev/kvm, create the VM and its vCPU, without RAM yet (a successor
+ * does this before it takes the guest over). 0 or -errno, with a message
+ * on stderr. */
+int kvm_vm_create(struct kvm_vm *vm);
+/* Give the VM its RAM: guest physical 0 to @ram_size at @ram. 0 or -errno. */
+int kvm_vm_set_ram(struct kvm_vm *vm, uint8_t *ram, uint64_t ram_size);
+/* Both: a VM over @ram. */
 int kvm_vm_open(struct kvm_vm *vm, uint8_t *ram, uint64_t ram_size);
 void kvm_vm_close(struct kvm_vm *vm);
 /* Cold boot: copy the guest program into RAM and point the vCPU at it. */

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vmm-takeover: the sockets of a takeover. A running VMM listens on a Unix
+ * socket (--listen PATH); a new VMM (--take-over PATH) creates its VM and
+ * vCPU, then connects. The library's liveupdate_session_handover() and
+ * liveupdate_session_receive() carry the session over that connection;
+ * this file adds what the VMMs say around it: who may connect, how long the
+ * old one waits, and the verdict byte after the library's acknowledgement,
+ * so that exactly one process runs the guest afterwards.
+ */
+#ifndef EXAMPLES_VMM_TAKEOVER_H
+#define EXAMPLES_VMM_TAKEOVER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* How long the old VMM waits for its successor, guest paused, before it
+ * gives up and resumes the guest itself. */
+#define TAKEOVER_TIMEOUT_MS 5000
+
+struct takeover_listener {
+	int fd;			/* -1: not listening */
+	const char *path;
+	dev_t dev;		/* the socket file this process bound */
+	ino_t ino;
+};
+
+/* Listen at @path (non-blocking). The socket is bound to a temporary name
+ * beside it and renamed over @path, so that @path always answers: the
+ * predecessor's socket until this rename, ours after it. 0 or -errno,
+ * with a message on stderr. */
+int takeover_listen(struct takeover_listener *l, const char *path);
+/* Accept a waiting successor: its connected socket (timeouts set), or
+ * -EAGAIN when none waits, -EPERM when it runs as another user (refused
+ * and closed here, before the guest pauses; said on stdout), -errno. */
+int takeover_accept(struct takeover_listener *l, pid_t *peer_pid);
+/* Stop listening. @remove_path: remove @path if it is still the socket this
+ * process bound; never after a takeover, where the successor may be
+ * renaming its own socket over it at this very moment. */
+void takeover_unlisten(struct takeover_listener *l, bool remove_path);
+
+/* The successor: connect to the VMM listening at @path. The connected
+ * socket, or -errno with a message on stderr that says what to do. */
+int takeover_connect(const char *path, pid_t *peer_pid);
+
+/* The old VMM, after liveupdate_session_handover(): @go true when it
+ * returned 0 (the successor runs the guest; this process exits), false
+ * when it failed (this process resumes the guest). 0 or -errno. */
+int takeover_send_verdict(int sock, bool go);
+/* The successor, after liveupdate_session_receive() returned 0: 1 when it
+ * runs the guest (the predecessor said so, or died after the handover,
+ * which leaves the guest to nobody else), 0 when the predecessor took the
+ * guest back (its wait timed out), -errno. */
+int takeover_wait_verdict(int sock);
+
+#endif
