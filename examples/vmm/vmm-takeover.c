@@ -13,7 +13,30 @@
 
 #include "vmm-takeover.h"
 
-enum { VERDICT_GO = 'Y', VERDICT_NO = 'N' };
+enum { VERDICT_GO = 'Y', VERDICT_NO = 'N', READY = 'R' };
+
+#define GREETING_MAGIC "LUVMMTO"	/* 8 bytes with the NUL */
+
+struct greeting {
+	char magic[8];
+	uint64_t ram_size, align;
+};
+
+static int send_byte(int sock, char b)
+{
+	return send(sock, &b, 1, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+}
+
+/* One byte into *b: 1, 0 at the end of the stream, or -errno. */
+static int recv_byte(int sock, char *b)
+{
+	ssize_t n;
+
+	do
+		n = recv(sock, b, 1, 0);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : (int)n;
+}
 
 static int unix_address(const char *path, struct sockaddr_un *sa)
 {
@@ -136,24 +159,67 @@ int takeover_connect(const char *path, pid_t *peer_pid)
 	return fd;
 }
 
+int takeover_greet(int sock, uint64_t ram_size, uint64_t align)
+{
+	struct greeting g = { .magic = GREETING_MAGIC, .ram_size = ram_size, .align = align };
+	char b;
+	int ret;
+
+	if (send(sock, &g, sizeof(g), MSG_NOSIGNAL) != (ssize_t)sizeof(g))
+		return -errno;
+	ret = recv_byte(sock, &b);
+	if (ret == 0)
+		return -ECONNRESET;
+	if (ret < 0)
+		return ret == -EWOULDBLOCK ? -EAGAIN : ret;
+	return b == READY ? 0 : -EBADMSG;
+}
+
+int takeover_hear(int sock, uint64_t *ram_size, uint64_t *align)
+{
+	struct greeting g;
+	ssize_t n;
+
+	do
+		n = recv(sock, &g, sizeof(g), MSG_WAITALL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n != (ssize_t)sizeof(g) || memcmp(g.magic, GREETING_MAGIC, sizeof(g.magic)) ||
+	    !g.ram_size || !g.align || (g.align & (g.align - 1)))
+		return -EBADMSG;
+	*ram_size = g.ram_size;
+	*align = g.align;
+	return 0;
+}
+
+int takeover_ready(int sock)
+{
+	return send_byte(sock, READY);
+}
+
 int takeover_send_verdict(int sock, bool go)
 {
-	char v = go ? VERDICT_GO : VERDICT_NO;
-
-	return send(sock, &v, 1, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+	return send_byte(sock, go ? VERDICT_GO : VERDICT_NO);
 }
 
 int takeover_wait_verdict(int sock)
 {
 	char v;
-	ssize_t n;
+	int ret = recv_byte(sock, &v);
 
-	do
-		n = recv(sock, &v, 1, 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	if (n == 0)
-		return 1;	/* gone after handing over: the guest is ours alone */
+	/* gone after handing over: the guest is ours alone */
+	if (ret == 0 || ret == -ECONNRESET)
+		return 1;
+	if (ret < 0)
+		return ret;
 	return v == VERDICT_GO ? 1 : v == VERDICT_NO ? 0 : -EBADMSG;
+}
+
+void takeover_wait_hangup(int sock)
+{
+	char b;
+
+	while (recv_byte(sock, &b) > 0)
+		;
 }

@@ -5,13 +5,26 @@
  * vCPU, then connects. The library's liveupdate_session_handover() and
  * liveupdate_session_receive() carry the session over that connection;
  * this file adds what the VMMs say around it: who may connect, how long the
- * old one waits, and the verdict byte after the library's acknowledgement,
- * so that exactly one process runs the guest afterwards.
+ * old one waits, the guest RAM's size before the pause (so that the
+ * successor makes its RAM slot while the guest still runs), and the verdict
+ * byte after the library's acknowledgement, so that exactly one process
+ * runs the guest afterwards:
+ *
+ *   old VMM                              new VMM (VM and vCPU made)
+ *                                  <---  connect
+ *   accept, check the uid
+ *   RAM size and alignment         --->  reserve, make the RAM slot
+ *                                  <---  ready
+ *   pause, write the state
+ *   liveupdate_session_handover()  <-->  liveupdate_session_receive()
+ *   verdict: go (or no)            --->  map the RAM, restore, resume
+ *   exit once the new one hangs up <---  hang up after the first report
  */
 #ifndef EXAMPLES_VMM_TAKEOVER_H
 #define EXAMPLES_VMM_TAKEOVER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* How long the old VMM waits for its successor, guest paused, before it
@@ -43,6 +56,16 @@ void takeover_unlisten(struct takeover_listener *l, bool remove_path);
  * socket, or -errno with a message on stderr that says what to do. */
 int takeover_connect(const char *path, pid_t *peer_pid);
 
+/* The old VMM, before the pause: tell the successor the guest RAM's size
+ * and alignment, and wait until it is ready. 0, or -errno (-ECONNRESET:
+ * it hung up; -EAGAIN: it did not answer in time). */
+int takeover_greet(int sock, uint64_t ram_size, uint64_t align);
+/* The successor: the predecessor's greeting. 0 or -errno (-EBADMSG: not
+ * a VMM of this protocol). */
+int takeover_hear(int sock, uint64_t *ram_size, uint64_t *align);
+/* The successor: its RAM slot is made, the predecessor may pause. */
+int takeover_ready(int sock);
+
 /* The old VMM, after liveupdate_session_handover(): @go true when it
  * returned 0 (the successor runs the guest; this process exits), false
  * when it failed (this process resumes the guest). 0 or -errno. */
@@ -52,5 +75,9 @@ int takeover_send_verdict(int sock, bool go);
  * which leaves the guest to nobody else), 0 when the predecessor took the
  * guest back (its wait timed out), -errno. */
 int takeover_wait_verdict(int sock);
+/* The old VMM, after the verdict go: wait (bounded) until the successor
+ * hangs up, which it does once its guest runs, so that this process's
+ * teardown does not compete with the resume for the CPUs. */
+void takeover_wait_hangup(int sock);
 
 #endif

@@ -66,6 +66,7 @@ struct vmm {
 	struct liveupdate_session *session;
 	struct preserved_memory state;
 	struct takeover_listener listener;
+	int predecessor;	/* its socket, closed once the guest runs here */
 	uint32_t last_counter, last_checksum, updates;
 	int resumed;		/* the next report is the first after a resume */
 	struct resume_stamps stamps;
@@ -178,9 +179,11 @@ static int resume(struct vmm *v, struct liveupdate_session *s)
 		       (unsigned long long)st->ram_size, (unsigned long long)st->ram_hash);
 		return -EXIT_CONTINUITY;
 	}
-	/* a successor created its VM and vCPU before it connected */
-	ret = v->vm.vcpu_fd >= 0 ? kvm_vm_set_ram(&v->vm, v->ram.addr, v->ram.size)
-				 : kvm_vm_open(&v->vm, v->ram.addr, v->ram.size);
+	/* a successor made its VM, vCPU and RAM slot before the pause */
+	ret = v->vm.reserved ? kvm_vm_map_ram(&v->vm, v->ram.fd, v->ram.size,
+					      liveupdate_memory_get_backing(v->ram.mem) ==
+					      LIVEUPDATE_MEMORY_THP)
+			     : kvm_vm_open(&v->vm, v->ram.addr, v->ram.size);
 	if (ret == 0)
 		ret = kvm_vm_restore(&v->vm, &st->vcpu);
 	if (ret < 0)
@@ -273,7 +276,7 @@ static int start(struct vmm *v)
 static int take_over(struct vmm *v)
 {
 	struct liveupdate_session *s = NULL;
-	const char *name;
+	uint64_t ram_size, align;
 	pid_t peer;
 	int sock, ret;
 
@@ -283,8 +286,25 @@ static int take_over(struct vmm *v)
 	sock = takeover_connect(v->opt.takeover_path, &peer);
 	if (sock < 0)
 		return sock;
-	printf("vmm: VM and vCPU created; taking the guest over from pid %d on %s\n",
-	       (int)peer, v->opt.takeover_path);
+	ret = takeover_hear(sock, &ram_size, &align);
+	if (ret < 0) {
+		fprintf(stderr, "vmm: --take-over %s: pid %d did not offer a guest: %s\n",
+			v->opt.takeover_path, (int)peer,
+			ret == -EBADMSG ? "it speaks no takeover protocol of this VMM"
+					: strerror(-ret));
+		close(sock);
+		return ret;
+	}
+	ret = kvm_vm_reserve_ram(&v->vm, ram_size, align);
+	if (ret == 0)
+		ret = takeover_ready(sock);
+	if (ret < 0) {
+		close(sock);
+		return ret;
+	}
+	printf("vmm: VM, vCPU and a %llu MiB RAM slot made; taking the guest over from "
+	       "pid %d on %s\n", (unsigned long long)(ram_size >> 20), (int)peer,
+	       v->opt.takeover_path);
 	ret = liveupdate_session_receive(v->ctx, sock, &s);
 	v->stamps.t_received = vmm_now(update_clock(v, VMM_UPDATE_TAKEOVER));
 	if (ret < 0) {
@@ -294,19 +314,20 @@ static int take_over(struct vmm *v)
 		return ret;
 	}
 	ret = takeover_wait_verdict(sock);
-	if (ret == 0)
-		fprintf(stderr, "vmm: pid %d gave up waiting and kept the guest\n", (int)peer);
-	else if (ret < 0)
-		fprintf(stderr, "vmm: waiting for pid %d's verdict: %s\n", (int)peer,
-			strerror(-ret));
-	close(sock);
 	if (ret <= 0) {
+		if (ret == 0)
+			fprintf(stderr, "vmm: pid %d gave up waiting and kept the guest\n",
+				(int)peer);
+		else
+			fprintf(stderr, "vmm: waiting for pid %d's verdict: %s\n", (int)peer,
+				strerror(-ret));
+		close(sock);
 		liveupdate_session_unref(s);	/* our copy; pid peer holds its own */
 		return ret < 0 ? ret : -ECANCELED;
 	}
+	v->predecessor = sock;
 	/* the session's name is the predecessor's: keep it */
-	name = liveupdate_session_get_name(s);
-	snprintf(v->session_name, sizeof(v->session_name), "%s", name);
+	snprintf(v->session_name, sizeof(v->session_name), "%s", liveupdate_session_get_name(s));
 	ret = resume(v, s);
 	liveupdate_session_unref(s);
 	if (ret == 0)
@@ -417,9 +438,12 @@ static int update(struct vmm *v, enum vmm_update_kind kind, int sock, pid_t peer
 	return 1;
 }
 
-/* A successor connected to --listen's socket: hand the guest over to it. */
+/* A successor connected to --listen's socket: once it is ready, hand the
+ * guest over to it. 1 when it runs the guest, 0 when this process goes
+ * on with it, -errno when there is no guest left to run. */
 static int serve_successor(struct vmm *v)
 {
+	uint64_t align;
 	pid_t peer;
 	int sock = takeover_accept(&v->listener, &peer);
 	int ret;
@@ -431,7 +455,20 @@ static int serve_successor(struct vmm *v)
 		       strerror(-sock));
 		return 0;
 	}
-	ret = update(v, VMM_UPDATE_TAKEOVER, sock, peer);
+	ret = prepare(v);
+	if (ret == 0) {
+		align = liveupdate_memory_get_page_size(v->ram.mem);
+		ret = takeover_greet(sock, v->ram.size, align > (2u << 20) ? align : 2u << 20);
+		if (ret < 0)
+			printf("vmm: pid %d connected but did not get ready (%s); the guest was "
+			       "not paused\n", (int)peer, strerror(-ret));
+	}
+	if (ret == 0)
+		ret = update(v, VMM_UPDATE_TAKEOVER, sock, peer);
+	else
+		ret = 0;
+	if (ret == 1)
+		takeover_wait_hangup(sock);
 	close(sock);
 	return ret;
 }
@@ -453,6 +490,10 @@ static void report(struct vmm *v, uint32_t counter, int64_t *next_print)
 		       "RAM, %08x, is right\n", counter, v->last_counter, guest_sum);
 		print_blackout(&v->stamps, now);
 		v->resumed = 0;
+		if (v->predecessor >= 0) {	/* it may exit now */
+			close(v->predecessor);
+			v->predecessor = -1;
+		}
 	}
 	v->last_counter = counter;
 	v->last_checksum = want_sum;
@@ -693,7 +734,7 @@ bad:
 
 int main(int argc, char **argv)
 {
-	struct vmm v = { .ram.fd = -1, .state.fd = -1, .listener.fd = -1 };
+	struct vmm v = { .ram.fd = -1, .state.fd = -1, .listener.fd = -1, .predecessor = -1 };
 	int ret;
 
 	v.vm.kvm_fd = v.vm.vm_fd = v.vm.vcpu_fd = -1;
