@@ -326,6 +326,9 @@ static int take_over(struct vmm *v)
 		return ret < 0 ? ret : -ECANCELED;
 	}
 	v->predecessor = sock;
+	/* its socket leads nowhere now, unless this process listens there */
+	if (!v->opt.listen_path || strcmp(v->opt.listen_path, v->opt.takeover_path))
+		unlink(v->opt.takeover_path);
 	/* the session's name is the predecessor's: keep it */
 	snprintf(v->session_name, sizeof(v->session_name), "%s", liveupdate_session_get_name(s));
 	ret = resume(v, s);
