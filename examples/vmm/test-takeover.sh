@@ -2,8 +2,9 @@
 # examples/vmm taken over by new VMM processes, against a private
 # liveupdate-sim: a guest started with --listen is taken over three times
 # in a row (each new VMM --take-over PATH --listen PATH), survives
-# successors that die at each step of the handover and one of another
-# uid, and is then carried through a simulated kexec by the last
+# successors that die at each step of the handover, that cannot finish
+# it (too few fds: refused while receiving, or unable to restore after
+# the library's acknowledgement) and one of another uid, and is then carried through a simulated kexec by the last
 # successor, with the session it received. The counter must go on without
 # a gap or a repeat and the RAM hash must match at every resume; the VMMs
 # check it and exit 3 otherwise. A new VMM with no VMM to take over from
@@ -114,6 +115,26 @@ for step in greeting 0 16 all; do
 	fi
 	kill -0 "$pid3" || { out 3; fail "vmm 3 died with its successor ($step)"; }
 done
+# Real successors that cannot finish for want of file descriptors: at 10
+# the library refuses the session while receiving its files; at 12 it
+# has the session (the library acknowledged it) but cannot retrieve the
+# guest RAM: it says so, and the old VMM resumes its guest. Either way the
+# guest goes on in the old VMM.
+for nofile in 10 12; do
+	echo "--- a successor with $nofile file descriptors"
+	prlimit --nofile=$nofile:$nofile "$VMM" --take-over "$S" >"$sim_dir/f$nofile.out" 2>&1
+	rc=$?
+	cat "$sim_dir/f$nofile.out"
+	[ "$rc" = 1 ] || fail "a successor with $nofile fds exited $rc, not 1"
+	i=0
+	until [ "$(grep -c 'the guest goes on here after a' "$sim_dir/3.out")" -gt $dead ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] && kill -0 "$pid3" ||
+			{ out 3; fail "vmm 3 did not go on after a successor with $nofile fds"; }
+		sleep 0.1
+	done
+	dead=$((dead + 1))
+done
 grep 'did not get ready\|the guest goes on here' "$sim_dir/3.out"
 
 # A successor of another user is refused before the guest pauses (the
@@ -148,4 +169,4 @@ last=$(sed -n 's/.*as asked; the guest reported \([0-9]*\)$/\1/p' "$sim_dir/4.ou
 [ -e "$S" ] && fail "$S is left behind by the last VMM"
 "$SIM" status | grep -qx "sessions: 0 outgoing, 0 incoming" ||
 	fail "sessions left in the simulator: $("$SIM" status)"
-echo "PASS: the guest counted from 1 to $last across 4 takeovers and a kexec, through 4 successors that died and one of another uid"
+echo "PASS: the guest counted from 1 to $last across 4 takeovers and a kexec, through 4 successors that died, 2 that failed and one of another uid"

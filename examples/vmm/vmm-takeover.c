@@ -13,7 +13,7 @@
 
 #include "vmm-takeover.h"
 
-enum { VERDICT_GO = 'Y', VERDICT_NO = 'N', READY = 'R' };
+enum { READY = 'R', RESTORED = 'K', FAILED = 'F', VERDICT_GO = 'Y', VERDICT_NO = 'N' };
 
 #define GREETING_MAGIC "LUVMMTO"	/* 8 bytes with the NUL */
 
@@ -196,6 +196,23 @@ int takeover_hear(int sock, uint64_t *ram_size, uint64_t *align)
 int takeover_ready(int sock)
 {
 	return send_byte(sock, READY);
+}
+
+int takeover_send_restored(int sock, bool ok)
+{
+	return send_byte(sock, ok ? RESTORED : FAILED);
+}
+
+int takeover_wait_restored(int sock)
+{
+	char b;
+	int ret = recv_byte(sock, &b);
+
+	if (ret == -EWOULDBLOCK)
+		return -EAGAIN;
+	if (ret <= 0)
+		return ret == 0 || ret == -ECONNRESET ? 0 : ret;
+	return b == RESTORED;
 }
 
 int takeover_send_verdict(int sock, bool go)

@@ -6,9 +6,9 @@
  * liveupdate_session_receive() carry the session over that connection;
  * this file adds what the VMMs say around it: who may connect, how long the
  * old one waits, the guest RAM's size before the pause (so that the
- * successor makes its RAM slot while the guest still runs), and the verdict
- * byte after the library's acknowledgement, so that exactly one process
- * runs the guest afterwards:
+ * successor makes its RAM slot while the guest still runs), and after the
+ * library's acknowledgement whether the successor could restore the guest
+ * and the old one's verdict, so that exactly one process runs the guest:
  *
  *   old VMM                              new VMM (VM and vCPU made)
  *                                  <---  connect
@@ -17,8 +17,13 @@
  *                                  <---  ready
  *   pause, write the state
  *   liveupdate_session_handover()  <-->  liveupdate_session_receive()
- *   verdict: go (or no)            --->  map the RAM, restore, resume
+ *                                        find RAM and state, map, restore
+ *                                  <---  restored (or failed)
+ *   verdict: go (or no)            --->  resume (or exit)
  *   exit once the new one hangs up <---  hang up after the first report
+ *
+ * The old VMM resumes the guest itself when anything before its verdict
+ * fails or takes longer than TAKEOVER_TIMEOUT_MS, and says no.
  */
 #ifndef EXAMPLES_VMM_TAKEOVER_H
 #define EXAMPLES_VMM_TAKEOVER_H
@@ -66,14 +71,19 @@ int takeover_hear(int sock, uint64_t *ram_size, uint64_t *align);
 /* The successor: its RAM slot is made, the predecessor may pause. */
 int takeover_ready(int sock);
 
-/* The old VMM, after liveupdate_session_handover(): @go true when it
- * returned 0 (the successor runs the guest; this process exits), false
- * when it failed (this process resumes the guest). 0 or -errno. */
+/* The successor, once it holds the session: whether it restored the guest
+ * (found RAM and state, mapped them, loaded the vCPU). 0 or -errno. */
+int takeover_send_restored(int sock, bool ok);
+/* The old VMM, after liveupdate_session_handover() returned 0: 1 when the
+ * successor restored the guest, 0 when it failed or hung up, -EAGAIN when
+ * it did not answer in time, -errno. */
+int takeover_wait_restored(int sock);
+/* The old VMM: @go true when the successor runs the guest (this process
+ * exits), false when this process resumes it. 0 or -errno. */
 int takeover_send_verdict(int sock, bool go);
-/* The successor, after liveupdate_session_receive() returned 0: 1 when it
- * runs the guest (the predecessor said so, or died after the handover,
- * which leaves the guest to nobody else), 0 when the predecessor took the
- * guest back (its wait timed out), -errno. */
+/* The successor, after it restored the guest: 1 when it runs the guest
+ * (the predecessor said so, or died, which leaves the guest to nobody
+ * else), 0 when the predecessor runs it (it gave up waiting), -errno. */
 int takeover_wait_verdict(int sock);
 /* The old VMM, after the verdict go: wait (bounded) until the successor
  * hangs up, which it does once its guest runs, so that this process's

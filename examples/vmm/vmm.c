@@ -313,29 +313,34 @@ static int take_over(struct vmm *v)
 		close(sock);
 		return ret;
 	}
+	/* the session's name is the predecessor's: keep it */
+	snprintf(v->session_name, sizeof(v->session_name), "%s", liveupdate_session_get_name(s));
+	ret = resume(v, s);
+	liveupdate_session_unref(s);
+	/* a failure to say so is the predecessor's death: then we go on */
+	takeover_send_restored(sock, ret == 0);
+	if (ret < 0) {
+		fprintf(stderr, "vmm: could not restore the guest: pid %d resumes it\n", (int)peer);
+		close(sock);
+		return ret;
+	}
 	ret = takeover_wait_verdict(sock);
 	if (ret <= 0) {
 		if (ret == 0)
-			fprintf(stderr, "vmm: pid %d gave up waiting and kept the guest\n",
+			fprintf(stderr, "vmm: pid %d gave up waiting and runs the guest\n",
 				(int)peer);
 		else
 			fprintf(stderr, "vmm: waiting for pid %d's verdict: %s\n", (int)peer,
 				strerror(-ret));
 		close(sock);
-		liveupdate_session_unref(s);	/* our copy; pid peer holds its own */
 		return ret < 0 ? ret : -ECANCELED;
 	}
 	v->predecessor = sock;
 	/* its socket leads nowhere now, unless this process listens there */
 	if (!v->opt.listen_path || strcmp(v->opt.listen_path, v->opt.takeover_path))
 		unlink(v->opt.takeover_path);
-	/* the session's name is the predecessor's: keep it */
-	snprintf(v->session_name, sizeof(v->session_name), "%s", liveupdate_session_get_name(s));
-	ret = resume(v, s);
-	liveupdate_session_unref(s);
-	if (ret == 0)
-		printf("vmm: took the guest over from pid %d\n", (int)peer);
-	return ret;
+	printf("vmm: took the guest over from pid %d\n", (int)peer);
+	return 0;
 }
 
 static void stop_guest(struct vmm *v)
@@ -405,26 +410,34 @@ static int update(struct vmm *v, enum vmm_update_kind kind, int sock, pid_t peer
 	state_write(&v->state, &st);
 
 	if (kind == VMM_UPDATE_TAKEOVER) {
+		const char *why;
+
 		ret = liveupdate_session_handover(v->session, sock);
-		if (takeover_send_verdict(sock, ret == 0) < 0 && ret == 0) {
-			/* it died after taking the session: nobody else runs the
-			 * guest, so this process goes on with it */
-			printf("vmm: pid %d took the session and died: the guest goes on here "
-			       "(the next update makes a new session)\n", (int)peer);
-			liveupdate_session_unref(v->session);
-			v->session = NULL;
-			preserved_memory_close(&v->state);
-			return 0;
-		}
 		if (ret < 0) {
+			takeover_send_verdict(sock, false);
 			printf("vmm: the takeover by pid %d failed, the guest goes on here after "
 			       "a %.2f ms pause: %s\n", (int)peer,
 			       ms(vmm_now(clock) - st.t_pause_start), liveupdate_last_error());
 			return 0;
 		}
-		printf("vmm: paused the guest after it reported %u and handed it over to pid %d\n",
-		       v->last_counter, (int)peer);
-		return 1;
+		ret = takeover_wait_restored(sock);
+		if (ret == 1 && takeover_send_verdict(sock, true) == 0) {
+			printf("vmm: paused the guest after it reported %u and handed it over to "
+			       "pid %d\n", v->last_counter, (int)peer);
+			return 1;
+		}
+		takeover_send_verdict(sock, false);
+		why = ret == 1 ? "hung up before it could run the guest" :
+		      ret == 0 ? "could not restore the guest" : "did not restore it in time";
+		/* The session is the successor's now (it closes its copy as it
+		 * exits): drop ours; the next update makes a new one. */
+		printf("vmm: pid %d took the session but %s: the guest goes on here after a "
+		       "%.2f ms pause, without a session until the next update\n", (int)peer,
+		       why, ms(vmm_now(clock) - st.t_pause_start));
+		liveupdate_session_unref(v->session);
+		v->session = NULL;
+		preserved_memory_close(&v->state);
+		return 0;
 	}
 	printf("vmm: paused the guest after it reported %u; RAM (%llu MiB) and vCPU "
 	       "state preserved in session \"%s\"\n", v->last_counter,
