@@ -369,6 +369,46 @@ static int prepare(struct vmm *v)
 	printf("vmm: session \"%s\" ready for an update: guest RAM and the state object "
 	       "preserved in %.2f ms while the guest runs\n", v->session_name,
 	       ms(vmm_now(CLOCK_MONOTONIC) - t0));
+	liveupdate_ctx_close_device(v->ctx);	/* as start() does */
+	return 0;
+}
+
+/*
+ * The guest is paused and its state written: hand the session to the
+ * successor on @sock and let it run the guest once it restored it.
+ * 1 when it runs the guest, 0 when this process goes on with it.
+ */
+static int hand_to_successor(struct vmm *v, int sock, pid_t peer, int64_t t_pause_start,
+			     clockid_t clock)
+{
+	const char *why;
+	int ret;
+
+	ret = liveupdate_session_handover(v->session, sock);
+	if (ret < 0) {
+		takeover_send_verdict(sock, false);
+		printf("vmm: the takeover by pid %d failed, the guest goes on here after "
+		       "a %.2f ms pause: %s\n", (int)peer,
+		       ms(vmm_now(clock) - t_pause_start), liveupdate_last_error());
+		return 0;
+	}
+	ret = takeover_wait_restored(sock);
+	if (ret == 1 && takeover_send_verdict(sock, true) == 0) {
+		printf("vmm: paused the guest after it reported %u and handed it over to "
+		       "pid %d\n", v->last_counter, (int)peer);
+		return 1;
+	}
+	takeover_send_verdict(sock, false);
+	why = ret == 1 ? "hung up before it could run the guest" :
+	      ret == 0 ? "could not restore the guest" : "did not restore it in time";
+	/* The session is the successor's now (it closes its copy as it
+	 * exits): drop ours; the next update makes a new one. */
+	printf("vmm: pid %d took the session but %s: the guest goes on here after a "
+	       "%.2f ms pause, without a session until the next update\n", (int)peer,
+	       why, ms(vmm_now(clock) - t_pause_start));
+	liveupdate_session_unref(v->session);
+	v->session = NULL;
+	preserved_memory_close(&v->state);
 	return 0;
 }
 
@@ -409,36 +449,8 @@ static int update(struct vmm *v, enum vmm_update_kind kind, int sock, pid_t peer
 	st.t_hashed = vmm_now(clock);
 	state_write(&v->state, &st);
 
-	if (kind == VMM_UPDATE_TAKEOVER) {
-		const char *why;
-
-		ret = liveupdate_session_handover(v->session, sock);
-		if (ret < 0) {
-			takeover_send_verdict(sock, false);
-			printf("vmm: the takeover by pid %d failed, the guest goes on here after "
-			       "a %.2f ms pause: %s\n", (int)peer,
-			       ms(vmm_now(clock) - st.t_pause_start), liveupdate_last_error());
-			return 0;
-		}
-		ret = takeover_wait_restored(sock);
-		if (ret == 1 && takeover_send_verdict(sock, true) == 0) {
-			printf("vmm: paused the guest after it reported %u and handed it over to "
-			       "pid %d\n", v->last_counter, (int)peer);
-			return 1;
-		}
-		takeover_send_verdict(sock, false);
-		why = ret == 1 ? "hung up before it could run the guest" :
-		      ret == 0 ? "could not restore the guest" : "did not restore it in time";
-		/* The session is the successor's now (it closes its copy as it
-		 * exits): drop ours; the next update makes a new one. */
-		printf("vmm: pid %d took the session but %s: the guest goes on here after a "
-		       "%.2f ms pause, without a session until the next update\n", (int)peer,
-		       why, ms(vmm_now(clock) - st.t_pause_start));
-		liveupdate_session_unref(v->session);
-		v->session = NULL;
-		preserved_memory_close(&v->state);
-		return 0;
-	}
+	if (kind == VMM_UPDATE_TAKEOVER)
+		return hand_to_successor(v, sock, peer, st.t_pause_start, clock);
 	printf("vmm: paused the guest after it reported %u; RAM (%llu MiB) and vCPU "
 	       "state preserved in session \"%s\"\n", v->last_counter,
 	       (unsigned long long)(v->ram.size >> 20), v->session_name);
