@@ -13,7 +13,7 @@
 #include <zlib.h>
 #endif
 
-#include "state.h"
+#include "state-private.h"
 
 #define CONFIG_MAX (8u << 20) /* a kernel config is about 300 KiB */
 

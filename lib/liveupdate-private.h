@@ -145,6 +145,11 @@ int lu_session_preserve(struct liveupdate_session *session, int fd,
 			uint64_t token, const char *call);
 int lu_session_retrieve(struct liveupdate_session *session, uint64_t token,
 			int *fdp);
+/* lib/session.c: whether the kernel holds a file at token in the outgoing
+ * session (the same probe as the direction's: a preserve of fd -1, refused
+ * with EEXIST when the token is taken, EBADF when not, changing nothing):
+ * 1, 0, or a negative errno (not logged). */
+int lu_session_token_taken(struct liveupdate_session *session, uint64_t token);
 /* lib/session.c: the kept fd of token (the library's; do not close), or -1. */
 int lu_session_kept_fd(const struct liveupdate_session *session, uint64_t token);
 /* lib/session.c: close every kept fd (the session was handed over, or goes). */
@@ -323,6 +328,27 @@ void lu_session_manifest_state(const struct liveupdate_session *s,
 			       struct lu_manifest_state *st);
 int lu_session_manifest_adopt(struct liveupdate_session *s,
 			      const struct lu_manifest_state *st, const char *call);
+/*
+ * The manifest of an outgoing session whose pieces came some other way
+ * (lib/systemd.c: systemd's fd store): fds[n], in any order, taken for
+ * writing (the manifest keeps duplicates) once each says which piece it
+ * is and the kernel holds a piece at each of their tokens and none past
+ * them; n = 0 gives the session an empty manifest. from says where they
+ * came from, for messages. 0, or a negative errno (logged, naming call):
+ * -ENODATA when pieces are missing, -EBADMSG for a damaged one.
+ */
+int lu_session_manifest_adopt_pieces(struct liveupdate_session *s, const int *fds,
+				     size_t n, const char *from, const char *call);
+/* The pieces of s's manifest, when this process writes it: their fds in
+ * order into fds (LIVEUPDATE_MANIFEST_TOKENS slots; they stay the
+ * manifest's), how many. */
+size_t lu_session_manifest_piece_fds(const struct liveupdate_session *s, int *fds);
+/* Have fn told of each piece s's manifest makes from now on (the fd stays
+ * the manifest's); one watcher per session, NULL for none. Nothing
+ * happens for a session whose manifest this process does not write. */
+void lu_session_manifest_watch(struct liveupdate_session *s,
+			       void (*fn)(struct liveupdate_session *s, int fd,
+					  size_t index));
 /* The first token from "from" on that the library may pick in s: not the
  * manifest's, not one the manifest lists. */
 uint64_t lu_session_free_token(const struct liveupdate_session *s, uint64_t from);

@@ -386,23 +386,18 @@ bool lu_mf_memory_entry_ok(uint32_t backing, uint64_t page_size)
 
 /* ---- the log ---- */
 
-/*
- * Check a piece's header: 0 if it is a piece of this major with this
- * index (*hsp gets its header size), else -EBADMSG with the reason in why.
- */
-static int read_piece_header(const struct lu_mf_piece *p, size_t index,
-			     size_t *hsp, char *why, size_t why_len)
+int lu_mf_piece_number(const uint8_t *c, size_t size, size_t *hsp, unsigned *indexp,
+		       char *why, size_t why_len)
 {
-	const uint8_t *c = p->map;
 	unsigned major, minor;
 	size_t hs;
 
-	if (p->size < LU_MF_HEADER_SIZE || memcmp(c, LU_MF_MAGIC, 8))
+	if (size < LU_MF_HEADER_SIZE || memcmp(c, LU_MF_MAGIC, 8))
 		return bad(why, why_len, "no magic \"" LU_MF_MAGIC "\"");
 	major = lu_util_get_le16(c + 8);
 	minor = lu_util_get_le16(c + 10);
 	hs = lu_util_get_le32(c + 12);
-	if (hs < LU_MF_HEADER_SIZE || hs % 8 || hs > p->size)
+	if (hs < LU_MF_HEADER_SIZE || hs % 8 || hs > size)
 		return bad(why, why_len, "header size %zu", hs);
 	if (lu_util_crc32(0, c, hs - 4) != lu_util_get_le32(c + hs - 4))
 		return bad(why, why_len, "header checksum mismatch");
@@ -410,11 +405,24 @@ static int read_piece_header(const struct lu_mf_piece *p, size_t index,
 		return bad(why, why_len, "format version %u.%u; this library reads "
 			   "%u.x: %s libliveupdate wrote it", major, minor, LU_MF_MAJOR,
 			   major > LU_MF_MAJOR ? "a newer" : "an older");
-	if (lu_util_get_le32(c + 16) != index)
-		return bad(why, why_len, "it says it is piece %u",
-			   (unsigned)lu_util_get_le32(c + 16));
 	*hsp = hs;
+	*indexp = (unsigned)lu_util_get_le32(c + 16);
 	return 0;
+}
+
+/*
+ * Check a piece's header: 0 if it is a piece of this major with this
+ * index (*hsp gets its header size), else -EBADMSG with the reason in why.
+ */
+static int read_piece_header(const struct lu_mf_piece *p, size_t index,
+			     size_t *hsp, char *why, size_t why_len)
+{
+	unsigned said;
+	int ret = lu_mf_piece_number(p->map, p->size, hsp, &said, why, why_len);
+
+	if (!ret && said != index)
+		return bad(why, why_len, "it says it is piece %u", said);
+	return ret;
 }
 
 /* Whether the record at r (avail bytes left in its piece) is whole: its

@@ -60,6 +60,11 @@ struct lu_manifest {
 	bool writable;
 	struct lu_mf_piece *pieces;      /* LU_MF_PIECES_MAX slots, or NULL */
 	size_t n_pieces;
+	int *piece_fds;                  /* each piece's memfd (LU_MF_PIECES_MAX
+					  * slots), kept so that the session can
+					  * take its manifest elsewhere (lib/manifest.c) */
+	/* told of each piece made (lib/manifest.c: lu_session_manifest_watch) */
+	void (*piece_watch)(struct liveupdate_session *s, int fd, size_t index);
 	size_t first_size;               /* of piece 0, when it is made */
 	size_t used;                     /* bytes taken in the last piece (decoded too) */
 	size_t total;                    /* bytes of all pieces */
@@ -85,6 +90,14 @@ bool lu_mf_meta_ok(const char *key, size_t klen, size_t vlen);
 int lu_manifest_decode(const struct lu_mf_piece *pieces, size_t n,
 		       struct lu_manifest *m, char *why, size_t why_len);
 void lu_manifest_clear(struct lu_manifest *m);
+/*
+ * The header of a piece (c, the first size bytes of it): 0 with its
+ * header size in *hsp and the piece number it states in *indexp, or
+ * -EBADMSG with the reason in why (no piece of this major: magic, header
+ * size, checksum, version).
+ */
+int lu_mf_piece_number(const uint8_t *c, size_t size, size_t *hsp, unsigned *indexp,
+		       char *why, size_t why_len);
 /*
  * Map the n manifest memfds fds (its pieces, in order) read-only and
  * decode them (lib/manifest.c): 0 and a malloc'd *mp (lu_manifest_clear()

@@ -41,9 +41,13 @@ static void manifest_free(void *data)
 {
 	struct lu_manifest *m = data;
 
-	for (size_t i = 0; i < m->n_pieces; i++)
+	for (size_t i = 0; i < m->n_pieces; i++) {
 		munmap(m->pieces[i].map, m->pieces[i].size);
+		if (m->piece_fds)
+			close(m->piece_fds[i]);
+	}
 	free(m->pieces);
+	free(m->piece_fds);
 	lu_manifest_clear(m);
 	free(m);
 }
@@ -175,6 +179,8 @@ static int make_room(struct liveupdate_session *s, const char *call, size_t len)
 			       LU_MF_MAX_SIZE, LU_MF_PIECES_MAX);
 	if (!m->pieces && !(m->pieces = calloc(LU_MF_PIECES_MAX, sizeof(*m->pieces))))
 		return lu_oom(ctx, "%s(\"%s\"): the manifest", call, s->name);
+	if (!m->piece_fds && !(m->piece_fds = calloc(LU_MF_PIECES_MAX, sizeof(int))))
+		return lu_oom(ctx, "%s(\"%s\"): the manifest", call, s->name);
 	fd = memfd_create("liveupdate-manifest", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0 || ftruncate(fd, (off_t)size) < 0 ||
 	    fcntl(fd, F_ADD_SEALS, MF_SEALS) < 0 ||
@@ -192,10 +198,14 @@ static int make_room(struct liveupdate_session *s, const char *call, size_t len)
 			      s->name, m->n_pieces, token);
 		goto fail;
 	}
-	close(fd); /* the session holds the file, the mapping its pages */
+	/* the session holds the file, the mapping its pages; the fd is kept
+	 * for whoever holds the session next (the fd store, a successor) */
+	m->piece_fds[m->n_pieces] = fd;
 	lu_manifest_add_piece(m, map, size);
 	lu_dbg(ctx, "session \"%s\": manifest piece of %zu bytes at token %#" PRIx64,
 	       s->name, size, token);
+	if (m->piece_watch)
+		m->piece_watch(s, fd, m->n_pieces - 1);
 	return 0;
 fail:
 	if (map != MAP_FAILED)
@@ -579,10 +589,10 @@ void lu_session_manifest_state(const struct liveupdate_session *s,
 				 (uint64_t)(m->first_size / LU_MF_PIECE_UNIT) << 16 : 0;
 }
 
-/* Map the n pieces at fds writable into pieces: 0 or a negative errno
- * (logged), nothing left mapped. */
+/* Map the n pieces at fds writable into pieces, and duplicate their fds
+ * into own: 0 or a negative errno (logged), nothing left mapped or open. */
 static int map_pieces(struct liveupdate_session *s, const char *call, const int *fds,
-		      size_t n, struct lu_mf_piece *pieces)
+		      size_t n, struct lu_mf_piece *pieces, int *own)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
@@ -591,77 +601,72 @@ static int map_pieces(struct liveupdate_session *s, const char *call, const int 
 		pieces[i].map = fstat(fds[i], &st) < 0 ? MAP_FAILED
 			: mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
 			       MAP_SHARED, fds[i], 0);
-		if (pieces[i].map == MAP_FAILED) {
+		if (pieces[i].map != MAP_FAILED) {
+			pieces[i].size = (size_t)st.st_size;
+			own[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 0);
+		}
+		if (pieces[i].map == MAP_FAILED || own[i] < 0) {
 			int ret = lu_fail(s->ctx, LU_OP_MANIFEST, -errno, "%s(\"%s\"): "
-					  "mapping piece %zu of the manifest handed over",
-					  call, s->name, i);
+					  "taking piece %zu of the manifest", call, s->name, i);
 
-			while (i--)
+			if (pieces[i].map != MAP_FAILED)
 				munmap(pieces[i].map, pieces[i].size);
+			while (i--) {
+				munmap(pieces[i].map, pieces[i].size);
+				close(own[i]);
+			}
 			return ret;
 		}
-		pieces[i].size = (size_t)st.st_size;
 	}
 	return 0;
 }
 
-int lu_session_manifest_adopt(struct liveupdate_session *s,
-			      const struct lu_manifest_state *state, const char *call)
+/*
+ * Take for writing the manifest whose n pieces are at fds, in order (they
+ * stay the caller's: the manifest keeps duplicates), its first piece of
+ * first_size bytes when it is made. from says where they came from, for
+ * messages. 0 or a negative errno (logged).
+ */
+static int adopt_pieces(struct liveupdate_session *s, const int *fds, size_t n,
+			size_t first_size, const char *from, const char *call)
 {
 	struct liveupdate_ctx *ctx = s->ctx;
-	uint64_t units = STATE_FIRST_UNITS(state->word);
-	size_t n = (size_t)STATE_PIECES(state->word);
 	struct lu_mf_piece *pieces = NULL;
 	struct lu_manifest *m = NULL;
-	int fds[LU_MF_PIECES_MAX];
+	int *own = NULL;
 	char why[512];
 	int ret;
 
-	if (!state->present)
-		return 0; /* created without one: tokens only, as before */
-	if (n > LU_MF_PIECES_MAX || !units || units > LU_MF_MAX_SIZE / LU_MF_PIECE_UNIT)
-		return lu_fail(ctx, LU_OP_HANDOVER, -EBADMSG, "%s(\"%s\"): the offer "
-			       "announced a manifest with a state this library does not "
-			       "know (%#" PRIx64 ")", call, s->name, state->word);
-	/* every piece announced came, and none past them */
-	for (size_t i = 0; i <= n && i < LU_MF_PIECES_MAX; i++) {
-		int fd = lu_session_kept_fd(s, LIVEUPDATE_MANIFEST_TOKEN + i);
-
-		if ((fd < 0) == (i < n))
-			return lu_fail(ctx, LU_OP_HANDOVER, -EBADMSG, "%s(\"%s\"): the "
-				       "offer announced a manifest of %zu pieces and %s at "
-				       "token %#" PRIx64, call, s->name, n,
-				       fd < 0 ? "no file came" : "another file came",
-				       LIVEUPDATE_MANIFEST_TOKEN + i);
-		if (i < n)
-			fds[i] = fd;
-	}
-	if (n == 0) /* nothing recorded yet: the successor makes the first piece */
-		return manifest_start(s, (size_t)units * LU_MF_PIECE_UNIT, call);
+	if (n == 0) /* nothing recorded yet: this process makes the first piece */
+		return manifest_start(s, first_size, call);
 	ret = lu_manifest_read_fds(fds, n, &m, why, sizeof(why));
 	if (ret == -ENOMEM)
 		return lu_oom(ctx, "%s(\"%s\")", call, s->name);
 	if (ret)
-		return lu_fail(ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): the manifest "
-			       "handed over: %s", call, s->name, why);
+		return lu_fail(ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): the manifest %s: %s",
+			       call, s->name, from, why);
 	pieces = calloc(LU_MF_PIECES_MAX, sizeof(*pieces));
-	if (!pieces) {
+	own = calloc(LU_MF_PIECES_MAX, sizeof(*own));
+	if (!pieces || !own) {
 		ret = lu_oom(ctx, "%s(\"%s\"): the manifest", call, s->name);
 		goto fail;
 	}
-	ret = map_pieces(s, call, fds, n, pieces);
+	ret = map_pieces(s, call, fds, n, pieces, own);
 	if (ret)
 		goto fail;
-	ret = lu_manifest_resume(m, pieces, n, (size_t)units * LU_MF_PIECE_UNIT, why,
-				 sizeof(why));
+	ret = lu_manifest_resume(m, pieces, n, first_size, why, sizeof(why));
 	if (ret) {
-		while (n--)
+		while (n--) {
 			munmap(pieces[n].map, pieces[n].size);
-		ret = lu_fail(ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): the manifest "
-			      "handed over: %s", call, s->name, why);
+			close(own[n]);
+		}
+		ret = lu_fail(ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): the manifest %s: %s",
+			      call, s->name, from, why);
 		goto fail;
 	}
+	m->piece_fds = own;
 	pieces = NULL; /* m's now */
+	own = NULL;
 	lu_dbg(ctx, "session \"%s\": manifest of %zu pieces adopted, record %" PRIu64
 	       " next at offset %zu", s->name, m->n_pieces, m->generation + 1, m->used);
 	if (manifest_keep(s, m) < 0) {
@@ -671,8 +676,134 @@ int lu_session_manifest_adopt(struct liveupdate_session *s,
 	return 0;
 fail:
 	free(pieces);
+	free(own);
 	manifest_free(m);
 	return ret;
+}
+
+int lu_session_manifest_adopt(struct liveupdate_session *s,
+			      const struct lu_manifest_state *state, const char *call)
+{
+	uint64_t units = STATE_FIRST_UNITS(state->word);
+	size_t n = (size_t)STATE_PIECES(state->word);
+	int fds[LU_MF_PIECES_MAX];
+
+	if (!state->present)
+		return 0; /* created without one: tokens only, as before */
+	if (n > LU_MF_PIECES_MAX || !units || units > LU_MF_MAX_SIZE / LU_MF_PIECE_UNIT)
+		return lu_fail(s->ctx, LU_OP_HANDOVER, -EBADMSG, "%s(\"%s\"): the offer "
+			       "announced a manifest with a state this library does not "
+			       "know (%#" PRIx64 ")", call, s->name, state->word);
+	/* every piece announced came, and none past them */
+	for (size_t i = 0; i <= n && i < LU_MF_PIECES_MAX; i++) {
+		int fd = lu_session_kept_fd(s, LIVEUPDATE_MANIFEST_TOKEN + i);
+
+		if ((fd < 0) == (i < n))
+			return lu_fail(s->ctx, LU_OP_HANDOVER, -EBADMSG, "%s(\"%s\"): the "
+				       "offer announced a manifest of %zu pieces and %s at "
+				       "token %#" PRIx64, call, s->name, n,
+				       fd < 0 ? "no file came" : "another file came",
+				       LIVEUPDATE_MANIFEST_TOKEN + i);
+		if (i < n)
+			fds[i] = fd;
+	}
+	return adopt_pieces(s, fds, n, (size_t)units * LU_MF_PIECE_UNIT, "handed over",
+			    call);
+}
+
+/* Put the pieces at fds[n] (in any order) in order into ordered
+ * (LU_MF_PIECES_MAX slots): 0 or a negative errno (logged). */
+static int order_pieces(struct liveupdate_session *s, const int *fds, size_t n,
+			int *ordered, const char *from, const char *call)
+{
+	uint8_t hdr[LU_MF_PIECE_UNIT];
+	char why[256];
+
+	for (size_t i = 0; i < LU_MF_PIECES_MAX; i++)
+		ordered[i] = -1;
+	for (size_t i = 0; i < n; i++) {
+		ssize_t got = pread(fds[i], hdr, sizeof(hdr), 0);
+		unsigned index = 0;
+		size_t hs;
+		int ret = got < 0 ? -errno
+			: lu_mf_piece_number(hdr, (size_t)got, &hs, &index, why, sizeof(why));
+
+		if (ret == 0 && (index >= LU_MF_PIECES_MAX || ordered[index] >= 0)) {
+			snprintf(why, sizeof(why), "it says it is piece %u, %s", index,
+				 index >= LU_MF_PIECES_MAX ? "past the last there can be"
+							   : "as another does");
+			ret = -EBADMSG;
+		}
+		if (ret)
+			return lu_fail(s->ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): fd %d, "
+				       "given as a piece of the session's manifest: %s", call,
+				       s->name, fds[i], ret == -EBADMSG ? why : "reading it");
+		ordered[index] = fds[i];
+	}
+	for (size_t i = 0; i < n; i++)
+		if (ordered[i] < 0)
+			return lu_fail(s->ctx, LU_OP_MANIFEST, -ENODATA, "%s(\"%s\"): %zu "
+				       "pieces of its manifest %s, but not piece %zu: pieces "
+				       "are missing", call, s->name, n, from, i);
+	return 0;
+}
+
+int lu_session_manifest_adopt_pieces(struct liveupdate_session *s, const int *fds,
+				     size_t n, const char *from, const char *call)
+{
+	int ordered[LU_MF_PIECES_MAX];
+	struct stat st;
+	int ret;
+
+	if (n > LU_MF_PIECES_MAX)
+		return lu_fail(s->ctx, LU_OP_MANIFEST, -EBADMSG, "%s(\"%s\"): %zu "
+			       "pieces of its manifest %s, over the %u there can be",
+			       call, s->name, n, from, LU_MF_PIECES_MAX);
+	ret = order_pieces(s, fds, n, ordered, from, call);
+	/* the kernel holds exactly these: a piece at each of their tokens,
+	 * none at the next */
+	for (size_t i = 0; !ret && i <= n && i < LU_MF_PIECES_MAX; i++) {
+		ret = lu_session_token_taken(s, LIVEUPDATE_MANIFEST_TOKEN + i);
+		if (ret < 0)
+			return lu_fail(s->ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): asking the "
+				       "kernel for the manifest's token %#" PRIx64, call,
+				       s->name, LIVEUPDATE_MANIFEST_TOKEN + i);
+		ret = ret == (i < n) ? 0 : -ENODATA;
+		if (ret)
+			return lu_fail(s->ctx, LU_OP_MANIFEST, ret, "%s(\"%s\"): %zu pieces "
+				       "of its manifest %s, but the kernel holds %s piece %zu "
+				       "(token %#" PRIx64 "): %s", call, s->name, n, from,
+				       i < n ? "no" : "a", i, LIVEUPDATE_MANIFEST_TOKEN + i,
+				       i < n ? "they are not this session's"
+					     : "pieces are missing");
+	}
+	if (ret)
+		return ret;
+	if (n && fstat(ordered[0], &st) < 0)
+		return lu_fail(s->ctx, LU_OP_MANIFEST, -errno, "%s(\"%s\"): piece 0 of "
+			       "its manifest", call, s->name);
+	return adopt_pieces(s, ordered, n, n ? (size_t)st.st_size : LU_MF_DEFAULT_SIZE,
+			    from, call);
+}
+
+size_t lu_session_manifest_piece_fds(const struct liveupdate_session *s, int *fds)
+{
+	const struct lu_manifest *m = lu_session_manifest(s);
+
+	if (!m || !m->writable)
+		return 0;
+	for (size_t i = 0; i < m->n_pieces; i++)
+		fds[i] = m->piece_fds[i];
+	return m->n_pieces;
+}
+
+void lu_session_manifest_watch(struct liveupdate_session *s,
+			       void (*fn)(struct liveupdate_session *s, int fd, size_t index))
+{
+	struct lu_manifest *m = lu_session_manifest(s);
+
+	if (m && m->writable)
+		m->piece_watch = fn;
 }
 
 /* ---- reading ---- */

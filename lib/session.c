@@ -153,11 +153,18 @@ LU_EXPORT int liveupdate_session_retrieve(struct liveupdate_ctx *ctx,
  * EEXIST when the token is taken) and changes nothing. RETRIEVE_FD and
  * FINISH cannot serve: a failed retrieve is sticky, and finish finishes.
  */
+static int probe_token(struct liveupdate_ctx *ctx, int fd, uint64_t token)
+{
+	struct liveupdate_session_preserve_fd req = { .size = sizeof(req), .fd = -1,
+						      .token = token };
+
+	return lu_backend_ioctl(ctx, fd, LIVEUPDATE_SESSION_PRESERVE_FD, &req);
+}
+
 static int probe_direction(struct liveupdate_ctx *ctx, int fd,
 			   enum liveupdate_session_direction *dir)
 {
-	struct liveupdate_session_preserve_fd req = { .size = sizeof(req), .fd = -1, .token = 0 };
-	int ret = lu_backend_ioctl(ctx, fd, LIVEUPDATE_SESSION_PRESERVE_FD, &req);
+	int ret = probe_token(ctx, fd, 0);
 
 	switch (ret) {
 	case -EINVAL:
@@ -168,6 +175,22 @@ static int probe_direction(struct liveupdate_ctx *ctx, int fd,
 		*dir = LIVEUPDATE_SESSION_OUTGOING;
 		return 0;
 	case 0: /* the kernel preserved fd -1?  Never: do not trust this fd. */
+		return -EPROTO;
+	default:
+		return ret;
+	}
+}
+
+int lu_session_token_taken(struct liveupdate_session *session, uint64_t token)
+{
+	int ret = probe_token(session->ctx, session->fd, token);
+
+	switch (ret) {
+	case -EEXIST:
+		return 1;
+	case -EBADF:
+		return 0;
+	case 0: /* as in probe_direction(): never */
 		return -EPROTO;
 	default:
 		return ret;

@@ -13,7 +13,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "state.h"
+#include "state-private.h"
 
 /* Append a sentence to the availability text; the first reason sets the code. */
 static void reason(struct liveupdate_state *st, enum liveupdate_avail avail,

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "state.h"
+#include "state-private.h"
 
 #define BLOB_MAX (1u << 20)
 #define KHO_IN LU_KHO_DEBUGFS "/in"
@@ -22,12 +22,19 @@
 #define STALE_NOTE "stale: the kernel frees the incoming LUO data once the " \
 	"sessions are restored, but debugfs still shows that memory; not read"
 
+static int visit_debugfs(void *data, struct lu_util_mount *m)
+{
+	bool *mounted = data;
+
+	*mounted = strcmp(m->point, "/sys/kernel/debug") == 0 &&
+		   strcmp(m->fstype, "debugfs") == 0;
+	return *mounted;
+}
+
 /* Why debugfs tells nothing: not mounted, not root, or no KHO in it. */
 static void debugfs_missing(const struct lu_state_root *root, int err,
 			    char *why, size_t size)
 {
-	char *mounts;
-	size_t len;
 	bool mounted = false;
 
 	if (err == -EACCES || err == -EPERM) {
@@ -35,11 +42,7 @@ static void debugfs_missing(const struct lu_state_root *root, int err,
 			 "is mode 0700): run as root");
 		return;
 	}
-	/* hosts with many containers have megabytes of mounts */
-	if (lu_state_read(root, "/proc/mounts", 64u << 20, &mounts, &len) == 0) {
-		mounted = strstr(mounts, " /sys/kernel/debug debugfs ") != NULL;
-		free(mounts);
-	}
+	lu_util_mountinfo_foreach(lu_state_root_dir(root), visit_debugfs, &mounted);
 	if (!mounted)
 		snprintf(why, size, "debugfs is not mounted: mount -t debugfs none "
 			 "/sys/kernel/debug");

@@ -10,21 +10,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "state.h"
+#include "state-private.h"
 
 #define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
 #define HUGEPAGES "/sys/kernel/mm/hugepages"
 #define MOUNTINFO "/proc/self/mountinfo"
 
-static const char *host_root(const struct lu_state_root *root)
-{
-	return root->dir[0] ? root->dir : NULL;
-}
-
 static void shmem_thp(const struct lu_state_root *root, struct liveupdate_state *st)
 {
 	enum liveupdate_thp_policy policy;
-	int err = liveupdate_memory_host_shmem_thp(host_root(root), 0, &policy);
+	int err = liveupdate_memory_host_shmem_thp(lu_state_root_dir(root), 0, &policy);
 
 	st->host_memory.shmem_thp = err ? -ENODATA : (int)policy;
 	if (!err)
@@ -42,7 +37,7 @@ static void huge_tmpfs(const struct lu_state_root *root, struct liveupdate_state
 {
 	enum liveupdate_thp_policy policy;
 	char table[LU_STATE_PATH_MAX + sizeof(MOUNTINFO)];
-	int err = liveupdate_memory_host_tmpfs_huge(host_root(root),
+	int err = liveupdate_memory_host_tmpfs_huge(lu_state_root_dir(root),
 						    LIVEUPDATE_MEMORY_TMPFS_PATH, &policy);
 	bool no_table;
 
@@ -69,7 +64,7 @@ static void hugetlb_pools(const struct lu_state_root *root, struct liveupdate_st
 {
 	struct lu_state_host_memory *m = &st->host_memory;
 	uint64_t sizes[LU_STATE_POOLS_MAX];
-	int n = liveupdate_memory_host_hugetlb_sizes(host_root(root), sizes,
+	int n = liveupdate_memory_host_hugetlb_sizes(lu_state_root_dir(root), sizes,
 						     LU_STATE_POOLS_MAX);
 
 	if (n <= 0) {
@@ -81,7 +76,7 @@ static void hugetlb_pools(const struct lu_state_root *root, struct liveupdate_st
 		struct liveupdate_hugetlb_pool *pool = &m->pools[m->n_pools];
 
 		pool->sz = sizeof(*pool);
-		if (liveupdate_memory_host_hugetlb_pool(host_root(root), sizes[i], pool) == 0)
+		if (liveupdate_memory_host_hugetlb_pool(lu_state_root_dir(root), sizes[i], pool) == 0)
 			m->n_pools++;
 	}
 	lu_state_set_source(st, LIVEUPDATE_FACT_HUGETLB, HUGEPAGES);
@@ -106,7 +101,7 @@ static void list_backings(const struct lu_state_root *root, struct liveupdate_st
 	uint64_t thp;
 
 	add_backing(st, LIVEUPDATE_MEMORY_SHMEM, 4096);
-	if (liveupdate_memory_host_thp_size(host_root(root), &thp) == 0)
+	if (liveupdate_memory_host_thp_size(lu_state_root_dir(root), &thp) == 0)
 		add_backing(st, LIVEUPDATE_MEMORY_THP, thp);
 	for (size_t i = 0; i < st->host_memory.n_pools; i++)
 		add_backing(st, LIVEUPDATE_MEMORY_HUGETLB, st->host_memory.pools[i].page_size);

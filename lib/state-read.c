@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "state.h"
+#include "state-private.h"
 
 int lu_state_read(const struct lu_state_root *root, const char *path,
 		  size_t max, char **bufp, size_t *lenp)

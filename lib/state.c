@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
-#include "state.h"
+#include "state-private.h"
 
 static void kernel_release(const struct lu_state_root *root, struct liveupdate_state *st)
 {

@@ -21,6 +21,25 @@
 
 #define LISTEN_FDS_START 3
 
+/*
+ * A session's manifest goes into the store with it: its pieces' memfds,
+ * each under the session's store name and this suffix (each piece says
+ * which one it is), so that the process that adopts the outgoing session
+ * after a restart can read and go on writing it (the kernel gives nothing
+ * back from an outgoing session).
+ */
+#define MANIFEST_SUFFIX ".lu-manifest"
+#define MANIFEST_NAME_MAX (LIVEUPDATE_FDSTORE_NAME_MAX - (int)sizeof(MANIFEST_SUFFIX) + 1)
+
+/* Where the pieces a session's manifest makes from now on go: kept in the
+ * session under store_key once it was pushed or adopted. */
+struct store_place {
+	char name[LIVEUPDATE_FDSTORE_NAME_MAX + 1]; /* NAME.lu-manifest */
+	char *notify_socket;                         /* NULL: $NOTIFY_SOCKET */
+	int no_poll, barrier_ms;
+};
+static const char store_key = 0;
+
 /* sd_notify(3): printable ASCII without ':' (the LISTEN_FDNAMES separator). */
 static bool fdname_valid(const char *name)
 {
@@ -221,13 +240,95 @@ LU_EXPORT int liveupdate_fdstore_push(struct liveupdate_ctx *ctx, int fd,
 	return r;
 }
 
+static void store_place_free(void *data)
+{
+	struct store_place *p = data;
+
+	free(p->notify_socket);
+	free(p);
+}
+
+/* Keep where s's manifest pieces go (name, opts): 0 or -ENOMEM (logged). */
+static int store_place_keep(struct liveupdate_session *s, const char *name,
+			    const struct liveupdate_fdstore_opts *opts, const char *call)
+{
+	const char *sock = lu_opts_get(opts, notify_socket, NULL);
+	struct store_place *old = lu_feature_data_get(&s->features, &store_key);
+	struct store_place *p = calloc(1, sizeof(*p));
+
+	if (p && sock)
+		p->notify_socket = strdup(sock);
+	if (!p || (sock && !p->notify_socket) ||
+	    lu_feature_data_set(&s->features, &store_key, p, store_place_free) < 0) {
+		if (p)
+			store_place_free(p);
+		return lu_oom(s->ctx, "%s(\"%s\")", call, name);
+	}
+	if (old)
+		store_place_free(old); /* replaced, not freed, by lu_feature_data_set */
+	snprintf(p->name, sizeof(p->name), "%s" MANIFEST_SUFFIX, name);
+	p->no_poll = lu_opts_get(opts, no_poll, 0);
+	p->barrier_ms = lu_opts_get(opts, barrier_ms, 0);
+	return 0;
+}
+
+/* Push a piece of s's manifest to where s is stored: 0 or a negative errno
+ * (logged). */
+static int push_piece(struct liveupdate_session *s, int fd, size_t index)
+{
+	const struct store_place *p = lu_feature_data_get(&s->features, &store_key);
+	LIVEUPDATE_OPTS(liveupdate_fdstore_opts, o, .notify_socket = p->notify_socket,
+			.no_poll = p->no_poll, .barrier_ms = p->barrier_ms);
+	int r = liveupdate_fdstore_push(s->ctx, fd, p->name, &o);
+
+	if (r < 0)
+		lu_last_error_append(" (piece %zu of session \"%s\"'s manifest)", index,
+				     s->name);
+	return r;
+}
+
+/* The manifest made a piece after the session went into the store. */
+static void push_new_piece(struct liveupdate_session *s, int fd, size_t index)
+{
+	if (push_piece(s, fd, index) < 0)
+		lu_err(s->ctx, "session \"%s\": piece %zu of its manifest did not reach "
+		       "systemd's fd store: until it does, liveupdate_fdstore_adopt_session() "
+		       "refuses the session after a restart; push the session again "
+		       "(liveupdate_fdstore_push_session()): %s", s->name, index,
+		       liveupdate_last_error());
+}
+
 LU_EXPORT int liveupdate_fdstore_push_session(struct liveupdate_ctx *ctx,
 					      struct liveupdate_session *session,
 					      const char *name,
 					      const struct liveupdate_fdstore_opts *opts)
 {
-	if (!session)
-		return lu_bad_arg(ctx, "liveupdate_fdstore_push_session: NULL session");
+	static const char call[] = "liveupdate_fdstore_push_session";
+	int pieces[LIVEUPDATE_MANIFEST_TOKENS];
+	size_t n;
+	int r;
+
+	if (!ctx || !session || !name)
+		return lu_bad_arg(ctx, "%s: NULL context, session or name", call);
+	if (!fdname_valid(name))
+		return bad_name(ctx, name);
+	r = check_opts(ctx, call, opts);
+	if (r < 0)
+		return r;
+	n = lu_session_manifest_piece_fds(session, pieces);
+	if (lu_session_manifest_writable(session) && strlen(name) > MANIFEST_NAME_MAX)
+		return lu_bad_arg(ctx, "%s(\"%s\"): fd store name '%s' leaves no room for "
+				  "the manifest's pieces, stored as NAME" MANIFEST_SUFFIX
+				  ": use a name of at most %d bytes", call, session->name,
+				  name, MANIFEST_NAME_MAX);
+	if (lu_session_manifest_writable(session)) {
+		r = store_place_keep(session, name, opts, call);
+		for (size_t i = 0; !r && i < n; i++)
+			r = push_piece(session, pieces[i], i);
+		if (r < 0)
+			return r;
+		lu_session_manifest_watch(session, push_new_piece);
+	}
 	return liveupdate_fdstore_push(ctx, session->fd, name, opts);
 }
 
@@ -246,6 +347,11 @@ LU_EXPORT int liveupdate_fdstore_remove(struct liveupdate_ctx *ctx,
 	if (r < 0)
 		return r;
 	snprintf(text, sizeof(text), "FDSTOREREMOVE=1\nFDNAME=%s\n", name);
+	r = fdstore_notify(ctx, "removing from systemd's fd store", text, -1, opts);
+	if (r < 0 || strlen(name) > MANIFEST_NAME_MAX)
+		return r;
+	/* a session's manifest pieces, if name is a session's */
+	snprintf(text, sizeof(text), "FDSTOREREMOVE=1\nFDNAME=%s" MANIFEST_SUFFIX "\n", name);
 	return fdstore_notify(ctx, "removing from systemd's fd store", text, -1, opts);
 }
 
@@ -285,28 +391,23 @@ static int listen_fds(char *why, size_t len)
 	return (int)v;
 }
 
-LU_EXPORT int liveupdate_fdstore_get(struct liveupdate_ctx *ctx,
-				     const char *name, int *fdp)
+/*
+ * The fds systemd passed under name: up to max of their numbers into fds,
+ * FD_CLOEXEC set on each; how many there are (may exceed max), or a
+ * negative errno (logged). n is listen_fds()'s count.
+ */
+static int listen_named(struct liveupdate_ctx *ctx, const char *name, int n,
+			int *fds, int max)
 {
 	const char *names = getenv("LISTEN_FDNAMES");
-	char why[160];
-	size_t len;
-	int n, i;
+	size_t len = strlen(name);
+	int found = 0;
 
-	if (!ctx || !name || !fdp)
-		return lu_bad_arg(ctx, "liveupdate_fdstore_get: NULL argument");
-	if (!fdname_valid(name))
-		return bad_name(ctx, name);
-	n = listen_fds(why, sizeof(why));
-	if (n == 0)
-		return lu_fail(ctx, LU_OP_FDSTORE_GET, -ENOENT,
-			       "no fd named '%s' from systemd: %s", name, why);
-	len = strlen(name);
-	for (i = 0; names && *names && i < n; i++) {
+	for (int i = 0; names && *names && i < n; i++) {
 		const char *end = strchr(names, ':');
 		size_t l = end ? (size_t)(end - names) : strlen(names);
 
-		if (l == len && memcmp(names, name, len) == 0) {
+		if (l == len && memcmp(names, name, len) == 0 && found++ < max) {
 			int fd = LISTEN_FDS_START + i, flags = fcntl(fd, F_GETFD);
 
 			if (flags < 0)
@@ -318,31 +419,107 @@ LU_EXPORT int liveupdate_fdstore_get(struct liveupdate_ctx *ctx,
 				return lu_fail(ctx, LU_OP_FDSTORE_GET, -errno,
 					       "fd %d named '%s' from systemd: setting "
 					       "FD_CLOEXEC", fd, name);
-			*fdp = fd;
-			return 0;
+			fds[found - 1] = fd;
 		}
 		if (!end)
 			break;
 		names = end + 1;
 	}
+	return found;
+}
+
+LU_EXPORT int liveupdate_fdstore_get(struct liveupdate_ctx *ctx,
+				     const char *name, int *fdp)
+{
+	char why[160];
+	int n, r;
+
+	if (!ctx || !name || !fdp)
+		return lu_bad_arg(ctx, "liveupdate_fdstore_get: NULL argument");
+	if (!fdname_valid(name))
+		return bad_name(ctx, name);
+	n = listen_fds(why, sizeof(why));
+	if (n == 0)
+		return lu_fail(ctx, LU_OP_FDSTORE_GET, -ENOENT,
+			       "no fd named '%s' from systemd: %s", name, why);
+	r = listen_named(ctx, name, n, fdp, 1);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	return lu_fail(ctx, LU_OP_FDSTORE_GET, -ENOENT,
 		       "no fd named '%s' among the %d from systemd (LISTEN_FDNAMES=%s)",
 		       name, n, getenv("LISTEN_FDNAMES") ? getenv("LISTEN_FDNAMES") : "");
+}
+
+/*
+ * The manifest of outgoing session s, stored as name: its pieces from the
+ * store, taken for writing, and the pieces it makes from now on pushed
+ * there too. 0 or a negative errno (logged).
+ */
+static int adopt_manifest(struct liveupdate_session *s, const char *name,
+			  const char *call)
+{
+	char piece_name[LIVEUPDATE_FDSTORE_NAME_MAX + 1], why[160];
+	int fds[LIVEUPDATE_MANIFEST_TOKENS];
+	int n = 0, r;
+
+	if (strlen(name) > MANIFEST_NAME_MAX)
+		return lu_fail(s->ctx, LU_OP_FDSTORE_GET, -ENODATA, "%s(\"%s\"): fd "
+			       "store name '%s' leaves no room for the manifest's pieces",
+			       call, name, name);
+	snprintf(piece_name, sizeof(piece_name), "%s" MANIFEST_SUFFIX, name);
+	r = listen_fds(why, sizeof(why));
+	if (r > 0)
+		n = listen_named(s->ctx, piece_name, r, fds, LIVEUPDATE_MANIFEST_TOKENS);
+	if (n < 0)
+		return n;
+	r = lu_session_manifest_adopt_pieces(s, fds, (size_t)n, "from systemd's fd store",
+					     call);
+	if (r == 0)
+		r = store_place_keep(s, name, NULL, call);
+	if (r < 0)
+		return r;
+	lu_session_manifest_watch(s, push_new_piece);
+	for (int i = 0; i < n && i < LIVEUPDATE_MANIFEST_TOKENS; i++)
+		close(fds[i]); /* the manifest has its own */
+	return 0;
 }
 
 LU_EXPORT int liveupdate_fdstore_adopt_session(struct liveupdate_ctx *ctx,
 					       const char *name,
 					       struct liveupdate_session **sessionp)
 {
-	int fd, r;
+	static const char call[] = "liveupdate_fdstore_adopt_session";
+	struct liveupdate_session *s;
+	int fd, dup, r;
 
 	if (!sessionp)
-		return lu_bad_arg(ctx, "liveupdate_fdstore_adopt_session: NULL sessionp");
+		return lu_bad_arg(ctx, "%s: NULL sessionp", call);
 	r = liveupdate_fdstore_get(ctx, name, &fd);
 	if (r < 0)
 		return r;
-	r = liveupdate_session_adopt(ctx, fd, sessionp);
-	if (r < 0)
+	/* a copy, so that a failure leaves systemd's fd as it was */
+	dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup < 0)
+		return lu_fail(ctx, LU_OP_FDSTORE_GET, -errno, "%s(\"%s\"): fd %d", call,
+			       name, fd);
+	r = liveupdate_session_adopt(ctx, dup, &s);
+	if (r < 0) {
+		close(dup);
 		lu_last_error_append(" (fd %d named '%s' from systemd's fd store)", fd, name);
-	return r;
+		return r;
+	}
+	if (s->direction == LIVEUPDATE_SESSION_OUTGOING) {
+		r = adopt_manifest(s, name, call);
+		if (r < 0) {
+			liveupdate_session_unref(s);
+			lu_last_error_append(" The session itself is intact: "
+					     "liveupdate_fdstore_get() and "
+					     "liveupdate_session_adopt() take it without "
+					     "its manifest (files by token only).");
+			return r;
+		}
+	}
+	close(fd); /* the session's is dup now */
+	*sessionp = s;
+	return 0;
 }

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * liveupdate-sim's daemon, inside: what its three parts share.
- *   sim-daemon.c  the event loop and the connections (this header's
- *                 functions);
+ * liveupdate-sim's daemon, inside: the types its parts share.
+ *   sim-daemon.c  the event loop and the connections (struct sim_conn);
  *   sim-model.c   the model of the kernel's checks (sim-model.h);
  *   sim-frozen.c  the table of preserved files published to clients
- *                 (sim-frozen.h).
+ *                 (sim-frozen.h);
+ *   sim-log.c     the log (sim-log.h).
+ * The event loop calls the model, the model the table, and all of them the
+ * log: never the other way round.
  */
 #ifndef LIBLIVEUPDATE_SIM_DAEMON_PRIVATE_H
 #define LIBLIVEUPDATE_SIM_DAEMON_PRIVATE_H
@@ -35,19 +37,5 @@ struct sim_conn {
 struct sim_limits {
 	size_t conns, sessions, files, files_per_session;
 };
-
-extern bool sim_verbose;
-
-void sim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-#define sim_vlog(...) do { if (sim_verbose) sim_log(__VA_ARGS__); } while (0)
-
-/* A SESSION connection not attached yet, named by its HELLO cookie; or NULL. */
-struct sim_conn *sim_conn_pending(const uint64_t cookie[2]);
-
-/* The simulated kexec: close every device and session connection, releasing nothing. */
-void sim_conns_drop_stale(void);
-
-/* How many connections are open (for STATUS). */
-size_t sim_conns_count(void);
 
 #endif

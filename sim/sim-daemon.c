@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +24,11 @@
 #include "sim-client.h"
 #include "sim-daemon.h"
 #include "sim-frozen.h"
+#include "sim-log.h"
 #include "sim-model.h"
 
 #define ACCEPTS_PER_ROUND 64
 #define FD_RESERVE 32           /* listener, epoll, log, table, a request's fds */
-
-bool sim_verbose;
 
 static struct {
 	const struct lu_sim_daemon_opts *opts;
@@ -50,27 +48,6 @@ static struct {
 	int efd, hup_efd;
 	volatile sig_atomic_t stop;
 } d;
-
-/* ------------------------------------------------------------------ log */
-
-void sim_log(const char *fmt, ...)
-{
-	struct timespec ts;
-	struct tm tm;
-	char when[32];
-	va_list ap;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	localtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%H:%M:%S", &tm);
-	fprintf(stderr, "liveupdate-sim[%d] %s.%03ld: ", (int)getpid(), when,
-		ts.tv_nsec / 1000000);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fflush(stderr);
-}
 
 static const char *role_name(uint32_t role)
 {
@@ -108,7 +85,8 @@ static void unlist_cookie(struct sim_conn *c)
 		*pp = c->same_cookie;
 }
 
-struct sim_conn *sim_conn_pending(const uint64_t cookie[2])
+/* A SESSION connection not attached yet, named by its HELLO cookie; or NULL. */
+static struct sim_conn *pending_conn(const uint64_t cookie[2])
 {
 	if (!(cookie[0] | cookie[1]))
 		return NULL;
@@ -149,17 +127,13 @@ static void drop_conn(struct sim_conn *c)
 	bury_conn(c);
 }
 
-void sim_conns_drop_stale(void)
+/* The simulated kexec: close every device and session connection, releasing nothing. */
+static void drop_stale_conns(void)
 {
 	for (size_t i = 0; i < d.nconns; i++)
 		if (d.conns[i]->role == LU_SIM_ROLE_DEVICE ||
 		    d.conns[i]->role == LU_SIM_ROLE_SESSION)
 			drop_conn(d.conns[i]);
-}
-
-size_t sim_conns_count(void)
-{
-	return d.nconns;
 }
 
 /* Free the dead: the last connection takes each one's slot. */
@@ -231,12 +205,17 @@ static void handle_control(struct sim_conn *c, const struct lu_sim_msg *m)
 		break;
 	case LU_SIM_REBOOT:
 		r.u.reply.err = sim_model_reboot(c, m->u.reboot.flags, &r.u.reply.val[0]);
+		/* every device and session file of the old boot is dead */
+		if (!r.u.reply.err)
+			drop_stale_conns();
 		break;
 	case LU_SIM_FROZEN:
 		r.u.reply.val[0] = sim_model_frozen(m->u.frozen.dev, m->u.frozen.ino);
 		break;
 	case LU_SIM_STATUS:
 		sim_model_status(m->u.status.index, &r);
+		if (r.type == LU_SIM_INFO)
+			r.u.info.conns = (uint32_t)d.nconns;
 		break;
 	case LU_SIM_STOP:
 		sim_log("pid %d asks the daemon to stop", (int)c->pid);
@@ -276,7 +255,7 @@ static void handle_ioctl(struct sim_conn *c, const struct lu_sim_ioctl *io,
 	int out_fd = -1, err;
 
 	memcpy(r.u.reply.arg, io->arg, sizeof(r.u.reply.arg));
-	err = sim_model_ioctl(c, io, &r.u.reply, &file, &out_fd);
+	err = sim_model_ioctl(c, io, pending_conn(io->cookie), &r.u.reply, &file, &out_fd);
 	r.u.reply.err = err;
 	if (!err && out_fd >= 0)
 		r.u.reply.flags |= LU_SIM_RF_FD;

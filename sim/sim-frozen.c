@@ -10,6 +10,7 @@
 
 #include "sim-daemon-private.h"
 #include "sim-frozen.h"
+#include "sim-log.h"
 
 static struct lu_sim_table *frozen; /* mapped read-write, or private memory */
 static size_t frozen_len;           /* 0 when private */

@@ -67,6 +67,7 @@
 
 #include <linux/liveupdate.h>
 #include "sim-frozen.h"
+#include "sim-log.h"
 #include "sim-model.h"
 
 #ifndef F_SEAL_EXEC
@@ -351,12 +352,12 @@ static int check_frame(const struct lu_sim_ioctl *io, unsigned known)
 }
 
 /* luo_core.c: luo_ioctl() and what it dispatches to */
-static int device_ioctl(struct sim_conn *c, const struct lu_sim_ioctl *io)
+static int device_ioctl(struct sim_conn *c, const struct lu_sim_ioctl *io,
+			struct sim_conn *target)
 {
 	unsigned nr = io->cmd & 0xff;
 	const char *name = (const char *)io->arg + offsetof(struct liveupdate_ioctl_create_session, name);
 	struct sim_session *s;
-	struct sim_conn *target;
 	size_t len;
 	int err;
 
@@ -382,7 +383,6 @@ static int device_ioctl(struct sim_conn *c, const struct lu_sim_ioctl *io)
 			return EEXIST;
 		if (m.nsessions >= m.max.sessions)
 			return ENOMEM;
-		target = sim_conn_pending(io->cookie);
 		if (!target)
 			return EPROTO;
 		s = calloc(1, sizeof(*s));
@@ -403,7 +403,6 @@ static int device_ioctl(struct sim_conn *c, const struct lu_sim_ioctl *io)
 		return ENOENT;
 	if (s->retrieved)
 		return EINVAL;
-	target = sim_conn_pending(io->cookie);
 	if (!target)
 		return EPROTO;
 	s->retrieved = true;
@@ -628,10 +627,11 @@ static int session_ioctl(struct sim_conn *c, const struct lu_sim_ioctl *io,
 }
 
 int sim_model_ioctl(struct sim_conn *c, const struct lu_sim_ioctl *io,
-		    struct lu_sim_reply *out, int *file, int *out_fd)
+		    struct sim_conn *pending, struct lu_sim_reply *out, int *file,
+		    int *out_fd)
 {
 	if (c->role == LU_SIM_ROLE_DEVICE)
-		return device_ioctl(c, io);
+		return device_ioctl(c, io, pending);
 	return session_ioctl(c, io, out, file, out_fd);
 }
 
@@ -666,8 +666,7 @@ static void simulated_kexec(void)
 		carried++;
 		files += s->nfiles;
 	}
-	/* every device and session file of the old boot is dead */
-	sim_conns_drop_stale();
+	/* the daemon closes every device and session file of the old boot */
 	m.device = NULL;
 	m.kexec_loaded = false;
 	m.reboots++;
@@ -713,7 +712,6 @@ void sim_model_status(uint32_t idx, struct lu_sim_msg *r)
 		info->outgoing = (uint32_t)(m.nsessions - m.nincoming);
 		info->incoming = (uint32_t)m.nincoming;
 		info->files = (uint32_t)m.nfiles;
-		info->conns = (uint32_t)sim_conns_count();
 		info->max_conns = (uint32_t)m.max.conns;
 		info->max_sessions = (uint32_t)m.max.sessions;
 		info->max_files_per_session = (uint32_t)m.max.files_per_session;

@@ -33,15 +33,22 @@ void sim_model_forget(struct sim_conn *c);
  * An ioctl on a DEVICE or SESSION connection. @out holds the caller's
  * struct (as it came) and gets what the kernel writes back. *@file: the
  * file to preserve or -1; set to -1 when the model keeps it. *@out_fd: a
- * file to send back (not to be closed: the model keeps it). Returns 0 or
- * a positive errno.
+ * file to send back (not to be closed: the model keeps it). @pending: the
+ * SESSION connection not attached yet that the request's cookie names (the
+ * file CREATE/RETRIEVE_SESSION attach the session to), or NULL. Returns 0
+ * or a positive errno.
  */
 int sim_model_ioctl(struct sim_conn *c, const struct lu_sim_ioctl *io,
-		    struct lu_sim_reply *out, int *file, int *out_fd);
+		    struct sim_conn *pending, struct lu_sim_reply *out, int *file,
+		    int *out_fd);
 
 /* kexec_file_load() recorded (LU_SIM_KEXEC_* flags). */
 void sim_model_kexec_load(struct sim_conn *c, uint32_t flags);
-/* reboot(KEXEC): 0 and the simulated kexec done, or EINVAL (nothing loaded). */
+/*
+ * reboot(KEXEC): 0 and the simulated kexec done (the caller then closes
+ * every device and session connection with sim_model_forget()), or EINVAL
+ * (nothing loaded).
+ */
 int sim_model_reboot(struct sim_conn *c, uint32_t flags, uint64_t *reboots);
 
 /* Whether (dev, ino) is preserved in an outgoing session. */

@@ -37,6 +37,9 @@ int ctl_mount_huge(const struct ctl_mount_opts *o);
 /* liveupdate-ctl manifest (--fd N | NAME) */
 int ctl_manifest(const struct ctl *c, const char *fd_arg, const char *name);
 
+/* liveupdate-ctl hold SOCKET */
+int ctl_hold(const struct ctl *c, const char *path);
+
 int ctl_status_text(const struct ctl *c);
 int ctl_status_json(const struct ctl *c, FILE *out);
 int ctl_kho(const struct ctl *c);

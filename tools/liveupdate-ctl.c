@@ -26,6 +26,8 @@ static void usage(FILE *f)
 		"                   " LIVEUPDATE_MEMORY_TMPFS_PATH ") for guest memory\n"
 		"  manifest --fd N  the manifest of the session fd N (passed by the caller)\n"
 		"  manifest NAME    under liveupdate-sim: the manifest of session NAME\n"
+		"  hold SOCKET      hold the sessions processes hand over on the Unix\n"
+		"                   socket SOCKET until the kexec (or SIGTERM)\n"
 		"\n"
 		"Options:\n"
 		"  --root DIR       read /proc, /sys and /boot under DIR (a copy of a host's files)\n"
@@ -40,7 +42,8 @@ static void usage(FILE *f)
 /* Commands that take one argument after them. */
 static bool takes_arg(const char *cmd)
 {
-	return !strcmp(cmd, "mount-huge") || !strcmp(cmd, "manifest");
+	return !strcmp(cmd, "mount-huge") || !strcmp(cmd, "manifest") ||
+	       !strcmp(cmd, "hold");
 }
 
 static int query(struct ctl *c)
@@ -135,7 +138,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "liveupdate-ctl: --size and --mode go with 'mount-huge'\n");
 		return CTL_ERROR;
 	}
-	if (c.root && (!strcmp(cmd, "mount-huge") || !strcmp(cmd, "manifest"))) {
+	if (c.root && (!strcmp(cmd, "mount-huge") || !strcmp(cmd, "manifest") ||
+		       !strcmp(cmd, "hold"))) {
 		fprintf(stderr, "liveupdate-ctl: --root goes with 'status', 'kho' and "
 			"'preflight'\n");
 		return CTL_ERROR;
@@ -150,6 +154,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "manifest"))
 		return ctl_manifest(&c, fd_arg, arg);
+	if (!strcmp(cmd, "hold"))
+		return ctl_hold(&c, arg);
 	if (!strcmp(cmd, "mount-huge")) {
 		mount_opts.path = arg;
 		return ctl_mount_huge(&mount_opts);

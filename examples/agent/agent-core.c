@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* agent-core: see agent-core.h. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "../common/preserved-memory.h"
@@ -107,8 +109,11 @@ int agent_init(struct agent *a, struct liveupdate_ctx *ctx)
 
 void agent_release(struct agent *a)
 {
-	for (size_t i = 0; i < a->nout; i++)
+	for (size_t i = 0; i < a->nout; i++) {
 		liveupdate_session_unref(a->out[i].session);
+		if (a->out[i].link >= 0)
+			close(a->out[i].link);
+	}
 	for (size_t i = 0; i < a->nin; i++)
 		liveupdate_session_unref(a->in[i].session);
 	liveupdate_session_unref(a->registry);
@@ -123,27 +128,104 @@ static struct agent_entry *find(struct agent_entry *t, size_t n, const char *id)
 	return NULL;
 }
 
-/* SUBSCRIBE: the session of @id, created on first request. */
+/* Whether the client at the other end of @link is gone. */
+static bool hung_up(int link)
+{
+	struct pollfd p = { .fd = link, .events = 0 }; /* POLLHUP comes anyway */
+
+	return poll(&p, 1, 0) == 1 && p.revents & (POLLHUP | POLLERR);
+}
+
+/* A new session for @e (a handover flag: it goes to clients and back). */
+static const char *create(struct agent *a, struct agent_entry *e, const char *id)
+{
+	LIVEUPDATE_OPTS(liveupdate_session_opts, o, .flags = LIVEUPDATE_SESSION_HANDOVER);
+	char name[LIVEUPDATE_SESSION_NAME_MAX + 1];
+
+	session_name(id, name);
+	if (liveupdate_session_create_opts(a->ctx, name, &o, &e->session) < 0)
+		return liveupdate_last_error();
+	e->link = -1;
+	return NULL;
+}
+
+/* SUBSCRIBE: the session of @id, created on first request, to hand over
+ * on a new link whose client end *fdp goes with the answer. */
 static const char *subscribe(struct agent *a, const char *id, int *fdp)
 {
 	struct agent_entry *e = find(a->out, a->nout, id);
-	char name[LIVEUPDATE_SESSION_NAME_MAX + 1];
+	struct timeval tmo = { AGENT_LINK_TIMEOUT_MS / 1000, AGENT_LINK_TIMEOUT_MS % 1000 * 1000 };
+	const char *err;
+	int sv[2];
 
 	if (a->registry)
 		return "an update is under way";
+	if (e && e->link >= 0) {
+		if (!hung_up(e->link))
+			return "a client holds this session: READY hands it back";
+		/* that client died with it: what it preserved goes with the session */
+		close(e->link);
+		liveupdate_session_unref(e->session);
+		err = create(a, e, id);
+		if (err) {
+			*e = a->out[--a->nout];
+			return err;
+		}
+	}
 	if (!e) {
 		if (a->nout == AGENT_SESSIONS_MAX)
 			return "too many sessions";
 		e = &a->out[a->nout];
-		session_name(id, name);
-		if (liveupdate_session_create(a->ctx, name, &e->session) < 0)
-			return liveupdate_last_error();
+		err = create(a, e, id);
+		if (err)
+			return err;
 		strcpy(e->id, id);
 		a->nout++;
 	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return "out of file descriptors";
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
+	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
 	e->ready = false;	/* again, for a client that subscribes again */
-	*fdp = dup(liveupdate_session_get_fd(e->session));
-	return *fdp < 0 ? "out of file descriptors" : NULL;
+	e->link = sv[0];
+	a->handing = e;
+	*fdp = sv[1];
+	return NULL;
+}
+
+void agent_sent(struct agent *a)
+{
+	struct agent_entry *e = a->handing;
+
+	a->handing = NULL;
+	if (!e)
+		return;
+	if (liveupdate_session_handover(e->session, e->link) < 0) {
+		/* the client did not take it: the agent keeps it */
+		fprintf(stderr, "agent: %s: %s\n", e->id, liveupdate_last_error());
+		close(e->link);
+		e->link = -1;
+	}
+}
+
+/* READY: the client hands the session back (if it holds it). */
+static const char *ready(struct agent *a, const char *id)
+{
+	struct agent_entry *e = find(a->out, a->nout, id);
+	struct liveupdate_session *back = NULL;
+
+	if (!e)
+		return "not subscribed";
+	if (e->link >= 0) {
+		if (liveupdate_session_receive(a->ctx, e->link, &back) < 0)
+			return liveupdate_last_error();	/* the client keeps it */
+		liveupdate_session_unref(e->session);	/* the copy handed over */
+		e->session = back;
+		close(e->link);
+		e->link = -1;
+	}
+	e->ready = true;
+	return NULL;
 }
 
 /* CLAIM: hand the incoming session of @id over for good. */
@@ -265,7 +347,6 @@ int agent_handle(struct agent *a, const char *line, size_t len, char *reply,
 {
 	static const char *const names[] = { "SUBSCRIBE", "READY", "UPDATE", "CLAIM", "LIST" };
 	struct agent_request req;
-	struct agent_entry *e;
 	const char *err = NULL;
 
 	*fdp = -1;
@@ -278,11 +359,7 @@ int agent_handle(struct agent *a, const char *line, size_t len, char *reply,
 		err = subscribe(a, req.id, fdp);
 		break;
 	case AGENT_OP_READY:
-		e = find(a->out, a->nout, req.id);
-		if (e)
-			e->ready = true;
-		else
-			err = "not subscribed";
+		err = ready(a, req.id);
 		break;
 	case AGENT_OP_CLAIM:
 		err = claim(a, req.id, fdp);

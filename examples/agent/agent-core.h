@@ -2,9 +2,11 @@
 /*
  * agent-core: the delegation model's daemon side, without its sockets'
  * event loop: it owns /dev/liveupdate, creates a session per client id
- * ("agent.ID") and hands out its fd, remembers which ids it holds in a
- * registry of its own (session "luo-agent"), and after the reboot takes
- * them all back and hands each to the client that claims it.
+ * ("agent.ID") and hands it to the client with its manifest
+ * (liveupdate_session_handover() on a socketpair whose other end goes with
+ * the answer), takes it back the same way at READY, remembers which ids it
+ * holds in a registry of its own (session "luo-agent"), and after the
+ * reboot takes them all back and hands each to the client that claims it.
  */
 #ifndef EXAMPLES_AGENT_CORE_H
 #define EXAMPLES_AGENT_CORE_H
@@ -22,6 +24,9 @@
 struct agent_entry {
 	char id[AGENT_ID_MAX + 1];
 	struct liveupdate_session *session;
+	/* while the client holds the session: the agent's end of the link it
+	 * was handed over on, and comes back on at READY; else -1 */
+	int link;
 	bool ready;
 };
 
@@ -31,7 +36,12 @@ struct agent {
 	struct agent_entry in[AGENT_SESSIONS_MAX];	/* from the previous one */
 	size_t nout, nin;
 	struct liveupdate_session *registry;	/* outgoing, once prepared */
+	struct agent_entry *handing;	/* hand over once the answer is sent */
 };
+
+/* How long the agent waits for a client on a link before it gives up (the
+ * session stays, or stays the client's). */
+#define AGENT_LINK_TIMEOUT_MS 5000
 
 /* Start: take back what the previous kernel's agent handed over, if
  * anything. 0 or -errno (with a message on stderr). */
@@ -41,13 +51,20 @@ void agent_release(struct agent *a);
 /*
  * Answer one request line (AGENT_LINE_MAX bytes at most, untrusted):
  * @reply (AGENT_LINE_MAX + 2 bytes) gets the answer line ("...\n"), *fdp
- * a session fd to send with it (the caller closes it after sending) or -1.
+ * an fd to send with it (the caller closes it after sending) or -1: a
+ * session fd (CLAIM), or the client's end of the link its session is
+ * handed over on (SUBSCRIBE), after which the caller calls agent_sent().
  * Returns 1 for an UPDATE, with no reply written: *update holds it, and
  * the caller loads the kernel, calls agent_prepare(), answers with
  * agent_reply() and reboots. Else 0.
  */
 int agent_handle(struct agent *a, const char *line, size_t len, char *reply,
 		 size_t reply_size, int *fdp, struct agent_request *update);
+
+/* After the answer to a request is sent: hand over the session the answer
+ * announced, if any (a client that does not take it within
+ * AGENT_LINK_TIMEOUT_MS leaves it with the agent). */
+void agent_sent(struct agent *a);
 
 /* A reply without payload: {"ok":...,"op":OP[,"id":ID][,"error":ERR]}. */
 void agent_reply(char *reply, size_t reply_size, const char *op, const char *id,

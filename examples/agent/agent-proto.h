@@ -17,8 +17,8 @@
 #define AGENT_MEMBERS_MAX 8
 
 enum agent_op {
-	AGENT_OP_SUBSCRIBE,	/* {"op":"SUBSCRIBE","id":ID}   -> + session fd */
-	AGENT_OP_READY,		/* {"op":"READY","id":ID}        the client preserved all */
+	AGENT_OP_SUBSCRIBE,	/* {"op":"SUBSCRIBE","id":ID}   -> + link, session handed over on it */
+	AGENT_OP_READY,		/* {"op":"READY","id":ID}        the client preserved all, hands it back */
 	AGENT_OP_UPDATE,	/* {"op":"UPDATE"[,"kernel":P,"initrd":P,"cmdline":S]} */
 	AGENT_OP_CLAIM,		/* {"op":"CLAIM","id":ID}        -> + incoming session fd */
 	AGENT_OP_LIST,		/* {"op":"LIST"}                 -> ids by state */

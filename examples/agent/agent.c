@@ -2,8 +2,8 @@
 /*
  * agent: a daemon that owns /dev/liveupdate for its clients (the
  * delegation model; doc/agent-protocol.md). Clients connect to its Unix
- * socket, SUBSCRIBE to get a session fd, preserve their files in it and
- * say READY; UPDATE loads the next kernel and reboots; the agent started
+ * socket, SUBSCRIBE to be handed a session with its manifest, preserve
+ * and label their files in it and say READY, handing it back; UPDATE loads the next kernel and reboots; the agent started
  * in the new kernel takes every session back and hands each to the client
  * that CLAIMs it.
  */
@@ -135,6 +135,7 @@ static void serve(struct agent *a, struct conn *c)
 				drop(c);
 			if (fd >= 0)
 				close(fd);
+			agent_sent(a);	/* a SUBSCRIBE's handover */
 		}
 		if (c->fd >= 0) {
 			memmove(c->buf, nl + 1, c->used - len - 1);
@@ -186,7 +187,7 @@ int main(int argc, char **argv)
 		} else {
 			fprintf(c == 'h' ? stdout : stderr,
 				"usage: agent [--socket PATH]   (default /tmp/liveupdate-agent-UID.sock)\n"
-				"Owns /dev/liveupdate and hands session fds to its clients; see "
+				"Owns /dev/liveupdate and hands sessions to its clients; see "
 				"doc/agent-protocol.md.\n");
 			return c == 'h' ? 0 : 2;
 		}

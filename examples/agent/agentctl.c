@@ -3,13 +3,17 @@
  * agentctl: a client of examples/agent. It shows the client's half of the
  * delegation model with one memfd holding a text:
  *
- *   agentctl subscribe ID TEXT   session from the agent, adopt it, preserve
- *                                a memfd holding TEXT, READY
+ *   agentctl subscribe ID TEXT   session from the agent, received with its
+ *                                manifest; a memory object holding TEXT
+ *                                preserved under a label (or, subscribed
+ *                                before, found by it and rewritten); READY
+ *                                hands the session back
  *   agentctl claim ID            after the update: the session back, the
- *                                memfd retrieved, TEXT printed, finish
+ *                                text found by its label, printed, finish
  *   agentctl update [KERNEL [INITRD [CMDLINE]]]   the agent reboots
  *   agentctl list | raw JSON     the agent's ids | any message, as is
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +22,9 @@
 #include "../common/preserved-memory.h"
 #include "agent-client.h"
 
-/* A token, not a manifest label: the session is the agent's, adopted here,
- * and only its creator can write its manifest. */
-#define TEXT_TOKEN 1
+/* The client labels its files in the session's manifest: the agent hands
+ * the session over with it. */
+#define TEXT_LABEL "agentctl-text"
 #define TEXT_SIZE 4096
 
 static int fail(const char *what, const char *why)
@@ -34,24 +38,39 @@ static int subscribe(struct liveupdate_ctx *ctx, int sock, const char *id, const
 	struct liveupdate_session *s = NULL;
 	struct preserved_memory m;
 	char why[AGENT_LINE_MAX];
-	int ret;
+	int link, ret;
 
-	if (agent_request(ctx, sock, "SUBSCRIBE", id, &s, why, sizeof(why)) < 0)
+	if (agent_subscribe(ctx, sock, id, &s, &link, why, sizeof(why)) < 0)
 		return fail("SUBSCRIBE", why);
-	printf("agentctl: got session \"%s\" from the agent\n", liveupdate_session_get_name(s));
-	ret = preserved_memory_create(ctx, "agentctl-text", TEXT_SIZE, &m);
+	printf("agentctl: got session \"%s\" from the agent (%ld labelled files)\n",
+	       liveupdate_session_get_name(s), liveupdate_session_count_entries(s));
+	/* subscribed before: the text is found by its label, and rewritten in
+	 * place (writes after the preserve reach the next kernel too) */
+	ret = preserved_memory_retrieve(s, TEXT_LABEL, &m);
 	if (ret == 0) {
+		printf("agentctl: found \"%s\" from before: \"%.*s\"\n", TEXT_LABEL,
+		       (int)strnlen(m.addr, m.size), (char *)m.addr);
 		snprintf(m.addr, TEXT_SIZE, "%s", text);
-		ret = preserved_memory_preserve_token(&m, s, TEXT_TOKEN);
 		preserved_memory_close(&m);
+	} else if (ret == -ENOENT) {
+		ret = preserved_memory_create(ctx, TEXT_LABEL, TEXT_SIZE, &m);
+		if (ret == 0) {
+			snprintf(m.addr, TEXT_SIZE, "%s", text);
+			ret = preserved_memory_preserve(&m, s, TEXT_LABEL);
+			preserved_memory_close(&m);
+		}
 	}
-	/* Our fd goes; the agent's keeps the session until the reboot. */
-	liveupdate_session_unref(s);
 	if (ret < 0)
-		return fail("preserving the text", liveupdate_strerror(ret));
-	if (agent_request(ctx, sock, "READY", id, NULL, why, sizeof(why)) < 0)
-		return fail("READY", why);
-	printf("agentctl: preserved \"%s\"; READY\n", text);
+		why[0] = '\0';
+	/* READY hands the session back; the agent keeps it until the reboot */
+	if (ret == 0 && agent_ready(sock, id, s, link, why, sizeof(why)) < 0)
+		ret = -1;
+	liveupdate_session_unref(s);
+	close(link);
+	if (ret < 0)
+		return fail(why[0] ? "READY" : "preserving the text",
+			    why[0] ? why : liveupdate_last_error());
+	printf("agentctl: preserved \"%s\" as \"%s\"; READY\n", text, TEXT_LABEL);
 	return 0;
 }
 
@@ -64,7 +83,7 @@ static int claim(struct liveupdate_ctx *ctx, int sock, const char *id)
 
 	if (agent_request(ctx, sock, "CLAIM", id, &s, why, sizeof(why)) < 0)
 		return fail("CLAIM", why);
-	ret = preserved_memory_retrieve_token(s, TEXT_TOKEN, &m);
+	ret = preserved_memory_retrieve(s, TEXT_LABEL, &m);
 	if (ret == 0) {
 		printf("agentctl: session \"%s\" claimed; its text: \"%.*s\"\n",
 		       liveupdate_session_get_name(s), (int)strnlen(m.addr, m.size),
@@ -134,7 +153,8 @@ int main(int argc, char **argv)
 		ret = update(sock, argc - 2, argv + 2);
 	else if ((!strcmp(argv[1], "subscribe") && argc == 4) ||
 		 (!strcmp(argv[1], "claim") && argc == 3)) {
-		/* Only to adopt fds: this context never opens /dev/liveupdate. */
+		/* Only for sessions handed over: this context never opens
+		 * /dev/liveupdate. */
 		if (liveupdate_ctx_new(NULL, &ctx) < 0)
 			return fail("liveupdate_ctx_new", liveupdate_last_error());
 		ret = argc == 4 ? subscribe(ctx, sock, argv[2], argv[3]) : claim(ctx, sock, argv[2]);

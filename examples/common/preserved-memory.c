@@ -85,23 +85,6 @@ int preserved_memory_preserve(struct preserved_memory *m,
 	return liveupdate_memory_preserve_opts(m->mem, s, &opts, NULL);
 }
 
-int preserved_memory_preserve_token(struct preserved_memory *m,
-				    struct liveupdate_session *s, uint64_t token)
-{
-	return liveupdate_memory_preserve(m->mem, s, token);
-}
-
-int preserved_memory_retrieve_token(struct liveupdate_session *s, uint64_t token,
-				    struct preserved_memory *m)
-{
-	int ret;
-
-	*m = (struct preserved_memory){ .fd = -1 };
-	ret = liveupdate_memory_retrieve(s, token, &m->mem);
-	told = 1;
-	return ret < 0 ? ret : adopt(m);
-}
-
 int preserved_memory_retrieve(struct liveupdate_session *s, const char *label,
 			      struct preserved_memory *m)
 {

@@ -43,13 +43,6 @@ int preserved_memory_preserve(struct preserved_memory *m,
  * it. 0 or the library's -errno (-ENOENT: no such label). */
 int preserved_memory_retrieve(struct liveupdate_session *s, const char *label,
 			      struct preserved_memory *m);
-/* The same by token, for a session without manifest: an outgoing session
- * adopted from another process (the agent's clients) cannot write the
- * manifest of its creator. */
-int preserved_memory_preserve_token(struct preserved_memory *m,
-				    struct liveupdate_session *s, uint64_t token);
-int preserved_memory_retrieve_token(struct liveupdate_session *s, uint64_t token,
-				    struct preserved_memory *m);
 /* Unmap and close (the session, if any, keeps the memory). */
 void preserved_memory_close(struct preserved_memory *m);
 

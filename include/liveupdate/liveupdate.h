@@ -2351,14 +2351,29 @@ int liveupdate_fdstore_push(struct liveupdate_ctx *ctx, int fd,
 			    const struct liveupdate_fdstore_opts *opts);
 
 /**
- * liveupdate_fdstore_push_session - store @session's fd under @name.
+ * liveupdate_fdstore_push_session - store @session's fd under @name, with
+ * its manifest.
  *
  * systemd recognises a session fd and carries the session itself over a
  * live update; the session must not be named "systemd". Push an OUTGOING
  * session, and push it again after every change of name. The session stays
  * the caller's.
- * Returns: as liveupdate_fdstore_push(), -EINVAL for a NULL @session.
- * Since: 1.0
+ *
+ * Since 1.1, the manifest goes with the session when this process writes
+ * it (it created the session, received it with liveupdate_session_receive()
+ * or adopted it with liveupdate_fdstore_adopt_session()): each of its
+ * pieces' memfds is pushed under "@name.lu-manifest" before the session,
+ * and each piece the manifest makes later follows by itself (a failure
+ * there is logged at LOG_ERR; pushing the session again repairs it, as
+ * systemd does not store an fd twice). So @name takes at most 243 bytes
+ * for such a session, and the session takes 1 + its pieces (usually 2)
+ * of the store's FileDescriptorStoreMax= entries. At a kexec systemd logs
+ * that it cannot preserve the pieces ("will be lost across kexec": they
+ * are preserved in the session already); the next kernel reads the
+ * manifest from the session itself.
+ * Returns: as liveupdate_fdstore_push(), -EINVAL for a NULL @session or a
+ * @name too long for its manifest's pieces.
+ * Since: 1.0; the manifest since 1.1
  */
 int liveupdate_fdstore_push_session(struct liveupdate_ctx *ctx,
 				    struct liveupdate_session *session,
@@ -2368,6 +2383,9 @@ int liveupdate_fdstore_push_session(struct liveupdate_ctx *ctx,
 /**
  * liveupdate_fdstore_remove - drop every fd named @name from the store
  * (sd_notify "FDSTOREREMOVE=1"), for instance a finished incoming session.
+ * Since 1.1 it also drops those named "@name.lu-manifest" (a session's
+ * manifest pieces, see liveupdate_fdstore_push_session()) when @name is
+ * short enough to have them.
  * Returns: 0 once sent, or the errors of liveupdate_fdstore_push() that
  * concern the socket.
  * Since: 1.0
@@ -2407,11 +2425,31 @@ int liveupdate_fdstore_get(struct liveupdate_ctx *ctx, const char *name,
  * liveupdate_session_adopt(): the session systemd carried over and passed
  * back under @name, ready for liveupdate_session_retrieve_fd().
  *
- * systemd keeps its own copy of the session fd in the store: after
- * liveupdate_session_finish(), liveupdate_fdstore_remove() it.
+ * The session holds its own duplicate of the fd systemd passed, which is
+ * closed on success and left open on failure. systemd keeps its own copy
+ * of the session fd in the store: after liveupdate_session_finish(),
+ * liveupdate_fdstore_remove() it.
+ *
+ * An incoming session (after the kexec) reads its manifest from the kernel
+ * as a retrieved one does. Since 1.1, an OUTGOING session (the service
+ * restarted before the update) comes back with its manifest too, from the
+ * pieces liveupdate_fdstore_push_session() stored beside it: the
+ * manifest's listing and lookups by label work, and the process goes on
+ * preserving and labelling, its new pieces pushed to the store as they
+ * are made (one process writes a manifest at a time: the one that pushed
+ * must be gone). Its files themselves stay in the kernel until the update
+ * (liveupdate_session_retrieve_fd() refuses on an outgoing session). A
+ * session pushed without a manifest gets an empty one. The pieces are
+ * checked against the tokens the kernel holds for the session; if any is
+ * missing (a full store, a push by a library before 1.1) or damaged, the
+ * call fails and says so; liveupdate_fdstore_get() and
+ * liveupdate_session_adopt() still take the session without its manifest
+ * (files by token).
  * Returns: 0, or the errors of both calls (-ENOENT: no fd of that name;
- * -ENOTTY: the fd is not a session).
- * Since: 1.0
+ * -ENOTTY: the fd is not a session), or for an outgoing session -ENODATA
+ * (pieces of its manifest missing from the store) or -EBADMSG (a piece
+ * damaged, or not this session's manifest).
+ * Since: 1.0; the manifest of an outgoing session since 1.1
  */
 int liveupdate_fdstore_adopt_session(struct liveupdate_ctx *ctx,
 				     const char *name,

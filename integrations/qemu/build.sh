@@ -35,10 +35,11 @@ CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/libliveupdate/qemu
 APTDIR=$CACHE/apt
 APT_TIMEOUT=${LUTEST_APT_TIMEOUT:-600}
 MESON_MIN=1.5.0
-# A minimal x86-64 system emulator: KVM and TCG, no UI, no extras.
+# A minimal x86-64 system emulator: KVM and TCG, no UI, no extras; no
+# debug information (-g costs about a quarter of the compile time).
 CONFIGURE_FLAGS=(--target-list=x86_64-softmmu --without-default-features
 	--enable-kvm --enable-tcg --enable-liveupdate --disable-install-blobs
-	--disable-docs --python=/usr/bin/python3)
+	--disable-docs --disable-debug-info --python=/usr/bin/python3)
 
 log() { echo "qemu-build: $*" >&2; }
 die() { echo "qemu-build: error: $*" >&2; exit 1; }

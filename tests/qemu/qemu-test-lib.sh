@@ -2,8 +2,23 @@
 # (examples/test-lib.sh), the QEMU built by integrations/qemu/build.sh
 # (make check-qemu writes tests/qemu/out/qemu.env), the boot-sector guest
 # (guest.S), and helpers to start QEMUs on it and read what it printed.
-# Set ACCEL=tcg or kvm before sourcing.
+# Set ACCEL=tcg or kvm before sourcing, and BACKING=shmem (the default)
+# or thp for the guest RAM of memory-backend-liveupdate ($ram below).
 . "${top_srcdir:-.}/examples/test-lib.sh"
+
+# Every QEMU and holder a test starts (track_pid) is killed at exit, before
+# the simulator goes, also when the test fails or is interrupted midway.
+test_pids=
+track_pid() { test_pids="$test_pids $1"; }
+qemu_cleanup() {
+	for p in $test_pids; do
+		# a launcher's QEMU first: it would outlive its parent
+		pkill -9 -P "$p" 2>/dev/null
+		kill -9 "$p" 2>/dev/null
+	done
+	sim_cleanup
+}
+trap qemu_cleanup EXIT
 
 # skip_or_fail REASON: a skip, or a failure under CI=true.
 skip_or_fail() {
@@ -63,6 +78,33 @@ RAM_SIZE=256M
 RAM_BYTES=268435456
 session=qemu-test-$$
 
+# THP for shmem needs the host's shmem THP policy, or else a tmpfs mounted
+# huge=always at the path the library looks at (/run/liveupdate/huge): a
+# private one, in a mount namespace of each QEMU (QEMU_WRAP), so that the
+# host and the tests running beside this one see no change.
+QEMU_WRAP=
+case ${BACKING:=shmem} in
+shmem) ;;
+thp)
+	case $(cat /sys/kernel/mm/transparent_hugepage/shmem_enabled 2>/dev/null) in
+	*"[always]"*|*"[within_size]"*|*"[advise]"*|*"[force]"*) ;;
+	*)
+		command -v unshare >/dev/null || skip_or_fail "unshare (util-linux) is missing"
+		cat >"$sim_dir/huge-ns.sh" <<'NS'
+mount -t tmpfs -o mode=0755 lu-test-run /run &&
+	mkdir -p /run/liveupdate/huge &&
+	mount -t tmpfs -o huge=always,size=320M,mode=0700 liveupdate-huge /run/liveupdate/huge ||
+	{ echo "huge-ns.sh: cannot mount a huge tmpfs in the test's mount namespace" >&2; exit 1; }
+exec "$@"
+NS
+		unshare --mount --propagation private true 2>/dev/null ||
+			skip_or_fail "no private mount namespace here (unshare --mount): no huge tmpfs for THP"
+		QEMU_WRAP="unshare --mount --propagation private sh $sim_dir/huge-ns.sh" ;;
+	esac ;;
+*) fail "BACKING=$BACKING: shmem or thp" ;;
+esac
+ram="memory-backend-liveupdate,id=ram0,size=$RAM_SIZE,session=$session,backing=$BACKING"
+
 # qemu_start NAME RAM-OBJECT-OPTIONS [QEMU ARGS...]: start a QEMU whose
 # RAM is the object ram0 (-object ...,id=ram0,<options>), serial output in
 # $sim_dir/NAME.serial, QMP at $sim_dir/NAME.qmp, its log in NAME.log.
@@ -78,13 +120,14 @@ qemu_start() {
 	fi
 	rm -f "$sim_dir/$qs_name.serial" "$sim_dir/$qs_name.qmp"
 	# shellcheck disable=SC2086
-	${LAUNCHER:-} "$QEMU_BIN" ${QEMU_DATA:-} $accel_args -nodefaults -display none \
+	$QEMU_WRAP ${LAUNCHER:-} "$QEMU_BIN" ${QEMU_DATA:-} $accel_args -nodefaults -display none \
 		-machine pc -m $RAM_SIZE \
 		$guest_args \
 		-serial file:"$sim_dir/$qs_name.serial" \
 		-qmp unix:"$sim_dir/$qs_name.qmp",server=on,wait=off \
 		"$@" >"$sim_dir/$qs_name.log" 2>&1 &
 	qemu_pid=$!
+	track_pid "$qemu_pid"
 	echo "--- $qs_name: pid $qemu_pid: ${LAUNCHER:-} $QEMU_BIN $*"
 }
 
@@ -179,11 +222,83 @@ check_went_on() {
 		"$(first_line "$2") to $(last_line "$2") in $2, RAM sums right"
 }
 
-# ram_inode PID: the inode of the memfd QEMU maps as guest RAM.
+# ram_inode PID: the device and inode of the file QEMU maps as guest RAM:
+# the regular file of its size (a session received holds other memfds,
+# its manifest's too; a file of a huge tmpfs has no memfd name).
 ram_inode() {
 	for f in /proc/"$1"/fd/*; do
-		case $(readlink "$f") in
-		*memfd:ram0*|*memfd:liveupdate*) stat -L -c %i "$f"; return ;;
-		esac
+		set -- "$1" $(stat -L -c '%s %d:%i %F' "$f" 2>/dev/null)
+		[ "$2" = "$RAM_BYTES" ] && [ "$4 $5" = "regular file" ] && { echo "$3"; return; }
 	done
+}
+# expect_backing NAME PID new|kept: NAME's log says the RAM is new or kept
+# with the backing asked for ($BACKING); with thp, the guest RAM is mapped
+# in huge pages (ShmemPmdMapped), so the THP came back, not 4 KiB pages.
+expect_backing() {
+	expect_log "$1" "ram0': $3 $RAM_BYTES bytes, backing $BACKING,"
+	[ "$BACKING" = thp ] || return 0
+	eb_kb=$(sed -n 's/^ShmemPmdMapped: *\([0-9]*\) kB/\1/p' /proc/"$2"/smaps_rollup)
+	[ "${eb_kb:-0}" -gt 0 ] || fail "$1: no guest RAM mapped in huge pages (ShmemPmdMapped ${eb_kb:-?} kB)"
+	echo "$1: $eb_kb kB of guest RAM mapped in huge pages"
+}
+
+# handover_to NAME PATH: qom-set ram0's handover-to on NAME; the error's
+# last line on failure.
+handover_to() {
+	ht_out=$($QMP "$sim_dir/$1.qmp" cmd qom-set \
+		"{\"path\": \"/objects/ram0\", \"property\": \"handover-to\", \"value\": \"$2\"}" 2>&1)
+	ht_status=$?
+	echo "$ht_out" | tail -n 1
+	return $ht_status
+}
+
+# lines NAME: how many lines the guest printed on NAME's serial port.
+lines() { grep -c '^L=' "$sim_dir/$1.serial"; }
+
+# The steps every upgrade test shares. start_old [RAM-OPTIONS]: the old
+# QEMU ($old_pid) on new memory ($ram plus RAM-OPTIONS), its guest running,
+# the RAM file in $old_inode.
+start_old() {
+	qemu_start old "$ram${1:-}"
+	old_pid=$qemu_pid
+	wait_lines old 10
+	expect_backing old "$old_pid" new
+	old_inode=$(ram_inode "$old_pid")
+	[ -n "$old_inode" ] || fail "no guest RAM file among the old QEMU's fds"
+}
+
+# save_old: the old QEMU's device state into its session: written (no
+# RAM: under 1 MiB) and preserved, the guest stopped.
+save_old() {
+	so_out=$($QMP "$sim_dir/old.qmp" save ram0 2>&1) || { echo "$so_out"; show_log old; fail "qmp old save ram0"; }
+	echo "old: $so_out"
+	so_bytes=$(echo "$so_out" | sed -n 's/^saved: \([0-9]*\) bytes.*/\1/p')
+	[ -n "$so_bytes" ] && [ "$so_bytes" -gt 0 ] || fail "no device state written"
+	[ "$so_bytes" -lt 1048576 ] || fail "$so_bytes bytes of state for $RAM_SIZE of RAM: RAM was copied"
+	expect_log old "device state preserved"
+}
+
+# quit_qemu NAME PID: quit over QMP, exit status 0.
+quit_qemu() {
+	qmp "$1" cmd quit >/dev/null
+	qemu_wait "$2"
+	[ "$qemu_status" = 0 ] || fail "the $1 QEMU exited $qemu_status after quit"
+}
+
+# resume_new [running]: the new QEMU ($new_pid, started with -incoming
+# defer) loads the kept state, maps the old QEMU's RAM file "kept" with the
+# same backing, and its guest goes on; then (unless "running") it quits and
+# the guest's output of both QEMUs is checked as one.
+resume_new() {
+	rn_out=$($QMP "$sim_dir/new.qmp" restore ram0 2>&1) || { echo "$rn_out"; show_log new; fail "qmp new restore ram0"; }
+	echo "new: $rn_out"
+	expect_backing new "$new_pid" kept
+	expect_log new "device state kept"
+	[ "$(ram_inode "$new_pid")" = "$old_inode" ] ||
+		fail "the new QEMU maps file $(ram_inode "$new_pid"), not the old $old_inode"
+	echo "new: maps the same file as the old QEMU ($old_inode)"
+	wait_lines new 10
+	[ "${1:-}" = running ] && return
+	quit_qemu new "$new_pid"
+	check_went_on old new
 }

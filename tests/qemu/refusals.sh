@@ -6,8 +6,6 @@
 ACCEL=tcg
 . "${top_srcdir:-.}/tests/qemu/qemu-test-lib.sh"
 
-ram="memory-backend-liveupdate,id=ram0,size=$RAM_SIZE,session=$session"
-
 # expect_refusal NAME PATTERN: NAME's QEMU exited non-zero saying PATTERN.
 expect_refusal() {
 	qemu_wait "$qemu_pid"

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
+ * session-holder handover NAME SOCKET: create session NAME as below, ready
+ * for a handover, and hand it over to the process listening on the Unix
+ * socket SOCKET. For tests/tools/ctl-hold.sh.
+ *
  * session-holder create|retrieve NAME -- CMD [ARG...]: under liveupdate-sim,
  * create session NAME with a manifest (session metadata vm=42, a labelled
  * memfd "disk0" with metadata, a labelled 4 KiB shmem memory object "ram"),
@@ -11,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,6 +50,25 @@ static void fill(struct liveupdate_ctx *ctx, struct liveupdate_session *s)
 	close(fd);
 }
 
+static int handover(struct liveupdate_ctx *ctx, const char *name, const char *path)
+{
+	LIVEUPDATE_OPTS(liveupdate_session_opts, so, .flags = LIVEUPDATE_SESSION_HANDOVER);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct liveupdate_session *s = NULL;
+	int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	check(sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -1 : 0,
+	      "connect");
+	check(liveupdate_session_create_opts(ctx, name, &so, &s), "create");
+	fill(ctx, s);
+	check(liveupdate_session_handover(s, sock), "handover");
+	close(sock);
+	liveupdate_session_unref(s);
+	liveupdate_ctx_unref(ctx);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	LIVEUPDATE_OPTS(liveupdate_ctx_opts, o, .backend = LIVEUPDATE_BACKEND_SIM);
@@ -53,9 +78,14 @@ int main(int argc, char **argv)
 	int status, sfd;
 	pid_t pid;
 
+	if (argc == 4 && !strcmp(argv[1], "handover")) {
+		check(liveupdate_ctx_new(&o, &ctx), "ctx");
+		return handover(ctx, argv[2], argv[3]);
+	}
 	if (argc < 5 || strcmp(argv[3], "--") ||
 	    (strcmp(argv[1], "create") && strcmp(argv[1], "retrieve"))) {
-		fprintf(stderr, "usage: session-holder create|retrieve NAME -- CMD [ARG...]\n");
+		fprintf(stderr, "usage: session-holder create|retrieve NAME -- CMD [ARG...]\n"
+			"       session-holder handover NAME SOCKET\n");
 		return 2;
 	}
 	check(liveupdate_ctx_new(&o, &ctx), "ctx");

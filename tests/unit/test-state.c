@@ -309,7 +309,7 @@ static size_t get(const char *fixture_name, const char *rel, unsigned char *buf)
 }
 
 static const char *const vm_files[] = {
-	"proc/cmdline", "proc/sys/kernel/osrelease", "proc/mounts",
+	"proc/cmdline", "proc/sys/kernel/osrelease", "proc/self/mountinfo",
 	"sys/kernel/debug/kho/in/fdt", "sys/kernel/debug/kho/in/sub_fdts/LUO",
 	"sys/kernel/debug/kho/in/sub_fdts/kexec-metadata",
 	"sys/kernel/debug/kho/out/sub_fdts/LUO",

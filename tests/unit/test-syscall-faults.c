@@ -557,20 +557,28 @@ static int fdstore_push(struct world *w)
 /* fd store: the fd passed back by systemd (LISTEN_FDS at fd 100) */
 #define PASSED_AT 100
 
-static void passed_setup(struct world *w)
+/* The environment systemd sets for n fds from PASSED_AT on named passed
+ * (colon-separated), after placeholders for fds 3 to PASSED_AT - 1. */
+static void pass_env(const char *passed, int n)
 {
 	char pid[32], names[512] = "";
 
+	for (int i = 3; i < PASSED_AT; i++)
+		strcat(names, "pad:");
+	strcat(names, passed);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	setenv("LISTEN_PID", pid, 1);
+	snprintf(pid, sizeof(pid), "%d", PASSED_AT - 3 + n);
+	setenv("LISTEN_FDS", pid, 1);
+	setenv("LISTEN_FDNAMES", names, 1);
+}
+
+static void passed_setup(struct world *w)
+{
 	base_setup(w);
 	w->fd = memfd_of(4096);
 	ck_assert_int_eq(dup3(w->fd, PASSED_AT, 0), PASSED_AT); /* inherited: no CLOEXEC */
-	for (int i = 3; i < PASSED_AT; i++)
-		strcat(names, "pad:");
-	strcat(names, "ram");
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	setenv("LISTEN_PID", pid, 1);
-	setenv("LISTEN_FDS", "98", 1);
-	setenv("LISTEN_FDNAMES", names, 1);
+	pass_env("ram", 1);
 }
 
 static int fdstore_get(struct world *w)
@@ -583,6 +591,25 @@ static int fdstore_get(struct world *w)
 	return ret;
 }
 
+/* The fd of one datagram the fake service manager got. */
+static int recv_fd(int sock)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} c;
+	char buf[256];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.b,
+			     .msg_controllen = sizeof(c.b) };
+	int fd;
+
+	ck_assert_int_gt(recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC), 0);
+	ck_assert_ptr_nonnull(CMSG_FIRSTHDR(&mh));
+	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(fd));
+	return fd;
+}
+
 static void passed_teardown(struct world *w)
 {
 	close(PASSED_AT);
@@ -590,6 +617,47 @@ static void passed_teardown(struct world *w)
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
 	teardown_all(w);
+}
+
+/* fd store: an outgoing session and its manifest's piece passed back by
+ * systemd after a restart (at PASSED_AT + 1 and PASSED_AT) */
+static void stored_session_setup(struct world *w)
+{
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, o, .label = "ram");
+	int piece, session;
+
+	manager_setup(w);
+	ck_assert_int_eq(liveupdate_session_create(w->ctx, "faults", &w->session), 0);
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(w->session, w->fd, &o, NULL), 0);
+	ck_assert_int_eq(liveupdate_fdstore_push_session(w->ctx, w->session, "vmm", NULL), 0);
+	piece = recv_fd(w->notify);
+	session = recv_fd(w->notify);
+	ck_assert_int_eq(dup3(piece, PASSED_AT, 0), PASSED_AT);
+	ck_assert_int_eq(dup3(session, PASSED_AT + 1, 0), PASSED_AT + 1);
+	close(piece);
+	close(session);
+	pass_env("vmm.lu-manifest:vmm", 2);
+}
+
+static int adopt_stored(struct world *w)
+{
+	return liveupdate_fdstore_adopt_session(w->ctx, "vmm",
+						(struct liveupdate_session **)&w->out);
+}
+
+/* A failure leaves what systemd passed open, for another try. */
+static void stored_untouched(struct world *w)
+{
+	out_untouched(w);
+	ck_assert_int_ge(fcntl(PASSED_AT, F_GETFD), 0);
+	ck_assert_int_ge(fcntl(PASSED_AT + 1, F_GETFD), 0);
+}
+
+static void stored_session_teardown(struct world *w)
+{
+	liveupdate_session_unref(w->out);
+	close(PASSED_AT + 1);
+	passed_teardown(w);
 }
 
 static void manager_got_nothing(struct world *w)
@@ -630,6 +698,8 @@ static const struct path paths[] = {
 	  manager_got_nothing, teardown_all },
 	{ "liveupdate_fdstore_get", passed_setup, fdstore_get, out_untouched,
 	  passed_teardown },
+	{ "liveupdate_fdstore_adopt_session (outgoing, with its manifest)",
+	  stored_session_setup, adopt_stored, stored_untouched, stored_session_teardown },
 };
 
 static const struct path netns_paths[] = {

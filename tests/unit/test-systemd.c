@@ -385,7 +385,9 @@ START_TEST(test_session_round_trip)
 	close(stored_session);
 	ck_assert_int_eq(liveupdate_fdstore_adopt_session(ctx, "vmm-session", &back), 0);
 	ck_assert_str_eq(liveupdate_session_get_name(back), "round-trip");
-	ck_assert_int_eq(liveupdate_session_get_fd(back), PASSED_AT + 1);
+	/* the session holds its own copy of the fd passed, which is closed */
+	ck_assert_int_lt(fcntl(PASSED_AT + 1, F_GETFD), 0);
+	ck_assert_int_ge(liveupdate_session_get_fd(back), 0);
 	/* a memfd is no session: the fd is left open, the message names it */
 	ck_assert_int_lt(liveupdate_fdstore_adopt_session(ctx, "guest-ram", &none), 0);
 	ck_assert_ptr_null(none);
@@ -394,11 +396,196 @@ START_TEST(test_session_round_trip)
 	ck_assert_int_eq(liveupdate_fdstore_adopt_session(ctx, "none", &none), -ENOENT);
 	ck_assert_int_eq(liveupdate_fdstore_adopt_session(ctx, "x", NULL), -EINVAL);
 	unpass_fds();
-	liveupdate_session_unref(back); /* closes PASSED_AT + 1 */
-	ck_assert_int_lt(fcntl(PASSED_AT + 1, F_GETFD), 0);
+	liveupdate_session_unref(back);
 	liveupdate_session_unref(s);
 	close(PASSED_AT);
 	close(ram);
+	manager_close(&m);
+	liveupdate_ctx_unref(ctx);
+}
+END_TEST
+
+/* Label files "f0", "f1", ... from *next on until the manifest has made
+ * want pieces, each file a 64-byte memfd of its own pattern. */
+static void label_until_pieces(struct liveupdate_session *s, int *next, long want_files)
+{
+	for (; *next < want_files; (*next)++) {
+		char label[32];
+		LIVEUPDATE_OPTS(liveupdate_preserve_opts, o, .label = label);
+		int fd = pattern_memfd(64, (unsigned)*next);
+
+		snprintf(label, sizeof(label), "file-with-a-longer-label-%d", *next);
+		ck_assert_int_eq(liveupdate_session_preserve_fd_opts(s, fd, &o, NULL), 0);
+		close(fd);
+	}
+}
+
+/* Every file labelled so far found by label in s: the manifest's entry,
+ * and (incoming s) the file itself. */
+static void check_labels(struct liveupdate_session *s, int n, bool files)
+{
+	ck_assert_int_eq(liveupdate_session_count_entries(s), n);
+	for (int i = 0; i < n; i++) {
+		const struct liveupdate_entry *e;
+		char label[32];
+		int fd;
+
+		snprintf(label, sizeof(label), "file-with-a-longer-label-%d", i);
+		ck_assert_int_eq(liveupdate_session_find_entry(s, label, &e), 0);
+		ck_assert_int_eq(e->size, 64);
+		if (!files)
+			continue;
+		ck_assert_int_eq(liveupdate_session_retrieve_fd_label(s, label, &fd, NULL), 0);
+		check_pattern(fd, 64, (unsigned)i);
+		close(fd);
+	}
+}
+
+/* The fds a manager received: the pieces (named NAME.lu-manifest) and the
+ * session, in the order they came. */
+struct stored {
+	int fd[8];
+	char name[8][64];
+	int n;
+};
+
+static void manager_take(struct manager *m, struct stored *st)
+{
+	char text[512];
+	struct pollfd p = { .fd = m->sock, .events = POLLIN };
+
+	while (poll(&p, 1, 0) == 1) {
+		int fd = manager_recv(m, text, sizeof(text));
+
+		ck_assert_int_lt(st->n, 8);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(sscanf(text, "FDSTORE=1\nFDNAME=%63[^\n]", st->name[st->n]), 1);
+		st->fd[st->n++] = fd;
+	}
+}
+
+/* Pass the stored fds whose index is in use[] (-1 ends it) as systemd
+ * would after a restart, from PASSED_AT on. */
+static void pass_stored(const struct stored *st, const int *use)
+{
+	char pid[32], names[2048] = "";
+	int n = 0;
+
+	for (int i = 3; i < PASSED_AT; i++)
+		strcat(names, "pad:");
+	for (; use[n] >= 0; n++) {
+		ck_assert_int_eq(dup2(st->fd[use[n]], PASSED_AT + n), PASSED_AT + n);
+		strcat(names, st->name[use[n]]);
+		strcat(names, ":");
+	}
+	names[strlen(names) - 1] = '\0';
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	setenv("LISTEN_PID", pid, 1);
+	snprintf(pid, sizeof(pid), "%d", PASSED_AT - 3 + n);
+	setenv("LISTEN_FDS", pid, 1);
+	setenv("LISTEN_FDNAMES", names, 1);
+}
+
+static void close_passed(int n)
+{
+	for (int i = 0; i < n; i++)
+		close(PASSED_AT + i);
+	unpass_fds();
+}
+
+/*
+ * A session's manifest goes into the store with it: pushed with the
+ * session, and each piece made afterwards too; after a "restart" the
+ * adopted outgoing session lists its files by label and goes on labelling
+ * (its new pieces into the store as well), and after the kexec every
+ * label of both processes is there. Missing and damaged pieces are refused
+ * with a message, the session's fd left for a tokens-only adoption.
+ */
+START_TEST(test_session_manifest_travels)
+{
+	struct liveupdate_ctx *ctx = seam_ctx(NULL);
+	struct liveupdate_session *s, *back = NULL, *in;
+	struct stored st = { .n = 0 };
+	struct manager m;
+	int next = 0, bogus = pattern_memfd(4096, 7);
+	char text[512];
+
+	manager_bind(&m, false);
+	ck_assert_int_eq(liveupdate_session_create(ctx, "carry", &s), 0);
+	label_until_pieces(s, &next, 2);
+	ck_assert_int_eq(liveupdate_fdstore_push_session(ctx, s, "vmm", NULL), 0);
+	manager_take(&m, &st);
+	ck_assert_int_eq(st.n, 2); /* piece 0, then the session */
+	ck_assert_str_eq(st.name[0], "vmm.lu-manifest");
+	ck_assert_str_eq(st.name[1], "vmm");
+	ck_assert(same_file(st.fd[1], liveupdate_session_get_fd(s)));
+	/* the manifest grows a piece after the push: it follows by itself */
+	label_until_pieces(s, &next, 60);
+	manager_take(&m, &st);
+	ck_assert_int_eq(st.n, 3);
+	ck_assert_str_eq(st.name[2], "vmm.lu-manifest");
+
+	/* a restart: the store gives back the session and both pieces, the
+	 * pieces in another order than they were made */
+	pass_stored(&st, (const int[]){ 1, 2, 0, -1 });
+	ck_assert_int_eq(liveupdate_fdstore_adopt_session(ctx, "vmm", &back), 0);
+	ck_assert_int_eq(liveupdate_session_get_direction(back), LIVEUPDATE_SESSION_OUTGOING);
+	check_labels(back, next, false);
+	for (int i = 0; i < 3; i++) /* the session and its manifest have their own */
+		ck_assert_int_lt(fcntl(PASSED_AT + i, F_GETFD), 0);
+	unpass_fds();
+	/* it goes on labelling, growing a third piece, which goes to the store */
+	label_until_pieces(back, &next, 150);
+	manager_take(&m, &st);
+	ck_assert_int_eq(st.n, 4);
+	ck_assert_str_eq(st.name[3], "vmm.lu-manifest");
+	check_labels(back, next, false);
+	liveupdate_session_unref(back);
+
+	/* pieces missing (one not passed): refused, the session fd left open */
+	pass_stored(&st, (const int[]){ 1, 0, 3, -1 });
+	back = NULL;
+	ck_assert_int_eq(liveupdate_fdstore_adopt_session(ctx, "vmm", &back), -ENODATA);
+	ck_assert_ptr_null(back);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "liveupdate_session_adopt()"));
+	ck_assert_int_ge(fcntl(PASSED_AT, F_GETFD), 0);
+	close_passed(3);
+	pass_stored(&st, (const int[]){ 1, 0, 2, -1 }); /* the kernel has a third */
+	ck_assert_int_eq(liveupdate_fdstore_adopt_session(ctx, "vmm", &back), -ENODATA);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "pieces are missing"));
+	close_passed(3);
+	/* a damaged piece: another memfd under the pieces' name */
+	st.fd[5] = bogus;
+	strcpy(st.name[5], "vmm.lu-manifest");
+	pass_stored(&st, (const int[]){ 1, 0, 2, 5, -1 });
+	ck_assert_int_eq(liveupdate_fdstore_adopt_session(ctx, "vmm", &back), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "no magic"));
+	close_passed(4);
+	/* a store name too long to add the pieces' suffix to */
+	{
+		char name[LIVEUPDATE_FDSTORE_NAME_MAX + 1];
+
+		memset(name, 'n', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		ck_assert_int_eq(liveupdate_fdstore_push_session(ctx, s, name, NULL), -EINVAL);
+		ck_assert_ptr_nonnull(strstr(liveupdate_last_error(), "at most 243 bytes"));
+	}
+	/* removing the session removes its pieces too */
+	ck_assert_int_eq(liveupdate_fdstore_remove(ctx, "vmm", NULL), 0);
+	ck_assert_int_eq(manager_recv(&m, text, sizeof(text)), -1);
+	ck_assert_str_eq(text, "FDSTOREREMOVE=1\nFDNAME=vmm\n");
+	ck_assert_int_eq(manager_recv(&m, text, sizeof(text)), -1);
+	ck_assert_str_eq(text, "FDSTOREREMOVE=1\nFDNAME=vmm.lu-manifest\n");
+
+	/* the kexec: every label, the first process's and the second's */
+	for (int i = 0; i < st.n; i++)
+		if (i != 5)
+			close(st.fd[i]);
+	ctx = seam_reboot(ctx, s);
+	ck_assert_int_eq(liveupdate_session_retrieve(ctx, "carry", &in), 0);
+	check_labels(in, next, true);
+	liveupdate_session_unref(in);
+	close(bogus);
 	manager_close(&m);
 	liveupdate_ctx_unref(ctx);
 }
@@ -416,6 +603,7 @@ int main(void)
 	tcase_add_test(tc, test_push_errors);
 	tcase_add_test(tc, test_get_by_name);
 	tcase_add_test(tc, test_session_round_trip);
+	tcase_add_test(tc, test_session_manifest_travels);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

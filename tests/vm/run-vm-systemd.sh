@@ -74,7 +74,7 @@ tar --numeric-owner -xf "$tarball" -C "$root" || finish "ERROR extracting $tarba
 install -m 0755 "$work/lutest-sd" "$here/systemd/lutest-report" "$root/usr/local/bin/"
 install -m 0644 "$BZIMAGE" "$root/boot/vmlinuz"
 mkdir -p "$root/etc/systemd/system/multi-user.target.wants" "$root/usr/local/bin" "$root/boot"
-for u in lutest-fdstore lutest-luosession lutest-limits lutest-nostore lutest-kexec lutest-report; do
+for u in lutest-fdstore lutest-luosession lutest-manifest lutest-limits lutest-nostore lutest-kexec lutest-report; do
 	install -m 0644 "$here/systemd/$u.service" "$root/etc/systemd/system/"
 	ln -sf "/etc/systemd/system/$u.service" "$root/etc/systemd/system/multi-user.target.wants/"
 done
@@ -108,10 +108,11 @@ boot_qemu "re-run the last systemd VM by hand (the image keeps the first boot's 
 
 # systemd's own words about LUO and the services' fd stores, for the tests' logs
 tr -d '\r' <"$out/vm-serial.log" |
-	grep -a -E 'LUO|luo:|lutest-(fdstore|luosession|limits|nostore).service: (Added|Restored|Passing|Releasing|Got notification|Hit|Cannot store)|LUO session|Rebooting with kexec|systemctl kexec' |
+	grep -a -E 'LUO|luo:|lutest-(fdstore|luosession|manifest|limits|nostore).service: (Added|Restored|Passing|Releasing|Got notification|Hit|Cannot store)|LUO session|Rebooting with kexec|systemctl kexec' |
 	grep -avE 'LUTEST|^systemd-(journald|udevd).service: Added' | awk '{ sc = "systemd-fdstore" }
 		/lutest-(limits|nostore)/ { sc = "systemd-limits" }
 		/lutest-luosession|session .vmm./ { sc = "systemd-luosession" }
+		/lutest-manifest|lutest-labels|labelled/ { sc = "systemd-manifest" }
 		{ print "LUTEST-LOG " sc " console: " $0 }' >>"$out/vm-host.log"
 
 vm_outcome

@@ -5,13 +5,15 @@
  * /dev/liveupdate); a child process is the client, on a socketpair, and
  * never opens the device.
  *
- * Stage 1: the client SUBSCRIBEs "vm1" and "vm2", adopts each session fd,
- * preserves a 4 MiB memfd with a pattern in each, closes its own fds and
- * says READY; the agent preserves its registry ("luo-agent") and keeps
+ * Stage 1: the client SUBSCRIBEs "vm1" and "vm2", receives each session
+ * with its manifest (the agent hands it over: liveupdate_session_handover
+ * on a link that comes with the answer), preserves a 4 MiB memory object
+ * with a pattern in each under a label, and says READY, handing the
+ * session back; the agent preserves its registry ("luo-agent") and keeps
  * its session fds across the kexec (the harness does the kexec the agent
  * daemon would do). Stage 2: the agent takes back the registry and both
- * sessions; the client CLAIMs each, adopts it, verifies every byte and
- * finishes it; a second CLAIM is refused.
+ * sessions; the client CLAIMs each, finds its memory by label, verifies
+ * every byte and finishes it; a second CLAIM is refused.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -49,6 +51,7 @@ static void serve(struct agent *a, int sock)
 			LT_CHECK(agent_send(sock, reply, fd) == 0, "sending: %s", lt_errname(errno));
 			if (fd >= 0)
 				close(fd);
+			agent_sent(a);
 			memmove(buf, nl + 1, used - len - 1);
 			used -= len + 1;
 		}
@@ -66,23 +69,27 @@ static int client_stage1(int sock)
 	for (int i = 0; i < 2; i++) {
 		struct liveupdate_session *s = NULL;
 		struct preserved_memory m;
+		int link;
 
-		if (agent_request(ctx, sock, "SUBSCRIBE", ids[i], &s, why, sizeof(why)) < 0) {
+		if (agent_subscribe(ctx, sock, ids[i], &s, &link, why, sizeof(why)) < 0) {
 			lt_log("client: SUBSCRIBE %s: %s", ids[i], why);
 			return __LINE__;
 		}
-		lt_log("client: adopted session %s", liveupdate_session_get_name(s));
+		lt_log("client: received session %s", liveupdate_session_get_name(s));
 		if (preserved_memory_create(ctx, ids[i], SIZE, &m) < 0)
 			return __LINE__;
 		lt_fill(m.addr, SIZE, 0xa9e47 + i);
-		if (preserved_memory_preserve_token(&m, s, 1) < 0) {
+		if (preserved_memory_preserve(&m, s, ids[i]) < 0) {
 			lt_log("client: preserve: %s", liveupdate_last_error());
 			return __LINE__;
 		}
 		preserved_memory_close(&m);
-		liveupdate_session_unref(s);	/* the agent's fd keeps it */
-		if (agent_request(ctx, sock, "READY", ids[i], NULL, why, sizeof(why)) < 0)
+		if (agent_ready(sock, ids[i], s, link, why, sizeof(why)) < 0) {
+			lt_log("client: READY %s: %s", ids[i], why);
 			return __LINE__;
+		}
+		liveupdate_session_unref(s);	/* the agent holds it again */
+		close(link);
 	}
 	liveupdate_ctx_unref(ctx);
 	return 0;
@@ -104,7 +111,7 @@ static int client_stage2(int sock)
 			lt_log("client: CLAIM %s: %s", ids[i], why);
 			return __LINE__;
 		}
-		if (preserved_memory_retrieve_token(s, 1, &m) < 0 || m.size != SIZE) {
+		if (preserved_memory_retrieve(s, ids[i], &m) < 0 || m.size != SIZE) {
 			lt_log("client: retrieve: %s", liveupdate_last_error());
 			return __LINE__;
 		}
@@ -116,7 +123,8 @@ static int client_stage2(int sock)
 		}
 		if (liveupdate_session_finish(s) < 0)
 			return __LINE__;
-		lt_log("client: claimed %s, 4 MiB verified, finished", liveupdate_session_get_name(s));
+		lt_log("client: claimed %s, 4 MiB found by label and verified, finished",
+		       liveupdate_session_get_name(s));
 		liveupdate_session_unref(s);
 	}
 	if (agent_request(ctx, sock, "CLAIM", "vm1", NULL, why, sizeof(why)) == 0)
@@ -181,8 +189,9 @@ static int stage2(void)
 	LT_CHECK(a.nin == 0, "%zu sessions left unclaimed", a.nin);
 	agent_release(&a);
 	liveupdate_ctx_unref(ctx);
-	lt_pass("2 sessions handed to a client by the agent, preserved by the client, carried "
-		"by the agent's registry across the kexec, claimed, verified and finished");
+	lt_pass("2 sessions handed to a client by the agent with their manifests, labelled "
+		"by the client and handed back, carried by the agent's registry across the "
+		"kexec, claimed, found by label, verified and finished");
 }
 
 static int run(int stage)

@@ -17,6 +17,13 @@
  *   lutest-sd nostore   lutest-nostore.service (no store): what the library
  *                       and systemd say to one fd too many, and to a push
  *                       into a disabled store (first boot only).
+ *   lutest-sd manifest  lutest-manifest.service, whose two ExecStart= lines
+ *                       play a service and its restart: the first labels
+ *                       guest RAM in a session and pushes the session (its
+ *                       manifest with it); the second adopts the outgoing
+ *                       session from the store, finds the label and labels
+ *                       more (a new manifest piece among them). After the
+ *                       kexec: every label of both, byte-exact.
  *   lutest-sd kexec     lutest-kexec.service, the operator: load the next
  *                       kernel (lutest.stage=2), then `systemctl kexec`.
  *
@@ -255,6 +262,20 @@ static struct liveupdate_session *adopt(struct liveupdate_ctx *ctx, const char *
 	return s;
 }
 
+/* After the update: finish incoming session @s and drop systemd's copy of
+ * it (@fdname) from the store. */
+static void finish_and_remove(struct liveupdate_ctx *ctx, struct liveupdate_session *s,
+			      const char *fdname)
+{
+	int r = liveupdate_session_finish(s);
+
+	if (r < 0)
+		fail("liveupdate_session_finish", r);
+	r = liveupdate_fdstore_remove(ctx, fdname, NULL);
+	if (r < 0)
+		fail("liveupdate_fdstore_remove", r);
+}
+
 /*
  * After the update: check the memfd at @token of incoming session @s, finish
  * @s and drop systemd's copy of it (@fdname) from the store.
@@ -271,12 +292,7 @@ static void take_back(struct liveupdate_ctx *ctx, struct liveupdate_session *s,
 	snprintf(what, sizeof(what), "'%s' token %llu", fdname, (unsigned long long)token);
 	check_memfd(what, fd, size, seed);
 	close(fd);
-	r = liveupdate_session_finish(s);
-	if (r < 0)
-		fail("liveupdate_session_finish", r);
-	r = liveupdate_fdstore_remove(ctx, fdname, NULL);
-	if (r < 0)
-		fail("liveupdate_fdstore_remove", r);
+	finish_and_remove(ctx, s, fdname);
 }
 
 /* Before the update: guest RAM and a session into the fd store. */
@@ -403,6 +419,141 @@ static int run_luosession(void)
 		verdict(1, "LUOSession=%s: session '%s' came back with %u MiB at token %d intact",
 			LUO_FDNAME, liveupdate_session_get_name(s), LUO_SIZE >> 20, LUO_TOKEN);
 	}
+	liveupdate_session_unref(s);
+	liveupdate_ctx_unref(ctx);
+	return 0;
+}
+
+/*
+ * systemd-manifest: a session's manifest in the fd store with it. Each
+ * ExecStart= of lutest-manifest.service runs this once; /run (empty in
+ * every boot) says which run this is.
+ */
+#define MF_FDNAME "labelled"
+#define MF_SESSION "lutest-labels"
+#define MF_RAM_LABEL "guest-ram"
+#define MF_RAM_SIZE (4u << 20)
+#define MF_RAM_SEED 0x5eed0011u
+#define MF_SMALL 80           /* labels enough to make a second manifest piece */
+#define MF_SMALL_SEED 0x5eed0100u
+#define MF_DONE "/run/lutest-manifest-done"
+
+static void mf_label(struct liveupdate_session *s, int fd, const char *label)
+{
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, o, .label = label);
+	int r = liveupdate_session_preserve_fd_opts(s, fd, &o, NULL);
+
+	if (r < 0)
+		fail("liveupdate_session_preserve_fd_opts", r);
+}
+
+static void mf_small_label(char *buf, size_t size, int i)
+{
+	snprintf(buf, size, "labelled-after-the-restart-%d", i);
+}
+
+/* The first start: guest RAM labelled in a session, pushed with its manifest. */
+static void manifest_first(struct liveupdate_ctx *ctx)
+{
+	LIVEUPDATE_OPTS(liveupdate_fdstore_opts, sync, .barrier_ms = 10000);
+	struct liveupdate_session *s = NULL;
+	int fd = pattern_memfd("guest-ram", MF_RAM_SIZE, MF_RAM_SEED), r;
+
+	r = liveupdate_session_create(ctx, MF_SESSION, &s);
+	if (r < 0)
+		fail("liveupdate_session_create", r);
+	mf_label(s, fd, MF_RAM_LABEL);
+	close(fd);
+	liveupdate_ctx_close_device(ctx);
+	r = liveupdate_fdstore_push_session(ctx, s, MF_FDNAME, &sync);
+	if (r < 0)
+		fail("liveupdate_fdstore_push_session", r);
+	note("first start: '%s' labelled in session '%s', pushed as '%s' with its manifest",
+	     MF_RAM_LABEL, MF_SESSION, MF_FDNAME);
+	liveupdate_session_unref(s);
+}
+
+/* The restart: the outgoing session from the store, its manifest working. */
+static void manifest_restart(struct liveupdate_ctx *ctx, struct liveupdate_session *s)
+{
+	LIVEUPDATE_OPTS(liveupdate_fdstore_opts, sync, .barrier_ms = 10000);
+	const struct liveupdate_entry *e;
+	char label[64];
+	int fd, r;
+
+	r = liveupdate_session_find_entry(s, MF_RAM_LABEL, &e);
+	if (r < 0)
+		fail("liveupdate_session_find_entry after the restart", r);
+	if (e->size != MF_RAM_SIZE || liveupdate_session_count_entries(s) != 1)
+		fail("the manifest after the restart", -EBADMSG);
+	note("restart: the outgoing session's manifest lists '%s' (%llu bytes, token %llu)",
+	     MF_RAM_LABEL, (unsigned long long)e->size, (unsigned long long)e->token);
+	for (int i = 0; i < MF_SMALL; i++) {
+		mf_small_label(label, sizeof(label), i);
+		fd = pattern_memfd("small", 4096, MF_SMALL_SEED + i);
+		mf_label(s, fd, label);
+		close(fd);
+	}
+	/* the new piece went to the store as it was made; the barrier makes
+	 * sure systemd read it before this process exits */
+	r = liveupdate_fdstore_push_session(ctx, s, MF_FDNAME, &sync);
+	if (r < 0)
+		fail("liveupdate_fdstore_push_session", r);
+	note("restart: labelled %d more files (%ld entries now)", MF_SMALL,
+	     liveupdate_session_count_entries(s));
+}
+
+/* After the kexec: every label, byte-exact; finish, drop it from the store. */
+static void manifest_after_update(struct liveupdate_ctx *ctx, struct liveupdate_session *s)
+{
+	char label[64];
+	int fd, r;
+
+	r = liveupdate_session_retrieve_fd_label(s, MF_RAM_LABEL, &fd, NULL);
+	if (r < 0)
+		fail("liveupdate_session_retrieve_fd_label(" MF_RAM_LABEL ")", r);
+	check_memfd(MF_RAM_LABEL, fd, MF_RAM_SIZE, MF_RAM_SEED);
+	close(fd);
+	for (int i = 0; i < MF_SMALL; i++) {
+		mf_small_label(label, sizeof(label), i);
+		r = liveupdate_session_retrieve_fd_label(s, label, &fd, NULL);
+		if (r < 0)
+			fail("liveupdate_session_retrieve_fd_label", r);
+		check_memfd(label, fd, 4096, MF_SMALL_SEED + i);
+		close(fd);
+	}
+	if (liveupdate_session_count_entries(s) != MF_SMALL + 1)
+		fail("the manifest after the kexec", -EBADMSG);
+	finish_and_remove(ctx, s, MF_FDNAME);
+	verdict(1, "a session pushed with its manifest, adopted outgoing after a restart "
+		"(label found, %d more labelled, a new manifest piece pushed), came back "
+		"after the kexec with all %d labels, byte-exact", MF_SMALL, MF_SMALL + 1);
+}
+
+static int run_manifest(void)
+{
+	struct liveupdate_ctx *ctx;
+	struct liveupdate_session *s = NULL;
+	int fd, r;
+
+	scenario = "systemd-manifest";
+	if (access(MF_DONE, F_OK) == 0)
+		return 0; /* the second run after the kexec: nothing left to do */
+	ctx = new_ctx();
+	r = liveupdate_fdstore_get(ctx, MF_FDNAME, &fd);
+	if (r == -ENOENT && stage == 1) {
+		manifest_first(ctx);
+		liveupdate_ctx_unref(ctx);
+		return 0;
+	}
+	if (r < 0)
+		fail("liveupdate_fdstore_get(" MF_FDNAME ")", r);
+	s = adopt(ctx, MF_FDNAME);
+	if (stage == 1)
+		manifest_restart(ctx, s);
+	else
+		manifest_after_update(ctx, s);
+	close(open(MF_DONE, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
 	liveupdate_session_unref(s);
 	liveupdate_ctx_unref(ctx);
 	return 0;
@@ -541,6 +692,8 @@ int main(int argc, char **argv)
 	stage = stage_from_cmdline();
 	if (argc >= 2 && !strcmp(argv[1], "service"))
 		return run_service();
+	if (argc >= 2 && !strcmp(argv[1], "manifest"))
+		return run_manifest();
 	if (argc >= 2 && !strcmp(argv[1], "luosession"))
 		return run_luosession();
 	if (argc >= 2 && !strcmp(argv[1], "limits"))
@@ -549,6 +702,6 @@ int main(int argc, char **argv)
 		return run_nostore();
 	if (argc >= 2 && !strcmp(argv[1], "kexec"))
 		return run_kexec(argc >= 3 ? argv[2] : "/boot/vmlinuz");
-	fprintf(stderr, "usage: lutest-sd service | luosession | limits | nostore | kexec [KERNEL]\n");
+	fprintf(stderr, "usage: lutest-sd service | manifest | luosession | limits | nostore | kexec [KERNEL]\n");
 	return 2;
 }

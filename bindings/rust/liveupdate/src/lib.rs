@@ -41,15 +41,19 @@
 //! lends are [`BorrowedFd`](std::os::unix::io::BorrowedFd)s. Failures are
 //! [`Error`]s with the errno and the library's advice, never panics.
 //!
+//! A VMM that restarts itself on the same kernel hands its live session to
+//! the new process with [`Session::handover`] and
+//! [`Context::receive_session`] (sessions created with
+//! [`SessionOptions::handover`]), manifest included.
+//!
 //! Not wrapped yet: network devices (liveupdate_netdevs_*), systemd's fd
 //! store (liveupdate_fdstore_*), the host memory queries and
-//! liveupdate_memory_move_to_thp(); use `liveupdate-sys` for those. The
-//! handover API will get a module of its own here once the C library has
-//! it.
+//! liveupdate_memory_move_to_thp(); use `liveupdate-sys` for those.
 #![warn(missing_docs)]
 
 mod context;
 mod error;
+mod handover;
 mod manifest;
 mod memory;
 mod session;

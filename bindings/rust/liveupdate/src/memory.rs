@@ -10,9 +10,8 @@ use std::ptr::{self, NonNull};
 use liveupdate_sys as sys;
 
 use crate::error::{
-    check, created, opt_c_path, opt_c_string, ptr_or_null, text, Error, Result,
+    c_string, check, created, opt_c_path, opt_c_string, ptr_or_null, text, Error, Result,
 };
-use crate::manifest::Preserve;
 use crate::session::Session;
 use crate::Context;
 
@@ -223,7 +222,7 @@ impl Memory {
         })
     }
 
-    fn as_ptr(&self) -> *mut sys::liveupdate_memory {
+    pub(crate) fn as_ptr(&self) -> *mut sys::liveupdate_memory {
         self.raw.as_ptr()
     }
 
@@ -299,18 +298,26 @@ impl Memory {
         // SAFETY: live objects.
         check(unsafe { sys::liveupdate_memory_preserve(self.as_ptr(), session.as_ptr(), token) }).map(drop)
     }
+}
 
-    /// Preserve the memory with the label, metadata and token of `opts`;
-    /// returns the token used. Find it again with
-    /// [`Session::retrieve_memory_label`].
-    pub fn preserve_with(&self, session: &Session, opts: &Preserve) -> Result<u64> {
-        let raw = opts.to_raw()?;
-        let mut token = 0u64;
-        // SAFETY: live objects; the options' strings live in `raw`.
-        check(unsafe {
-            sys::liveupdate_memory_preserve_opts(self.as_ptr(), session.as_ptr(), raw.opts(), &mut token)
-        })?;
-        Ok(token)
+/// Guest memory found again in an incoming session.
+impl Session {
+    /// Guest memory of an incoming session, by token, its backing detected.
+    pub fn retrieve_memory(&self, token: u64) -> Result<Memory> {
+        let mut raw = ptr::null_mut();
+        // SAFETY: a live session.
+        check(unsafe { sys::liveupdate_memory_retrieve(self.as_ptr(), token, &mut raw) })?;
+        Memory::from_raw(raw)
+    }
+
+    /// Guest memory of an incoming session, by manifest label, with the
+    /// backing and page size the manifest recorded.
+    pub fn retrieve_memory_label(&self, label: &str) -> Result<Memory> {
+        let label = c_string("label", label)?;
+        let mut raw = ptr::null_mut();
+        // SAFETY: a live session and a valid string.
+        check(unsafe { sys::liveupdate_memory_retrieve_label(self.as_ptr(), label.as_ptr(), &mut raw) })?;
+        Memory::from_raw(raw)
     }
 }
 

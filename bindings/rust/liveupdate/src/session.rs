@@ -3,13 +3,11 @@
 use std::ffi::CStr;
 use std::mem;
 use std::os::unix::io::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
-use std::ptr::{self, NonNull};
+use std::ptr::NonNull;
 
 use liveupdate_sys as sys;
 
-use crate::error::{c_string, check, created, text, Error, Result, ENOENT};
-use crate::manifest::{Entry, Preserve};
-use crate::memory::Memory;
+use crate::error::{check, created, text, Result};
 
 /// Which way a session goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +22,7 @@ pub enum Direction {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SessionOptions {
     no_manifest: bool,
+    handover: bool,
     manifest_size: usize,
 }
 
@@ -40,6 +39,15 @@ impl SessionOptions {
         self
     }
 
+    /// Keep a duplicate of every fd preserved in the session (one open fd
+    /// per file), so that it can be handed to a successor process with
+    /// [`Session::handover`], and [`Session::retrieve_fd`] gives new fds of
+    /// its files while it is outgoing.
+    pub fn handover(mut self) -> SessionOptions {
+        self.handover = true;
+        self
+    }
+
     /// The size in bytes of the manifest's first piece: a multiple of 4 KiB,
     /// up to 64 MiB (other sizes are refused by the create call, never
     /// rounded); further pieces are added as it fills.
@@ -52,11 +60,13 @@ impl SessionOptions {
         // SAFETY: an all-zero option struct means "defaults".
         let mut o: sys::liveupdate_session_opts = unsafe { mem::zeroed() };
         o.sz = mem::size_of_val(&o);
-        o.flags = if self.no_manifest {
-            sys::LIVEUPDATE_SESSION_NO_MANIFEST
-        } else {
-            0
-        };
+        o.flags = 0;
+        if self.no_manifest {
+            o.flags |= sys::LIVEUPDATE_SESSION_NO_MANIFEST;
+        }
+        if self.handover {
+            o.flags |= sys::LIVEUPDATE_SESSION_HANDOVER;
+        }
         o.manifest_size = self.manifest_size;
         o
     }
@@ -140,32 +150,6 @@ impl Session {
             .map(drop)
     }
 
-    /// Preserve a file with a label, metadata and a token of its own, all
-    /// recorded in the manifest; returns the token used.
-    ///
-    /// ```
-    /// use liveupdate::{Backend, Context, ContextOptions, MemoryOptions, Preserve};
-    /// use std::os::unix::io::AsFd;
-    ///
-    /// # let ctx = Context::with_options(&ContextOptions::new().backend(Backend::Simulator))?;
-    /// let session = ctx.create_session(&format!("doc-preserve-{}", std::process::id()))?;
-    /// let state = ctx.new_memory(&MemoryOptions::new(4096))?; // any memfd will do
-    /// let token = session.preserve(state.as_fd(), &Preserve::new().label("state").meta("v", "1"))?;
-    /// let entry = session.find_entry("state")?;
-    /// assert_eq!(entry.token(), token);
-    /// assert_eq!(entry.meta("v").unwrap().to_str(), Ok("1"));
-    /// # Ok::<(), liveupdate::Error>(())
-    /// ```
-    pub fn preserve(&self, fd: BorrowedFd<'_>, opts: &Preserve) -> Result<u64> {
-        let raw = opts.to_raw()?;
-        let mut token = 0u64;
-        // SAFETY: the options' strings live in `raw` until the call returns.
-        check(unsafe {
-            sys::liveupdate_session_preserve_fd_opts(self.as_ptr(), fd.as_raw_fd(), raw.opts(), &mut token)
-        })?;
-        Ok(token)
-    }
-
     /// A new fd to a file of an incoming session, by token.
     pub fn retrieve_fd(&self, token: u64) -> Result<OwnedFd> {
         let mut fd: RawFd = -1;
@@ -173,111 +157,6 @@ impl Session {
         check(unsafe { sys::liveupdate_session_retrieve_fd(self.as_ptr(), token, &mut fd) })?;
         // SAFETY: a new fd owned by the caller.
         Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-    }
-
-    /// A new fd to a file of an incoming session, by manifest label, with
-    /// its manifest entry.
-    pub fn retrieve_fd_label(&self, label: &str) -> Result<(OwnedFd, Entry<'_>)> {
-        let label = c_string("label", label)?;
-        let mut fd: RawFd = -1;
-        let mut entry = ptr::null();
-        // SAFETY: a live session; on success `fd` is ours and `entry` lives
-        // as long as the session.
-        check(unsafe {
-            sys::liveupdate_session_retrieve_fd_label(self.as_ptr(), label.as_ptr(), &mut fd, &mut entry)
-        })?;
-        // SAFETY: a new fd owned by the caller.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        Ok((fd, Entry::from_raw(entry)?))
-    }
-
-    /// Guest memory of an incoming session, by token, its backing detected.
-    pub fn retrieve_memory(&self, token: u64) -> Result<Memory> {
-        let mut raw = ptr::null_mut();
-        // SAFETY: a live session.
-        check(unsafe { sys::liveupdate_memory_retrieve(self.as_ptr(), token, &mut raw) })?;
-        Memory::from_raw(raw)
-    }
-
-    /// Guest memory of an incoming session, by manifest label, with the
-    /// backing and page size the manifest recorded.
-    pub fn retrieve_memory_label(&self, label: &str) -> Result<Memory> {
-        let label = c_string("label", label)?;
-        let mut raw = ptr::null_mut();
-        // SAFETY: a live session and a valid string.
-        check(unsafe { sys::liveupdate_memory_retrieve_label(self.as_ptr(), label.as_ptr(), &mut raw) })?;
-        Memory::from_raw(raw)
-    }
-
-    /// Set a metadata pair of an outgoing session's manifest.
-    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        let key = c_string("metadata key", key)?;
-        let value = c_string("metadata value", value)?;
-        // SAFETY: a live session and valid strings.
-        check(unsafe { sys::liveupdate_session_set_meta(self.as_ptr(), key.as_ptr(), value.as_ptr()) })
-            .map(drop)
-    }
-
-    /// A metadata value of the session (ENOENT: no such key; ENODATA: no
-    /// manifest). On an incoming session, read the manifest before
-    /// [`finish`](Session::finish).
-    pub fn meta(&self, key: &str) -> Result<&CStr> {
-        let key = c_string("metadata key", key)?;
-        let mut value = ptr::null();
-        // SAFETY: on success `value` lives as long as the session.
-        check(unsafe { sys::liveupdate_session_get_meta(self.as_ptr(), key.as_ptr(), &mut value) })?;
-        // SAFETY: set by the successful call.
-        Ok(unsafe { text(value) })
-    }
-
-    /// Every metadata pair of the session, in the order keys were first set.
-    pub fn meta_pairs(&self) -> Result<Vec<(&CStr, &CStr)>> {
-        let mut pairs = Vec::new();
-        loop {
-            let (mut key, mut value) = (ptr::null(), ptr::null());
-            // SAFETY: on success both live as long as the session.
-            let r = unsafe {
-                sys::liveupdate_session_get_meta_at(self.as_ptr(), pairs.len(), &mut key, &mut value)
-            };
-            if r == -(ENOENT) {
-                return Ok(pairs);
-            }
-            check(r)?;
-            // SAFETY: set by the successful call.
-            pairs.push(unsafe { (text(key), text(value)) });
-        }
-    }
-
-    /// The manifest's entries, in preserve order.
-    pub fn entries(&self) -> Result<Vec<Entry<'_>>> {
-        // SAFETY: a live session.
-        let n = unsafe { sys::liveupdate_session_count_entries(self.as_ptr()) };
-        if n < 0 {
-            return Err(Error::from_ret(n));
-        }
-        let mut entries = Vec::with_capacity(n as usize);
-        for i in 0..n as usize {
-            let mut entry = ptr::null();
-            // SAFETY: on success `entry` lives as long as the session.
-            check(unsafe { sys::liveupdate_session_get_entry(self.as_ptr(), i, &mut entry) })?;
-            entries.push(Entry::from_raw(entry)?);
-        }
-        Ok(entries)
-    }
-
-    /// The manifest entry with this label (ENOENT: none).
-    pub fn find_entry(&self, label: &str) -> Result<Entry<'_>> {
-        let label = c_string("label", label)?;
-        let mut entry = ptr::null();
-        // SAFETY: on success `entry` lives as long as the session.
-        check(unsafe { sys::liveupdate_session_find_entry(self.as_ptr(), label.as_ptr(), &mut entry) })?;
-        Entry::from_raw(entry)
-    }
-
-    /// Write the manifest as text (as `liveupdate-ctl manifest` prints it).
-    pub fn print_manifest(&self, out: BorrowedFd<'_>) -> Result<()> {
-        // SAFETY: a live session and an open fd.
-        check(unsafe { sys::liveupdate_session_print_manifest(self.as_ptr(), out.as_raw_fd()) }).map(drop)
     }
 }
 

@@ -5,6 +5,7 @@
 //! of the daemon, and one process holds the device at a time.
 use std::io;
 use std::os::unix::io::AsFd;
+use std::os::unix::net::UnixStream;
 use std::thread;
 
 use liveupdate::{
@@ -132,6 +133,55 @@ fn guest_ram_round_trip_by_label() {
     assert!(session.is_finished());
     drop(session);
     expect_errno(ctx.retrieve_session(&name), ENOENT, "retrieve a finished session");
+}
+
+/// A session handed to a successor (a thread here; another process in a
+/// VMM that restarts itself): a successor that hangs up leaves it intact;
+/// the one that receives it finds its memory by label, labels more, and
+/// holds it across the kexec.
+#[test]
+fn session_handed_over_with_its_manifest() {
+    const RAM: u64 = 1 << 20;
+    const SEED: u64 = 0x4841_4e44;
+    let ctx = sim();
+    let name = unique("handover");
+    let session = ctx.create_session_with(&name, &SessionOptions::new().handover()).unwrap();
+    let mut ram = ctx.new_memory(&MemoryOptions::new(RAM)).unwrap();
+    fill(ram.map().unwrap(), SEED);
+    ram.preserve_with(&session, &Preserve::new().label("ram")).unwrap();
+    drop(ram);
+
+    let (here, gone) = UnixStream::pair().unwrap();
+    drop(gone);
+    assert!(session.handover(here.as_fd()).is_err(), "a successor that hung up");
+    let mut ram = session.retrieve_memory_label("ram").unwrap();
+    assert_eq!(first_difference(ram.map().unwrap(), SEED), None, "after a failed handover");
+    drop(ram);
+
+    let (here, there) = UnixStream::pair().unwrap();
+    let successor = thread::spawn(move || {
+        let ctx = sim();
+        let session = ctx.receive_session(there.as_fd()).unwrap();
+        assert_eq!(session.direction(), Direction::Outgoing);
+        let mut ram = session.retrieve_memory_label("ram").unwrap();
+        assert_eq!(first_difference(ram.map().unwrap(), SEED), None, "in the successor");
+        let state = ctx.new_memory(&MemoryOptions::new(4096)).unwrap();
+        session.preserve(state.as_fd(), &Preserve::new().label("state")).unwrap();
+        (ctx, session)
+    });
+    session.handover(here.as_fd()).unwrap();
+    let (_successor_ctx, received) = successor.join().unwrap();
+    expect_errno(session.set_meta("k", "v"), EINVAL, "change a session handed over");
+    drop(session); // the successor holds it
+
+    simulated_kexec(&ctx);
+    drop(received);
+    let session = ctx.retrieve_session(&name).unwrap();
+    assert_eq!(session.entries().unwrap().len(), 2);
+    let mut ram = session.retrieve_memory_label("ram").unwrap();
+    assert_eq!(first_difference(ram.map().unwrap(), SEED), None, "after the kexec");
+    session.find_entry("state").unwrap();
+    session.finish().unwrap();
 }
 
 #[test]

@@ -11,8 +11,8 @@
  *   kho.c                 the blob decoders (libfdt)
  *   state-memory.c        the host's memory: THP, pools, what is preservable
  */
-#ifndef LIBLIVEUPDATE_STATE_H
-#define LIBLIVEUPDATE_STATE_H
+#ifndef LIBLIVEUPDATE_STATE_PRIVATE_H
+#define LIBLIVEUPDATE_STATE_PRIVATE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -90,6 +90,12 @@ struct lu_state_root {
 	char dir[LU_STATE_PATH_MAX];
 	bool is_host; /* the running system: uname(2) may stand in for /proc */
 };
+
+/* The root for util's readers: NULL for the running system. */
+static inline const char *lu_state_root_dir(const struct lu_state_root *root)
+{
+	return root->dir[0] ? root->dir : NULL;
+}
 
 /* ---- state-read.c ---- */
 void lu_state_set_source(struct liveupdate_state *st, enum liveupdate_fact f,
