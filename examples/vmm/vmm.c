@@ -637,7 +637,8 @@ static void usage(FILE *f)
 		"A KVM guest that counts, and survives a live update: a takeover by a new VMM\n"
 		"process, a kexec, or (simulator) an exit and restart.\n"
 		"  -n, --name NAME        the VM's name; its session is vmm-NAME (default vm0)\n"
-		"  -m, --ram-mb N         guest RAM in MiB, a power of two >= 2 (default 64)\n"
+		"  -m, --ram-mb N         guest RAM in MiB, a power of two from 2 to 4096 (the\n"
+		"                         32-bit guest addresses 4 GiB; default 64)\n"
 		"  -b, --backing NAME     guest RAM backing: auto (default: the largest pages\n"
 		"                         this kernel can preserve), shmem (4 KiB), thp, hugetlb\n"
 		"  -r, --rate N           guest reports per second, 0 for full speed (default 1000)\n"
@@ -715,7 +716,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		switch (c) {
 		case 'n': o->name = optarg; break;
 		case 'm':
-			if (parse_ulong(optarg, 65536, &n) || n < 2 || (n & (n - 1)))
+			if (parse_ulong(optarg, 4096, &n) || n < 2 || (n & (n - 1)))
 				goto bad;
 			o->ram_size = (uint64_t)n << 20;
 			break;
