@@ -608,6 +608,7 @@ static int run(struct vmm *v)
 				if (ret < 0)
 					return ret == -EXIT_CONTINUITY ? EXIT_CONTINUITY : 1;
 			}
+			clock_gettime(CLOCK_MONOTONIC, &next);	/* the rate restarts */
 		} else if (v->listener.fd >= 0) {
 			ret = serve_successor(v);
 			if (ret == 1) {
@@ -618,8 +619,6 @@ static int run(struct vmm *v)
 		}
 		if (ret < 0)
 			return 1;
-		if (ret == 1)	/* the rate restarts after the pause */
-			clock_gettime(CLOCK_MONOTONIC, &next);
 		ret = kvm_vm_run(&v->vm, &counter);
 		if (ret == -EINTR)
 			continue;
