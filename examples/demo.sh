@@ -5,7 +5,9 @@
 # uses liveupdate-sim, the userspace simulator, and says so. Without
 # /dev/kvm the cache example tells the same story with a key-value store.
 # It shows the backing the library's memory helper chose (AUTO) and the
-# manifest labels the memory is found by after the update.
+# manifest labels the memory is found by after the update. On the
+# simulator the guest's update is a takeover by a new VMM process, then,
+# for comparison, an exit and restart; each prints its blackout's parts.
 # Exits 1 if the guest's (or the cache's) continuity broke.
 #
 #   examples/demo.sh [--builddir DIR]
@@ -97,20 +99,41 @@ if [ $backend = sim ]; then
 fi
 
 # --- The story with a KVM guest --------------------------------------------
+# show_blackout FILE: the blackout line of FILE, indented.
+show_blackout() {
+	grep '^vmm: blackout' "$1" | sed 's/^vmm: /    /'
+}
+# paused_at FILE: the counter at the guest's last pause in FILE.
+paused_at() {
+	sed -n 's/.*paused the guest after it reported \([0-9]*\)[; ].*/\1/p' "$1" | tail -n 1
+}
+# resumes_right FILE LAST: FILE's guest went on from LAST + 1.
+resumes_right() {
+	local first
+	first=$(sed -n 's/^guest: \([0-9]*\) follows.*/\1/p' "$1" | tail -n 1)
+	[ -n "$first" ] && [ "$first" = $(($2 + 1)) ] ||
+		{ show "$1"; broken "the guest stopped at $2 and came back at '${first:-nothing}'"; }
+}
+
 vmm_story() {
-	local log=$work/vmm.out next=() last first blackout
-	[ $backend = kernel ] && next=(--kexec "$DEMO_KEXEC" ${DEMO_INITRD:+--initrd "$DEMO_INITRD"})
+	local log=$work/vmm.out sock=$work/vmm.sock next=() listen=() last
+	if [ $backend = kernel ]; then
+		next=(--kexec "$DEMO_KEXEC" ${DEMO_INITRD:+--initrd "$DEMO_INITRD"})
+	else
+		listen=(--listen "$sock")
+	fi
 
 	step "a guest counts" \
 		"examples/vmm is a small virtual machine monitor on KVM. Its guest, a few bytes of x86 code, adds 1 to a counter, keeps a running checksum of it in guest RAM and reports the counter to the VMM. The VMM checks every report: each must be the previous one plus 1." \
 		"The guest RAM comes from the library's memory helper, asked for AUTO: the largest pages this kernel can preserve across an update (huge pages make preserving faster). The VMM prints which backing AUTO chose, and why."
-	"$VMM" --name demo "${next[@]}" >"$log" 2>&1 &
+	[ $backend = sim ] && say "While the guest runs, the VMM also makes its live update session, preserves the guest RAM in it and an empty state object for the vCPU, and listens on a Unix socket for a successor (--listen)."
+	"$VMM" --name demo "${next[@]}" "${listen[@]}" >"$log" 2>&1 &
 	pid=$!
 	wait_line "$log" 'guest: counter'
 	if grep -q 'resumed the guest' "$log"; then
 		say "The VMM found its session from before the reboot:"
 		show "$log"
-		vmm_after
+		vmm_after "$log"
 		return
 	fi
 	sleep 3
@@ -119,57 +142,74 @@ vmm_story() {
 		broken "the VMM did not say which memory backing AUTO chose"
 
 	if [ $backend = kernel ]; then
-		step "the update" "SIGUSR1 asks the VMM to update: it pauses the guest, preserves its RAM and vCPU state in a live update session, and reboots into $DEMO_KEXEC. Run the demo again when the machine is back."
-	else
-		step "the update" \
-			"SIGUSR1 asks the VMM to update. It pauses the guest, saves the vCPU registers into a small memory object, preserves that and the guest RAM in a live update session under the labels \"vmm-state\" and \"guest-ram\" (the session's manifest records them), and exits: the simulator holds the memory. Then a new VMM process starts (here the same program; in real life its upgraded version), finds the session, takes the RAM back by its label without copying it, restores the vCPU and lets the guest run."
+		step "the update" "SIGUSR1 asks the VMM to update: it pauses the guest, writes its vCPU state into the state object preserved with the guest RAM in its live update session, and reboots into $DEMO_KEXEC. Run the demo again when the machine is back."
+		kill -USR1 "$pid"
+		wait "$pid"
+		show "$log"
+		broken "the VMM came back from the reboot it asked for (status $?)"
 	fi
-	kill -USR1 "$pid"
+	step "the update: a new VMM takes the guest over" \
+		"A new VMM process starts (here the same program; in real life its upgraded version) with --take-over: it creates its VM, vCPU and RAM slot first, then connects to the old one. Only then does the old VMM pause the guest, write the vCPU registers into the state object it preserved before, and hand its whole session to the new process with liveupdate_session_handover(): the session fd, the guest RAM, the state and the manifest, nothing copied. The new VMM receives it (liveupdate_session_receive), finds RAM and state by their labels \"guest-ram\" and \"vmm-state\", restores the vCPU and lets the guest run; the old one exits. The same code path goes on to a kernel update: the new VMM could kexec with this very session."
+	"$VMM" --name demo --take-over "$sock" --listen "$sock" >"$log.2" 2>&1 &
+	local new=$!
 	wait "$pid"
 	local rc=$?
-	pid=
+	pid=$new
 	show "$log"
-	[ "$rc" = 0 ] || broken "the VMM exited with status $rc during the update"
-	grep -q 'handed over' "$log" || broken "the VMM did not hand the guest over"
-	last=$(sed -n 's/.*paused the guest after it reported \([0-9]*\);.*/\1/p' "$log")
-
-	"$VMM" --name demo >"$log.2" 2>&1 &
-	pid=$!
-	shown[$log.2]=0
+	[ "$rc" = 0 ] || broken "the old VMM exited with status $rc during the takeover"
+	grep -q 'handed it over to pid' "$log" || broken "the old VMM did not hand the guest over"
+	last=$(paused_at "$log")
 	wait_line "$log.2" 'guest: counter'
-	log=$log.2
-	first=$(sed -n 's/^guest: \([0-9]*\) follows.*/\1/p' "$log")
-	[ -n "$first" ] && [ "$first" = $((last + 1)) ] ||
-		{ show "$log"; broken "the guest stopped at $last and came back at '${first:-nothing}'"; }
-	vmm_after
+	resumes_right "$log.2" "$last"
+	vmm_after "$log.2"
 }
 
-# Steps 4 and 5, in the VMM that resumed the guest ($log, $pid).
+# Steps 4 and 5, in the VMM that resumed the guest ($1, $pid).
 vmm_after() {
+	local log=$1 backing rc last
 	step "the guest goes on" \
 		"The new VMM found the guest RAM and its state by label in the session's manifest (the lines under 'found by label': label, kind, size and the backing AUTO had chosen), checked the guest RAM's hash against the one taken at the pause, and the guest's first report is the next number: nothing lost, nothing repeated."
 	sleep 2
-	kill "$pid"
-	wait "$pid"
-	local rc=$?
-	pid=
 	show "$log"
-	case $rc in
-	0) ;;
-	3) broken "the guest's continuity broke (see above)" ;;
-	*) broken "the VMM exited with status $rc" ;;
-	esac
 	grep -q 'no gap, no repeat' "$log" || broken "no proof of continuity in the VMM's output"
 	grep -q 'guest RAM intact' "$log" || broken "no proof that guest RAM is intact"
 	grep -q '"guest-ram": memory' "$log" && grep -q '"vmm-state": memory' "$log" ||
 		broken "the VMM did not find guest-ram and vmm-state by label in the manifest"
+
 	step "the blackout" \
-		"How long the guest did not run, from the pause to its first instruction in the new VMM:"
-	grep '^vmm: blackout' "$log" | sed 's/^vmm: /    /'
+		"How long the guest did not run, from the pause to its first report in the new VMM, and its parts:"
+	show_blackout "$log"
 	echo
-	say "preserve and retrieve hand memory to the kernel (here the simulator) and back; restart is the time between the old VMM's exit and the new one's first line of code; restore is creating the VM again and loading the vCPU registers. The RAM is never copied."
-	local backing
-	backing=$(sed -n 's/.*guest RAM intact: [0-9]* MiB of \([A-Za-z]*\),.*/\1/p' "$log")
+	if [ $backend = sim ]; then
+		say "pause stops the vCPU; state is writing its registers into the state object; handover is the session going to the new process; restore is finding RAM and state by label, mapping the RAM into the VM's slot made before the pause, and loading the registers; resume is the guest running until its first report. The RAM is never copied, and making the VM happened before the pause." \
+			"" "For comparison, the same guest through a VMM exit and restart: SIGUSR1 makes the VMM pause the guest, leave the session to the simulator and exit; a new VMM then starts, retrieves the session and creates its VM inside the blackout:"
+		kill -USR1 "$pid"
+		wait "$pid"
+		rc=$?
+		pid=
+		[ "$rc" = 0 ] || { show "$log"; broken "the VMM exited with status $rc at the restart"; }
+		last=$(paused_at "$log")
+		"$VMM" --name demo >"$log.3" 2>&1 &
+		pid=$!
+		wait_line "$log.3" 'guest: counter'
+		resumes_right "$log.3" "$last"
+		echo
+		show_blackout "$log.3"
+		echo
+		log=$log.3
+	else
+		say "preserve and retrieve hand memory to the kernel and back; the reboot is the kexec and the new kernel's boot; restore is creating the VM again and loading the vCPU registers. The RAM is never copied."
+	fi
+	kill "$pid"
+	wait "$pid"
+	rc=$?
+	pid=
+	case $rc in
+	0) ;;
+	3) show "$log"; broken "the guest's continuity broke (see above)" ;;
+	*) show "$log"; broken "the VMM exited with status $rc" ;;
+	esac
+	backing=$(sed -n 's/.*guest RAM intact: [0-9]* MiB of \([A-Za-z]*\),.*/\1/p' "$log" | tail -n 1)
 	say "The guest RAM was ${backing:-?} memory, the backing AUTO chose: the kernel hands it over page by page, so huge pages (THP or HugeTLB, 2 MiB) preserve and retrieve with 512 times fewer entries than 4 KiB shmem pages."
 }
 

@@ -42,11 +42,18 @@ static int adopt(struct preserved_memory *m)
 int preserved_memory_create(struct liveupdate_ctx *ctx, const char *name,
 			    uint64_t size, struct preserved_memory *m)
 {
+	return preserved_memory_create_backing(ctx, name, size, LIVEUPDATE_MEMORY_AUTO, m);
+}
+
+int preserved_memory_create_backing(struct liveupdate_ctx *ctx, const char *name,
+				    uint64_t size, enum liveupdate_memory_backing backing,
+				    struct preserved_memory *m)
+{
 	/* populate: every page now, not at the guest's first touch (the
 	 * kernel pins them all when preserving anyway, and THP under the
 	 * policy 'advise' needs it to get huge pages). */
 	LIVEUPDATE_OPTS(liveupdate_memory_opts, opts, .size = size,
-			.backing = LIVEUPDATE_MEMORY_AUTO, .name = name, .populate = 1);
+			.backing = backing, .name = name, .populate = 1);
 	int ret;
 
 	*m = (struct preserved_memory){ .fd = -1 };
@@ -56,11 +63,13 @@ int preserved_memory_create(struct liveupdate_ctx *ctx, const char *name,
 	if (!told) {	/* the first object is the big one */
 		char a[32], b[32];
 
-		printf("%s: memory \"%s\": %s of %s (%s pages), chosen by the library "
-		       "(AUTO): %s\n", program_invocation_short_name, name,
+		printf("%s: memory \"%s\": %s of %s (%s pages), %s: %s\n",
+		       program_invocation_short_name, name,
 		       preserved_memory_size(a, sizeof(a), size),
 		       liveupdate_memory_backing_name(liveupdate_memory_get_backing(m->mem)),
 		       preserved_memory_size(b, sizeof(b), liveupdate_memory_get_page_size(m->mem)),
+		       backing == LIVEUPDATE_MEMORY_AUTO ? "chosen by the library (AUTO)"
+							 : "as asked",
 		       liveupdate_memory_get_reason(m->mem));
 		told = 1;
 	}

@@ -30,6 +30,10 @@ struct preserved_memory {
  * 0 or the library's -errno. */
 int preserved_memory_create(struct liveupdate_ctx *ctx, const char *name,
 			    uint64_t size, struct preserved_memory *m);
+/* The same with the backing asked for instead of AUTO. */
+int preserved_memory_create_backing(struct liveupdate_ctx *ctx, const char *name,
+				    uint64_t size, enum liveupdate_memory_backing backing,
+				    struct preserved_memory *m);
 /* Put it in an outgoing session under @label, recorded in the session's
  * manifest as a memory object with its backing and page size; writes
  * after this still reach the next kernel. 0 or the library's -errno. */

@@ -39,18 +39,12 @@ static int fail(const char *what)
 	return -err;
 }
 
-int kvm_vm_open(struct kvm_vm *vm, uint8_t *ram, uint64_t ram_size)
+int kvm_vm_create(struct kvm_vm *vm)
 {
-	struct kvm_userspace_memory_region region = {
-		.slot = 0, .guest_phys_addr = 0,
-		.memory_size = ram_size, .userspace_addr = (uintptr_t)ram,
-	};
 	int n;
 
 	memset(vm, 0, sizeof(*vm));
 	vm->vm_fd = vm->vcpu_fd = -1;
-	vm->ram = ram;
-	vm->ram_size = ram_size;
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0)
 		return fail("open /dev/kvm (is KVM available and accessible here?)");
@@ -66,8 +60,6 @@ int kvm_vm_open(struct kvm_vm *vm, uint8_t *ram, uint64_t ram_size)
 	}
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
-		goto err;
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		goto err;
 	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
 	if (vm->vcpu_fd < 0)
@@ -89,6 +81,64 @@ err:
 	return n;
 }
 
+int kvm_vm_set_ram(struct kvm_vm *vm, uint8_t *ram, uint64_t ram_size)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 0, .guest_phys_addr = 0,
+		.memory_size = ram_size, .userspace_addr = (uintptr_t)ram,
+	};
+
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		return fail("KVM_SET_USER_MEMORY_REGION");
+	vm->ram = ram;
+	vm->ram_size = ram_size;
+	return 0;
+}
+
+int kvm_vm_reserve_ram(struct kvm_vm *vm, uint64_t size, uint64_t align)
+{
+	size_t len = (size_t)(size + align);
+	void *base = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			  -1, 0);
+	uint8_t *ram;
+	int ret;
+
+	if (base == MAP_FAILED)
+		return fail("reserving address space for the guest RAM");
+	ram = (uint8_t *)(((uintptr_t)base + align - 1) & ~(uintptr_t)(align - 1));
+	ret = kvm_vm_set_ram(vm, ram, size);
+	if (ret < 0) {
+		munmap(base, len);
+		return ret;
+	}
+	vm->reserved = base;
+	vm->reserved_len = len;
+	return 0;
+}
+
+int kvm_vm_map_ram(struct kvm_vm *vm, int fd, uint64_t size, int thp)
+{
+	if (!vm->reserved || size != vm->ram_size) {
+		fprintf(stderr, "vmm: guest RAM of %llu bytes, but the VM's slot was made for "
+			"%llu\n", (unsigned long long)size, (unsigned long long)vm->ram_size);
+		return -EPROTO;
+	}
+	if (mmap(vm->ram, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 fd, 0) == MAP_FAILED)
+		return fail("mapping the guest RAM into the VM's slot");
+	madvise(vm->ram, (size_t)size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	return 0;
+}
+
+int kvm_vm_open(struct kvm_vm *vm, uint8_t *ram, uint64_t ram_size)
+{
+	int ret = kvm_vm_create(vm);
+
+	if (ret == 0 && (ret = kvm_vm_set_ram(vm, ram, ram_size)) < 0)
+		kvm_vm_close(vm);
+	return ret;
+}
+
 void kvm_vm_close(struct kvm_vm *vm)
 {
 	if (vm->run)
@@ -99,6 +149,9 @@ void kvm_vm_close(struct kvm_vm *vm)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
+	if (vm->reserved)
+		munmap(vm->reserved, vm->reserved_len);
+	vm->reserved = NULL;
 	vm->run = NULL;
 	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
 }

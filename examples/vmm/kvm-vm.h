@@ -33,6 +33,8 @@ struct kvm_vm {
 	size_t run_size;
 	uint8_t *ram;
 	uint64_t ram_size;
+	void *reserved;		/* kvm_vm_reserve_ram()'s address space */
+	size_t reserved_len;
 };
 
 /* The guest's next checksum; the VMM recomputes it to check the guest. */
@@ -41,8 +43,26 @@ static inline uint32_t guest_checksum_step(uint32_t sum, uint32_t counter)
 	return (sum * 0x01000193u) ^ counter;
 }
 
-/* Open /dev/kvm, create the VM and its vCPU over @ram. 0 or -errno, with a
- * message on stderr. */
+/* Open /dev/kvm, create the VM and its vCPU, without RAM yet (a successor
+ * does this before it takes the guest over). 0 or -errno, with a message
+ * on stderr. */
+int kvm_vm_create(struct kvm_vm *vm);
+/* Give the VM its RAM: guest physical 0 to @ram_size at @ram. 0 or -errno. */
+int kvm_vm_set_ram(struct kvm_vm *vm, uint8_t *ram, uint64_t ram_size);
+/*
+ * A successor's RAM slot, made before the predecessor pauses the guest:
+ * reserve @size bytes of address space aligned to @align and make it the
+ * VM's memory now. Making a slot costs KVM time that grows with its size
+ * (without the TDP MMU it allocates and zeroes reverse maps, 2 MiB per
+ * GiB, and it waits for an SRCU grace period). kvm_vm_map_ram() later
+ * maps the guest RAM's file over the reservation, which KVM follows
+ * through its MMU notifier: nothing of the slot is made again.
+ */
+int kvm_vm_reserve_ram(struct kvm_vm *vm, uint64_t size, uint64_t align);
+/* Map @size bytes of the file @fd over the reservation (@thp: ask for
+ * huge pages, else for none, as the library does for its mappings). */
+int kvm_vm_map_ram(struct kvm_vm *vm, int fd, uint64_t size, int thp);
+/* Both: a VM over @ram. */
 int kvm_vm_open(struct kvm_vm *vm, uint8_t *ram, uint64_t ram_size);
 void kvm_vm_close(struct kvm_vm *vm);
 /* Cold boot: copy the guest program into RAM and point the vCPU at it. */

@@ -69,7 +69,7 @@ run_vmm 0 --kexec /proc/self/exe --update-after 1000 --exit-after 1500
 expect "it stopped after reporting $paused"
 expect 'live update 4)'
 expect 'simulated kexec done'
-expect 'blackout .* ms (pause to resume) = pause'
+expect 'blackout .* ms (pause to resume, CLOCK_MONOTONIC) = pause .* + state .* + handover .* (kexec and retrieve) + restore'
 [ "$(last_counter)" = $((paused + 2500)) ] ||
 	fail "the guest ends at $(last_counter), not $paused + 1000 + 1500"
 

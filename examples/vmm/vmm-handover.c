@@ -13,14 +13,10 @@ int vmm_session_name(const char *vm_name, char *buf)
 	return n > 0 && n <= LIVEUPDATE_SESSION_NAME_MAX ? 0 : -EINVAL;
 }
 
-int guest_ram_create(struct liveupdate_ctx *ctx, uint64_t size, struct preserved_memory *ram)
+int guest_ram_create(struct liveupdate_ctx *ctx, uint64_t size,
+		     enum liveupdate_memory_backing backing, struct preserved_memory *ram)
 {
-	return preserved_memory_create(ctx, VMM_LABEL_RAM, size, ram);
-}
-
-int guest_ram_preserve(struct liveupdate_session *s, struct preserved_memory *ram)
-{
-	return preserved_memory_preserve(ram, s, VMM_LABEL_RAM);
+	return preserved_memory_create_backing(ctx, VMM_LABEL_RAM, size, backing, ram);
 }
 
 int guest_ram_retrieve(struct liveupdate_session *s, struct preserved_memory *ram)
@@ -28,36 +24,54 @@ int guest_ram_retrieve(struct liveupdate_session *s, struct preserved_memory *ra
 	return preserved_memory_retrieve(s, VMM_LABEL_RAM, ram);
 }
 
-int state_save(struct liveupdate_ctx *ctx, struct liveupdate_session *s,
-	       const struct vmm_state *st, struct preserved_memory *mem)
+int vmm_prepare(struct liveupdate_ctx *ctx, const char *session_name,
+		struct preserved_memory *ram, struct liveupdate_session **sp,
+		struct preserved_memory *state)
 {
-	int ret = preserved_memory_create(ctx, VMM_LABEL_STATE, 4096, mem);
+	LIVEUPDATE_OPTS(liveupdate_session_opts, so, .flags = LIVEUPDATE_SESSION_HANDOVER);
+	struct liveupdate_session *s = NULL;
+	int ret;
 
-	if (ret < 0)
+	*state = (struct preserved_memory){ .fd = -1 };
+	ret = liveupdate_session_create_opts(ctx, session_name, &so, &s);
+	if (ret == 0)
+		ret = preserved_memory_preserve(ram, s, VMM_LABEL_RAM);
+	if (ret == 0)
+		ret = preserved_memory_create(ctx, VMM_LABEL_STATE, 4096, state);
+	if (ret == 0)
+		ret = preserved_memory_preserve(state, s, VMM_LABEL_STATE);
+	if (ret < 0) {
+		preserved_memory_close(state);
+		liveupdate_session_unref(s);	/* aborts what was preserved */
 		return ret;
-	memcpy(mem->addr, st, sizeof(*st));
-	ret = preserved_memory_preserve(mem, s, VMM_LABEL_STATE);
-	if (ret < 0)
-		preserved_memory_close(mem);
-	return ret;
+	}
+	*sp = s;
+	return 0;
 }
 
-int state_load(struct liveupdate_session *s, struct vmm_state *st)
+void state_write(struct preserved_memory *state, const struct vmm_state *st)
 {
-	struct preserved_memory mem;
-	int ret = preserved_memory_retrieve(s, VMM_LABEL_STATE, &mem);
+	struct vmm_state *out = state->addr;
+
+	memcpy(out, st, sizeof(*st));
+	out->t_state_written = vmm_now((clockid_t)st->clock);
+}
+
+int state_open(struct liveupdate_session *s, struct preserved_memory *state,
+	       struct vmm_state *st)
+{
+	int ret = preserved_memory_retrieve(s, VMM_LABEL_STATE, state);
 
 	if (ret < 0)
 		return ret;
-	ret = -EPROTO;
-	if (mem.size >= sizeof(*st)) {
-		memcpy(st, mem.addr, sizeof(*st));
+	if (state->size >= sizeof(*st)) {
+		memcpy(st, state->addr, sizeof(*st));
 		if (!memcmp(st->magic, VMM_STATE_MAGIC, sizeof(st->magic)) &&
 		    st->version == VMM_STATE_VERSION && st->size == sizeof(*st))
-			ret = 0;
+			return 0;
 	}
-	preserved_memory_close(&mem);
-	return ret;
+	preserved_memory_close(state);
+	return -EPROTO;
 }
 
 static const char *kind_name(enum liveupdate_entry_kind kind)

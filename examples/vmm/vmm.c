@@ -14,10 +14,13 @@
 #endif
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,16 +29,29 @@
 #include "../common/update.h"
 #include "kvm-vm.h"
 #include "vmm-handover.h"
+#include "vmm-takeover.h"
 
 enum { EXIT_USAGE = 2, EXIT_CONTINUITY = 3 };
 
 struct options {
 	const char *name;
 	uint64_t ram_size;
+	enum liveupdate_memory_backing backing;
 	unsigned rate;		/* guest reports per second; 0: as fast as it goes */
 	unsigned print_ms;
 	unsigned long update_after, exit_after;
+	int hash_ram;		/* hash all guest RAM at the pause and the resume */
+	const char *listen_path, *takeover_path;
 	struct example_kexec next;	/* next.kernel NULL: restart in place */
+};
+
+/* This process's side of the blackout, printed at the guest's first report
+ * after the resume with the predecessor's side from the state object. */
+struct resume_stamps {
+	struct vmm_state st;	/* the predecessor's stamps */
+	int64_t t_received;	/* the session is this process's */
+	int64_t t_found, t_hashed;	/* RAM and state found and mapped; hashed */
+	int64_t t_restored;	/* the vCPU is loaded: the next KVM_RUN resumes */
 };
 
 /* One running guest and what the proof needs. */
@@ -45,22 +61,35 @@ struct vmm {
 	char session_name[LIVEUPDATE_SESSION_NAME_MAX + 1];
 	struct preserved_memory ram;
 	struct kvm_vm vm;
+	/* The outgoing session with RAM and state preserved, made before any
+	 * update (vmm_prepare) or received from the predecessor. */
+	struct liveupdate_session *session;
+	struct preserved_memory state;
+	struct takeover_listener listener;
+	int predecessor;	/* its socket, closed once the guest runs here */
 	uint32_t last_counter, last_checksum, updates;
 	int resumed;		/* the next report is the first after a resume */
+	struct resume_stamps stamps;
 	unsigned long reports;	/* since this start or resume */
 };
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static double ms(int64_t ns)
 {
 	return ns / 1e6;
+}
+
+/* The clock of the blackout's stamps: the monotonic clock restarts at a
+ * real kexec, the wall clock does not. */
+static clockid_t update_clock(const struct vmm *v, enum vmm_update_kind kind)
+{
+	return kind == VMM_UPDATE_KEXEC &&
+	       liveupdate_ctx_get_backend(v->ctx) == LIVEUPDATE_BACKEND_KERNEL
+		       ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+}
+
+static const char *clock_name(uint32_t clock)
+{
+	return clock == CLOCK_REALTIME ? "CLOCK_REALTIME" : "CLOCK_MONOTONIC";
 }
 
 /* A 64-bit hash of all guest RAM, eight bytes at a time. */
@@ -86,10 +115,10 @@ static uint32_t guest_u32(const struct vmm *v, uint32_t addr)
 
 static int cold_boot(struct vmm *v)
 {
-	int ret = guest_ram_create(v->ctx, v->opt.ram_size, &v->ram);
+	int ret = guest_ram_create(v->ctx, v->opt.ram_size, v->opt.backing, &v->ram);
 
 	if (ret < 0) {
-		fprintf(stderr, "vmm: guest RAM: %s\n", strerror(-ret));
+		fprintf(stderr, "vmm: guest RAM: %s\n", liveupdate_last_error());
 		return ret;
 	}
 	ret = kvm_vm_open(&v->vm, v->ram.addr, v->ram.size);
@@ -102,75 +131,114 @@ static int cold_boot(struct vmm *v)
 	return 0;
 }
 
-/* The session is there: take everything back and restore the vCPU. */
-static int resume(struct vmm *v, struct liveupdate_session *s, int64_t t_start)
+/*
+ * The session is this process's (retrieved after a kexec or a restart, or
+ * received from the predecessor): find RAM and state by label, check them,
+ * load the vCPU. An incoming session is finished; a received one is
+ * outgoing and stays, with its state object, for the next update.
+ */
+static int resume(struct vmm *v, struct liveupdate_session *s)
 {
-	struct vmm_state st;
-	int64_t t_retrieved, t_hashed, t_restored;
-	int64_t pause, preserve, restart, retrieve, restore;
-	uint64_t h;
+	struct resume_stamps *t = &v->stamps;
+	struct vmm_state *st = &t->st;
+	struct preserved_memory state;
+	bool incoming = liveupdate_session_get_direction(s) == LIVEUPDATE_SESSION_INCOMING;
+	clockid_t clock;
+	uint64_t h = 0;
 	int ret;
 
-	ret = state_load(s, &st);
+	ret = state_open(s, &state, st);
 	if (ret == 0)
 		ret = guest_ram_retrieve(s, &v->ram);
 	if (ret < 0) {
 		fprintf(stderr, "vmm: session \"%s\" is there but not usable: %s\n",
 			v->session_name, ret == -EPROTO ? "unknown state format" :
-			liveupdate_strerror(ret));
+			liveupdate_last_error());
+		preserved_memory_close(&state);
 		return ret;
 	}
-	ret = liveupdate_session_finish(s);
-	if (ret < 0)
-		fprintf(stderr, "vmm: finish: %s\n", liveupdate_last_error());
-	t_retrieved = now_ns();
+	clock = (clockid_t)st->clock;
+	if (incoming) {
+		preserved_memory_close(&state);
+		ret = liveupdate_session_finish(s);
+		if (ret < 0)
+			fprintf(stderr, "vmm: finish: %s\n", liveupdate_last_error());
+	} else {
+		v->session = liveupdate_session_ref(s);
+		v->state = state;
+	}
+	t->t_found = vmm_now(clock);
 
-	h = ram_hash(&v->ram);
-	t_hashed = now_ns();
-	if (v->ram.size != st.ram_size || h != st.ram_hash) {
+	if (st->ram_hashed)
+		h = ram_hash(&v->ram);
+	t->t_hashed = vmm_now(clock);
+	if (v->ram.size != st->ram_size || (st->ram_hashed && h != st->ram_hash)) {
 		printf("vmm: CONTINUITY BROKEN: guest RAM %llu bytes hash %016llx, "
 		       "at the pause %llu bytes hash %016llx\n",
 		       (unsigned long long)v->ram.size, (unsigned long long)h,
-		       (unsigned long long)st.ram_size, (unsigned long long)st.ram_hash);
+		       (unsigned long long)st->ram_size, (unsigned long long)st->ram_hash);
 		return -EXIT_CONTINUITY;
 	}
-	ret = kvm_vm_open(&v->vm, v->ram.addr, v->ram.size);
+	/* a successor made its VM, vCPU and RAM slot before the pause */
+	ret = v->vm.reserved ? kvm_vm_map_ram(&v->vm, v->ram.fd, v->ram.size,
+					      liveupdate_memory_get_backing(v->ram.mem) ==
+					      LIVEUPDATE_MEMORY_THP)
+			     : kvm_vm_open(&v->vm, v->ram.addr, v->ram.size);
 	if (ret == 0)
-		ret = kvm_vm_restore(&v->vm, &st.vcpu);
+		ret = kvm_vm_restore(&v->vm, &st->vcpu);
 	if (ret < 0)
 		return ret;
-	t_restored = now_ns();
+	t->t_restored = vmm_now(clock);
 
-	v->last_counter = st.last_counter;
-	v->last_checksum = st.last_checksum;
-	v->updates = st.updates;
+	v->last_counter = st->last_counter;
+	v->last_checksum = st->last_checksum;
+	v->updates = st->updates;
 	v->resumed = 1;
 	printf("vmm: resumed the guest from session \"%s\" (live update %u): it stopped "
 	       "after reporting %u\n", v->session_name, v->updates, v->last_counter);
-	printf("vmm: guest RAM intact: %llu MiB of %s, hash %016llx, the same as at the pause\n",
-	       (unsigned long long)(v->ram.size >> 20),
-	       liveupdate_memory_backing_name(liveupdate_memory_get_backing(v->ram.mem)),
-	       (unsigned long long)h);
+	if (st->ram_hashed)
+		printf("vmm: guest RAM intact: %llu MiB of %s, hash %016llx, the same as at "
+		       "the pause\n", (unsigned long long)(v->ram.size >> 20),
+		       liveupdate_memory_backing_name(liveupdate_memory_get_backing(v->ram.mem)),
+		       (unsigned long long)h);
+	else
+		printf("vmm: guest RAM: %llu MiB of %s, not hashed (--no-ram-hash)\n",
+		       (unsigned long long)(v->ram.size >> 20),
+		       liveupdate_memory_backing_name(liveupdate_memory_get_backing(v->ram.mem)));
 	printf("vmm: found by label in the session's manifest:\n");
 	manifest_print(s);
-	pause = st.t_paused - st.t_pause_start;
-	preserve = st.t_preserve_end - st.t_preserve_start;
-	restart = t_start - st.t_preserve_end;
-	retrieve = t_retrieved - t_start;
-	restore = t_restored - t_hashed;
-	printf("vmm: blackout %.2f ms (pause to resume) = pause %.2f + preserve %.2f + "
-	       "%s %.2f + retrieve %.2f + restore %.2f ms\n",
-	       ms(pause + preserve + restart + retrieve + restore), ms(pause), ms(preserve),
-	       st.kexec ? "reboot" : "restart", ms(restart), ms(retrieve), ms(restore));
-	printf("vmm: (not counted: the guest RAM was preserved before the pause, in %.2f ms, "
-	       "while the guest ran)\n", ms(st.ram_preserve_ns));
-	printf("vmm: (not counted: the RAM hashes for this proof, %.2f ms at the pause "
-	       "and %.2f ms now)\n", ms(st.t_preserve_start - st.t_paused), ms(t_hashed - t_retrieved));
 	return 0;
 }
 
+/* At the guest's first report after a resume: the blackout and its parts. */
+static void print_blackout(const struct resume_stamps *t, int64_t t_resumed)
+{
+	static const char *const how[] = {
+		[VMM_UPDATE_RESTART] = "exit, restart and retrieve",
+		[VMM_UPDATE_KEXEC] = "kexec and retrieve",
+		[VMM_UPDATE_TAKEOVER] = "takeover",
+	};
+	const struct vmm_state *st = &t->st;
+	int64_t hashes = (st->t_hashed - st->t_paused) + (t->t_hashed - t->t_found);
+	int64_t pause = st->t_paused - st->t_pause_start;
+	int64_t state = st->t_state_written - st->t_hashed;
+	int64_t handover = t->t_received - st->t_state_written;
+	int64_t restore = (t->t_found - t->t_received) + (t->t_restored - t->t_hashed);
+	int64_t run = t_resumed - t->t_restored;
+
+	printf("vmm: blackout %.3f ms (pause to resume, %s) = pause %.3f + state %.3f + "
+	       "handover %.3f (%s) + restore %.3f + resume %.3f ms\n",
+	       ms(t_resumed - st->t_pause_start - hashes), clock_name(st->clock), ms(pause),
+	       ms(state), ms(handover), st->kind <= VMM_UPDATE_TAKEOVER ? how[st->kind] : "?",
+	       ms(restore), ms(run));
+	if (st->ram_hashed)
+		printf("vmm: (not counted: the RAM hashes for this proof, %.2f ms at the pause "
+		       "and %.2f ms at the resume)\n", ms(st->t_hashed - st->t_paused),
+		       ms(t->t_hashed - t->t_found));
+}
+
 /* Cold boot, or resume the guest of our session if there is one. */
-static int start(struct vmm *v, int64_t t_start)
+static int start(struct vmm *v)
 {
 	struct liveupdate_session *s = NULL;
 	int ret;
@@ -184,12 +252,14 @@ static int start(struct vmm *v, int64_t t_start)
 		return cold_boot(v);
 	}
 	ret = liveupdate_session_retrieve(v->ctx, v->session_name, &s);
+	/* an incoming session came through a kexec, or the simulator's restart */
+	v->stamps.t_received = vmm_now(update_clock(v, VMM_UPDATE_KEXEC));
 	if (ret == -ENOENT) {
 		ret = cold_boot(v);
 	} else if (ret < 0) {
 		fprintf(stderr, "vmm: %s\n", liveupdate_last_error());
 	} else {
-		ret = resume(v, s, t_start);
+		ret = resume(v, s);
 		liveupdate_session_unref(s);
 	}
 	/* Let other programs (liveupdate-ctl, an agent) open the device;
@@ -198,83 +268,244 @@ static int start(struct vmm *v, int64_t t_start)
 	return ret;
 }
 
+/*
+ * Take the guest over from the VMM listening at --take-over PATH: create
+ * the VM and vCPU first, so that the predecessor pauses its guest only
+ * once this process is ready, then connect and receive the session.
+ */
+static int take_over(struct vmm *v)
+{
+	struct liveupdate_session *s = NULL;
+	uint64_t ram_size, align;
+	pid_t peer;
+	int sock, ret;
+
+	ret = kvm_vm_create(&v->vm);
+	if (ret < 0)
+		return ret;
+	sock = takeover_connect(v->opt.takeover_path, &peer);
+	if (sock < 0)
+		return sock;
+	ret = takeover_hear(sock, &ram_size, &align);
+	if (ret < 0) {
+		fprintf(stderr, "vmm: --take-over %s: pid %d did not offer a guest: %s\n",
+			v->opt.takeover_path, (int)peer,
+			ret == -EBADMSG ? "it speaks no takeover protocol of this VMM"
+					: strerror(-ret));
+		close(sock);
+		return ret;
+	}
+	ret = kvm_vm_reserve_ram(&v->vm, ram_size, align);
+	if (ret == 0)
+		ret = takeover_ready(sock);
+	if (ret < 0) {
+		close(sock);
+		return ret;
+	}
+	printf("vmm: VM, vCPU and a %llu MiB RAM slot made; taking the guest over from "
+	       "pid %d on %s\n", (unsigned long long)(ram_size >> 20), (int)peer,
+	       v->opt.takeover_path);
+	ret = liveupdate_session_receive(v->ctx, sock, &s);
+	v->stamps.t_received = vmm_now(update_clock(v, VMM_UPDATE_TAKEOVER));
+	if (ret < 0) {
+		fprintf(stderr, "vmm: the takeover failed, pid %d keeps the guest: %s\n",
+			(int)peer, liveupdate_last_error());
+		close(sock);
+		return ret;
+	}
+	/* the session's name is the predecessor's: keep it */
+	snprintf(v->session_name, sizeof(v->session_name), "%s", liveupdate_session_get_name(s));
+	ret = resume(v, s);
+	liveupdate_session_unref(s);
+	/* a failure to say so is the predecessor's death: then we go on */
+	takeover_send_restored(sock, ret == 0);
+	if (ret < 0) {
+		fprintf(stderr, "vmm: could not restore the guest: pid %d resumes it\n", (int)peer);
+		close(sock);
+		return ret;
+	}
+	ret = takeover_wait_verdict(sock);
+	if (ret <= 0) {
+		if (ret == 0)
+			fprintf(stderr, "vmm: pid %d gave up waiting and runs the guest\n",
+				(int)peer);
+		else
+			fprintf(stderr, "vmm: waiting for pid %d's verdict: %s\n", (int)peer,
+				strerror(-ret));
+		close(sock);
+		return ret < 0 ? ret : -ECANCELED;
+	}
+	v->predecessor = sock;
+	/* its socket leads nowhere now, unless this process listens there */
+	if (!v->opt.listen_path || strcmp(v->opt.listen_path, v->opt.takeover_path))
+		unlink(v->opt.takeover_path);
+	printf("vmm: took the guest over from pid %d\n", (int)peer);
+	return 0;
+}
+
 static void stop_guest(struct vmm *v)
 {
 	kvm_vm_close(&v->vm);
+	preserved_memory_close(&v->state);
+	liveupdate_session_unref(v->session);	/* aborts it unless handed on */
+	v->session = NULL;
 	preserved_memory_close(&v->ram);
 }
 
-/*
- * Pause, preserve, and hand over. Returns 1 when the guest was handed over
- * (the caller exits, or resumes in this process after a simulated kexec),
- * 0 when the update failed and the guest goes on here, -errno on a failure
- * that leaves no guest to run.
- */
-static int update(struct vmm *v, int64_t *t_rebooted)
+/* The session, the RAM in it and the state object, before any pause. */
+static int prepare(struct vmm *v)
 {
-	struct liveupdate_session *s = NULL;
-	struct preserved_memory state_mem = { .fd = -1 };
-	struct vmm_state st = { .magic = VMM_STATE_MAGIC, .version = VMM_STATE_VERSION,
-				.size = sizeof(st) };
-	int64_t t0;
+	int64_t t0 = vmm_now(CLOCK_MONOTONIC);
 	int ret;
 
-	/* While the guest still runs, outside the blackout: load the next
-	 * kernel, and preserve the guest RAM, the costly part (the kernel
-	 * pins every page now; what the guest writes later still reaches the
-	 * next kernel). */
-	if (example_update_load(v->ctx, &v->opt.next, "vmm") < 0)
+	if (v->session)
 		return 0;
-	t0 = now_ns();
-	ret = liveupdate_session_create(v->ctx, v->session_name, &s);
-	if (ret == 0)
-		ret = guest_ram_preserve(s, &v->ram);
-	if (ret < 0)
-		goto failed;
-	st.ram_preserve_ns = now_ns() - t0;
+	ret = vmm_prepare(v->ctx, v->session_name, &v->ram, &v->session, &v->state);
+	if (ret < 0) {
+		printf("vmm: cannot prepare the update, the guest goes on: %s\n",
+		       liveupdate_last_error());
+		return ret;
+	}
+	printf("vmm: session \"%s\" ready for an update: guest RAM and the state object "
+	       "preserved in %.2f ms while the guest runs\n", v->session_name,
+	       ms(vmm_now(CLOCK_MONOTONIC) - t0));
+	liveupdate_ctx_close_device(v->ctx);	/* as start() does */
+	return 0;
+}
 
-	st.t_pause_start = now_ns();
+/*
+ * The guest is paused and its state written: hand the session to the
+ * successor on @sock and let it run the guest once it restored it.
+ * 1 when it runs the guest, 0 when this process goes on with it.
+ */
+static int hand_to_successor(struct vmm *v, int sock, pid_t peer, int64_t t_pause_start,
+			     clockid_t clock)
+{
+	const char *why;
+	int ret;
+
+	ret = liveupdate_session_handover(v->session, sock);
+	if (ret < 0) {
+		takeover_send_verdict(sock, false);
+		printf("vmm: the takeover by pid %d failed, the guest goes on here after "
+		       "a %.2f ms pause: %s\n", (int)peer,
+		       ms(vmm_now(clock) - t_pause_start), liveupdate_last_error());
+		return 0;
+	}
+	ret = takeover_wait_restored(sock);
+	if (ret == 1 && takeover_send_verdict(sock, true) == 0) {
+		printf("vmm: paused the guest after it reported %u and handed it over to "
+		       "pid %d\n", v->last_counter, (int)peer);
+		return 1;
+	}
+	takeover_send_verdict(sock, false);
+	why = ret == 1 ? "hung up before it could run the guest" :
+	      ret == 0 ? "could not restore the guest" : "did not restore it in time";
+	/* The session is the successor's now (it closes its copy as it
+	 * exits): drop ours; the next update makes a new one. */
+	printf("vmm: pid %d took the session but %s: the guest goes on here after a "
+	       "%.2f ms pause, without a session until the next update\n", (int)peer,
+	       why, ms(vmm_now(clock) - t_pause_start));
+	liveupdate_session_unref(v->session);
+	v->session = NULL;
+	preserved_memory_close(&v->state);
+	return 0;
+}
+
+/*
+ * Pause, write the state, and hand the guest on: to the successor on
+ * @sock (a takeover), or by a kexec (real or simulated) that the next
+ * process or kernel retrieves from. Returns 1 when the guest was handed
+ * on (the caller exits, or resumes in this process after a simulated
+ * kexec), 0 when the update failed and the guest goes on here, -errno on
+ * a failure that leaves no guest to run.
+ */
+static int update(struct vmm *v, enum vmm_update_kind kind, int sock, pid_t peer)
+{
+	clockid_t clock = update_clock(v, kind);
+	struct vmm_state st = { .magic = VMM_STATE_MAGIC, .version = VMM_STATE_VERSION,
+				.size = sizeof(st), .kind = kind, .clock = (uint32_t)clock };
+	int ret;
+
+	/* Outside the blackout: load the next kernel; the session, RAM and
+	 * state object are ready already when listening. */
+	if (kind != VMM_UPDATE_TAKEOVER && example_update_load(v->ctx, &v->opt.next, "vmm") < 0)
+		return 0;
+	if (prepare(v) < 0)
+		return 0;
+
+	st.t_pause_start = vmm_now(clock);
 	ret = kvm_vm_pause_save(&v->vm, &st.vcpu);
 	if (ret < 0)
 		return ret;
-	st.t_paused = now_ns();
+	st.t_paused = vmm_now(clock);
 	st.ram_size = v->ram.size;
-	st.ram_hash = ram_hash(&v->ram);
+	st.ram_hashed = v->opt.hash_ram;
+	if (st.ram_hashed)
+		st.ram_hash = ram_hash(&v->ram);
 	st.last_counter = v->last_counter;
 	st.last_checksum = v->last_checksum;
 	st.updates = v->updates + 1;
-	st.kexec = v->opt.next.kernel != NULL;
-	st.t_preserve_start = now_ns();
-	ret = state_save(v->ctx, s, &st, &state_mem);
-	if (ret < 0)
-		goto failed;
-	((struct vmm_state *)state_mem.addr)->t_preserve_end = now_ns();
-	preserved_memory_close(&state_mem);
+	st.t_hashed = vmm_now(clock);
+	state_write(&v->state, &st);
+
+	if (kind == VMM_UPDATE_TAKEOVER)
+		return hand_to_successor(v, sock, peer, st.t_pause_start, clock);
 	printf("vmm: paused the guest after it reported %u; RAM (%llu MiB) and vCPU "
 	       "state preserved in session \"%s\"\n", v->last_counter,
 	       (unsigned long long)(v->ram.size >> 20), v->session_name);
 	fflush(stdout);
-
 	/* The kernel: does not return. The simulator: returns 0, and the
 	 * session is now an incoming one, held by liveupdate-sim. */
 	ret = liveupdate_kexec_reboot(v->ctx);
-	if (ret < 0)
-		goto failed;
-	liveupdate_session_unref(s);	/* a dead fd of the previous boot */
+	if (ret < 0) {
+		printf("vmm: update failed, the guest goes on: %s\n", liveupdate_last_error());
+		return 0;
+	}
 	stop_guest(v);	/* what the old process's exit or the reboot would do */
-	*t_rebooted = now_ns();
 	return 1;
-failed:
-	printf("vmm: update failed, the guest goes on: %s\n", liveupdate_last_error());
-	liveupdate_session_unref(s);	/* aborts what was preserved */
-	return 0;
+}
+
+/* A successor connected to --listen's socket: once it is ready, hand the
+ * guest over to it. 1 when it runs the guest, 0 when this process goes
+ * on with it, -errno when there is no guest left to run. */
+static int serve_successor(struct vmm *v)
+{
+	uint64_t align;
+	pid_t peer;
+	int sock = takeover_accept(&v->listener, &peer);
+	int ret;
+
+	if (sock == -EAGAIN || sock == -EPERM)
+		return 0;
+	if (sock < 0) {
+		printf("vmm: accepting a successor on %s: %s\n", v->listener.path,
+		       strerror(-sock));
+		return 0;
+	}
+	ret = prepare(v);
+	if (ret == 0) {
+		align = liveupdate_memory_get_page_size(v->ram.mem);
+		ret = takeover_greet(sock, v->ram.size, align > (2u << 20) ? align : 2u << 20);
+		if (ret < 0)
+			printf("vmm: pid %d connected but did not get ready (%s); the guest was "
+			       "not paused\n", (int)peer, strerror(-ret));
+	}
+	if (ret == 0)
+		ret = update(v, VMM_UPDATE_TAKEOVER, sock, peer);
+	else
+		ret = 0;
+	if (ret == 1)
+		takeover_wait_hangup(sock);
+	close(sock);
+	return ret;
 }
 
 static void report(struct vmm *v, uint32_t counter, int64_t *next_print)
 {
 	uint32_t want_sum = guest_checksum_step(v->last_checksum, counter);
 	uint32_t guest_sum = guest_u32(v, GUEST_CHECKSUM_ADDR);
-	int64_t now;
+	int64_t now = v->resumed ? vmm_now((clockid_t)v->stamps.st.clock) : 0;
 
 	if (counter != v->last_counter + 1 || guest_sum != want_sum) {
 		printf("vmm: CONTINUITY BROKEN: the guest reported %u (checksum %08x) "
@@ -285,12 +516,17 @@ static void report(struct vmm *v, uint32_t counter, int64_t *next_print)
 	if (v->resumed) {
 		printf("guest: %u follows %u: no gap, no repeat; its running checksum in "
 		       "RAM, %08x, is right\n", counter, v->last_counter, guest_sum);
+		print_blackout(&v->stamps, now);
 		v->resumed = 0;
+		if (v->predecessor >= 0) {	/* it may exit now */
+			close(v->predecessor);
+			v->predecessor = -1;
+		}
 	}
 	v->last_counter = counter;
 	v->last_checksum = want_sum;
 	v->reports++;
-	now = now_ns();
+	now = vmm_now(CLOCK_MONOTONIC);
 	if (now >= *next_print) {
 		printf("guest: counter %u, checksum %08x\n", counter, guest_sum);
 		fflush(stdout);
@@ -298,22 +534,42 @@ static void report(struct vmm *v, uint32_t counter, int64_t *next_print)
 	}
 }
 
-/* Sleep until the next report is due, for a steady rate; signals cut it short. */
+/* Wait until the next report is due, for a steady rate, or until a
+ * successor connects (when listening); signals cut it short. */
 static void pace(const struct vmm *v, struct timespec *next)
 {
-	if (!v->opt.rate)
-		return;
-	next->tv_nsec += 1000000000 / v->opt.rate;
-	while (next->tv_nsec >= 1000000000) {
-		next->tv_nsec -= 1000000000;
-		next->tv_sec++;
+	struct pollfd pfd = { .fd = v->listener.fd, .events = POLLIN };
+	struct timespec now, left = { 0, 0 };
+
+	if (v->opt.rate) {
+		next->tv_nsec += 1000000000 / v->opt.rate;
+		while (next->tv_nsec >= 1000000000) {
+			next->tv_nsec -= 1000000000;
+			next->tv_sec++;
+		}
 	}
-	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL);
+	if (v->listener.fd < 0) {
+		if (v->opt.rate)
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL);
+		return;
+	}
+	if (v->opt.rate) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left.tv_sec = next->tv_sec - now.tv_sec;
+		left.tv_nsec = next->tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_nsec += 1000000000;
+			left.tv_sec--;
+		}
+		if (left.tv_sec < 0)
+			left = (struct timespec){ 0, 0 };
+	}
+	ppoll(&pfd, 1, &left, NULL);
 }
 
 static int run(struct vmm *v)
 {
-	int64_t next_print = 0, t_rebooted = 0;
+	int64_t next_print = 0;
 	struct timespec next;
 	uint32_t counter;
 	int ret;
@@ -333,11 +589,11 @@ static int run(struct vmm *v)
 			v->opt.update_after = 0;	/* once per process */
 			example_update_requested = 1;
 		}
+		ret = 0;
 		if (example_update_requested) {
 			example_update_requested = 0;
-			ret = update(v, &t_rebooted);
-			if (ret < 0)
-				return 1;
+			ret = update(v, v->opt.next.kernel ? VMM_UPDATE_KEXEC : VMM_UPDATE_RESTART,
+				     -1, 0);
 			if (ret == 1 && !v->opt.next.kernel) {
 				printf("vmm: handed over; exiting. Start the (new) VMM again with "
 				       "the same --name to resume the guest\n");
@@ -346,13 +602,23 @@ static int run(struct vmm *v)
 			if (ret == 1) {
 				printf("vmm: simulated kexec done: this process plays the VMM "
 				       "started in the new kernel\n");
-				ret = start(v, t_rebooted);
+				ret = start(v);
+				if (ret == 0 && v->listener.fd >= 0)
+					prepare(v);	/* the next takeover's session */
 				if (ret < 0)
 					return ret == -EXIT_CONTINUITY ? EXIT_CONTINUITY : 1;
 			}
-			/* The rate restarts from now, not from before the pause. */
-			clock_gettime(CLOCK_MONOTONIC, &next);
+			clock_gettime(CLOCK_MONOTONIC, &next);	/* the rate restarts */
+		} else if (v->listener.fd >= 0) {
+			ret = serve_successor(v);
+			if (ret == 1) {
+				printf("vmm: the successor runs the guest; exiting\n");
+				takeover_unlisten(&v->listener, false);
+				return 0;
+			}
 		}
+		if (ret < 0)
+			return 1;
 		ret = kvm_vm_run(&v->vm, &counter);
 		if (ret == -EINTR)
 			continue;
@@ -367,15 +633,29 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vmm [OPTIONS]\n"
-		"A KVM guest that counts, and survives a live update (SIGUSR1).\n"
+		"A KVM guest that counts, and survives a live update: a takeover by a new VMM\n"
+		"process, a kexec, or (simulator) an exit and restart.\n"
 		"  -n, --name NAME        the VM's name; its session is vmm-NAME (default vm0)\n"
-		"  -m, --ram-mb N         guest RAM in MiB, a power of two >= 2 (default 64)\n"
+		"  -m, --ram-mb N         guest RAM in MiB, a power of two from 2 to 4096 (the\n"
+		"                         32-bit guest addresses 4 GiB; default 64)\n"
+		"  -b, --backing NAME     guest RAM backing: auto (default: the largest pages\n"
+		"                         this kernel can preserve), shmem (4 KiB), thp, hugetlb\n"
 		"  -r, --rate N           guest reports per second, 0 for full speed (default 1000)\n"
 		"  -p, --print-ms N       print the counter every N ms (default 500)\n"
-		"  -u, --update-after N   update by itself after N reports\n"
+		"  -l, --listen PATH      let a new VMM take the guest over: listen on the Unix\n"
+		"                         socket PATH (the session, guest RAM and state object\n"
+		"                         are made and preserved now, while the guest runs)\n"
+		"  -t, --take-over PATH   do not boot a guest: create the VM and vCPU, connect to\n"
+		"                         the VMM listening on PATH and take its guest over\n"
+		"                         (give --listen PATH too, to be taken over in turn)\n"
+		"  -H, --no-ram-hash      do not hash all guest RAM at the pause and the resume\n"
+		"                         (for large guests; the counter and the guest's checksum\n"
+		"                         are still checked at every report)\n"
+		"  -u, --update-after N   update by itself (SIGUSR1) after N reports\n"
 		"  -x, --exit-after N     exit after N reports\n"
-		"  -k, --kexec KERNEL     update = load KERNEL and reboot into it (default:\n"
-		"                         hand over and exit, to be started again: simulator)\n"
+		"  -k, --kexec KERNEL     on SIGUSR1, load KERNEL and reboot into it (default:\n"
+		"                         hand the session to the simulator and exit, to be\n"
+		"                         started again; simulator only)\n"
 		"  -i, --initrd FILE      with --kexec: the new kernel's initramfs\n"
 		"  -c, --cmdline STRING   with --kexec: its command line (default: this one's)\n"
 		"Exit status: 0, 1 on an error, 2 on bad usage, 3 if the guest's continuity broke.\n");
@@ -390,13 +670,33 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
 	return errno || end == s || *end || *s == '-' || *out > max ? -1 : 0;
 }
 
+static int parse_backing(const char *s, enum liveupdate_memory_backing *out)
+{
+	static const enum liveupdate_memory_backing all[] = {
+		LIVEUPDATE_MEMORY_AUTO, LIVEUPDATE_MEMORY_SHMEM, LIVEUPDATE_MEMORY_THP,
+		LIVEUPDATE_MEMORY_HUGETLB,
+	};
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (!strcasecmp(s, liveupdate_memory_backing_name(all[i]))) {
+			*out = all[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "ram-mb", required_argument, NULL, 'm' },
+		{ "backing", required_argument, NULL, 'b' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "print-ms", required_argument, NULL, 'p' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "take-over", required_argument, NULL, 't' },
+		{ "no-ram-hash", no_argument, NULL, 'H' },
 		{ "update-after", required_argument, NULL, 'u' },
 		{ "exit-after", required_argument, NULL, 'x' },
 		{ "kexec", required_argument, NULL, 'k' },
@@ -409,14 +709,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	*o = (struct options){ .name = "vm0", .ram_size = 64u << 20, .rate = 1000,
-			       .print_ms = 500 };
-	while ((c = getopt_long(argc, argv, "n:m:r:p:u:x:k:i:c:h", longopts, NULL)) != -1) {
+			       .print_ms = 500, .hash_ram = 1 };
+	while ((c = getopt_long(argc, argv, "n:m:b:r:p:l:t:Hu:x:k:i:c:h", longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'n': o->name = optarg; break;
 		case 'm':
-			if (parse_ulong(optarg, 2048, &n) || n < 2 || (n & (n - 1)))
+			if (parse_ulong(optarg, 4096, &n) || n < 2 || (n & (n - 1)))
 				goto bad;
 			o->ram_size = (uint64_t)n << 20;
+			break;
+		case 'b':
+			if (parse_backing(optarg, &o->backing))
+				goto bad;
 			break;
 		case 'r':
 			if (parse_ulong(optarg, 1000000, &n))
@@ -428,6 +733,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 				goto bad;
 			o->print_ms = (unsigned)n;
 			break;
+		case 'l': o->listen_path = optarg; break;
+		case 't': o->takeover_path = optarg; break;
+		case 'H': o->hash_ram = 0; break;
 		case 'u':
 			if (parse_ulong(optarg, ~0ul, &o->update_after))
 				goto bad;
@@ -454,8 +762,7 @@ bad:
 
 int main(int argc, char **argv)
 {
-	struct vmm v = { .ram.fd = -1 };
-	int64_t t_start = now_ns();
+	struct vmm v = { .ram.fd = -1, .state.fd = -1, .listener.fd = -1, .predecessor = -1 };
 	int ret;
 
 	v.vm.kvm_fd = v.vm.vm_fd = v.vm.vcpu_fd = -1;
@@ -476,11 +783,18 @@ int main(int argc, char **argv)
 	printf("vmm: pid %d, live update through %s\n", (int)getpid(),
 	       liveupdate_ctx_get_backend(v.ctx) == LIVEUPDATE_BACKEND_SIM
 		       ? "liveupdate-sim, the simulator" : "the kernel");
-	ret = start(&v, t_start);
+	ret = v.opt.takeover_path ? take_over(&v) : start(&v);
+	if (ret == 0 && v.opt.listen_path) {
+		ret = takeover_listen(&v.listener, v.opt.listen_path);
+		if (ret == 0 && prepare(&v) == 0)	/* else tried again at the takeover */
+			printf("vmm: listening for a successor on %s (vmm --take-over %s)\n",
+			       v.opt.listen_path, v.opt.listen_path);
+	}
 	if (ret == 0)
 		ret = run(&v);
 	else
 		ret = ret == -EXIT_CONTINUITY ? EXIT_CONTINUITY : 1;
+	takeover_unlisten(&v.listener, true);
 	stop_guest(&v);
 	liveupdate_ctx_unref(v.ctx);
 	return ret;
