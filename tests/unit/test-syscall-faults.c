@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Fault injection below the library, at the system calls (and libnl
- * requests) of the memory, manifest, network-device and fd-store entry
- * points. The program is linked with -Wl,--wrap=NAME for each call in
+ * requests) of the memory, manifest, network-device, fd-store and handover
+ * entry points. The program is linked with -Wl,--wrap=NAME for each call in
  * the table below (tests/unit/unit.am), so the library's own references
  * reach the wrappers here, which count the calls while a sweep is armed
  * and make the N-th fail.
@@ -38,8 +38,8 @@
 
 enum call {
 	C_MEMFD_CREATE, C_FTRUNCATE, C_FALLOCATE, C_MMAP, C_MADVISE, C_OPEN,
-	C_READ, C_PREAD, C_WRITE, C_SENDMSG, C_SOCKET, C_CONNECT, C_FCNTL,
-	C_FSTAT, C_NETLINK, C_COUNT
+	C_READ, C_PREAD, C_WRITE, C_SENDMSG, C_RECVMSG, C_SOCKET, C_CONNECT,
+	C_GETSOCKOPT, C_GETPEERNAME, C_FCNTL, C_FSTAT, C_NETLINK, C_COUNT
 };
 
 /* What each call can fail with (0 ends a list); netlink: libnl's NLE_*. */
@@ -57,6 +57,9 @@ static const struct {
 	[C_PREAD] = { "pread", { EIO, EFAULT } },
 	[C_WRITE] = { "write", { ENOSPC, EIO } },
 	[C_SENDMSG] = { "sendmsg", { EAGAIN, ENOBUFS, ECONNREFUSED } },
+	[C_RECVMSG] = { "recvmsg", { EAGAIN, ECONNRESET, ENOMEM } },
+	[C_GETSOCKOPT] = { "getsockopt", { ENOTSOCK, ENOBUFS } },
+	[C_GETPEERNAME] = { "getpeername", { ENOTCONN, ENOBUFS } },
 	[C_SOCKET] = { "socket", { EMFILE, ENFILE, EACCES } },
 	[C_CONNECT] = { "connect", { ECONNREFUSED, ENOENT, EACCES } },
 	[C_FCNTL] = { "fcntl", { EPERM, EBUSY } },
@@ -69,6 +72,7 @@ static const struct {
 static struct {
 	pthread_mutex_t lock;
 	bool armed, fired;
+	pthread_t owner;	/* the thread whose calls count */
 	unsigned n, fail_at;
 	int err;
 	enum call seen[MAX_CALLS];
@@ -84,7 +88,7 @@ static bool inject(enum call c, int *err)
 	if (seam_inside_backend())
 		return false;
 	pthread_mutex_lock(&f.lock);
-	if (f.armed) {
+	if (f.armed && pthread_equal(pthread_self(), f.owner)) {
 		if (f.n < MAX_CALLS)
 			f.seen[f.n] = c;
 		fail = ++f.n == f.fail_at;
@@ -101,6 +105,7 @@ static void arm(unsigned fail_at, int err)
 {
 	pthread_mutex_lock(&f.lock);
 	f.armed = true;
+	f.owner = pthread_self();
 	f.fired = false;
 	f.n = 0;
 	f.fail_at = fail_at;
@@ -142,6 +147,11 @@ WRAP(ssize_t, -1, read, C_READ, (int fd, void *buf, size_t n), (fd, buf, n))
 WRAP(ssize_t, -1, pread, C_PREAD, (int fd, void *buf, size_t n, off_t o), (fd, buf, n, o))
 WRAP(ssize_t, -1, write, C_WRITE, (int fd, const void *buf, size_t n), (fd, buf, n))
 WRAP(ssize_t, -1, sendmsg, C_SENDMSG, (int fd, const struct msghdr *m, int fl), (fd, m, fl))
+WRAP(ssize_t, -1, recvmsg, C_RECVMSG, (int fd, struct msghdr *m, int fl), (fd, m, fl))
+WRAP(int, -1, getsockopt, C_GETSOCKOPT, (int fd, int level, int name, void *v,
+					  socklen_t *l), (fd, level, name, v, l))
+WRAP(int, -1, getpeername, C_GETPEERNAME, (int fd, struct sockaddr *a, socklen_t *l),
+     (fd, a, l))
 WRAP(int, -1, socket, C_SOCKET, (int d, int t, int p), (d, t, p))
 WRAP(int, -1, connect, C_CONNECT, (int fd, const struct sockaddr *a, socklen_t l),
      (fd, a, l))
@@ -219,6 +229,13 @@ struct world {
 	long entries;      /* manifest entries before the call */
 	int notify;        /* the fake service manager's socket */
 	char notify_path[108];
+	/* handover: the socket pair (ours, the peer's) and the peer, a thread
+	 * with a context of its own that receives or sends the session */
+	int sock[2];
+	pthread_t peer;
+	int peer_ret;
+	struct liveupdate_ctx *peer_ctx;
+	struct liveupdate_session *peer_session;
 	void *out;         /* the call's out-parameter, NULL until it succeeds */
 };
 
@@ -254,7 +271,7 @@ static int memfd_of(size_t size)
 static void base_setup(struct world *w)
 {
 	memset(w, 0, sizeof(*w));
-	w->fd = w->notify = -1;
+	w->fd = w->notify = w->sock[0] = w->sock[1] = -1;
 	w->ctx = seam_ctx(NULL);
 	liveupdate_ctx_set_log_fn(w->ctx, NULL, NULL);
 	/* the context keeps the device open once used: open it before the
@@ -667,6 +684,110 @@ static void manager_got_nothing(struct world *w)
 	ck_assert_int_lt(recv(w->notify, buf, sizeof(buf), MSG_DONTWAIT), 0);
 }
 
+/* handover: a session with a labelled file, handed over on a socket pair
+ * to (or from) a peer thread; the peer is joined inside the call, so that
+ * what it holds is settled when the sweep counts fds */
+static void handover_session_setup(struct world *w)
+{
+	LIVEUPDATE_OPTS(liveupdate_session_opts, so, .flags = LIVEUPDATE_SESSION_HANDOVER);
+	LIVEUPDATE_OPTS(liveupdate_preserve_opts, o, .label = "ram");
+
+	base_setup(w);
+	ck_assert_int_eq(liveupdate_session_create_opts(w->ctx, "faults", &so,
+							&w->session), 0);
+	w->fd = memfd_of(4096);
+	ck_assert_int_eq(liveupdate_session_preserve_fd_opts(w->session, w->fd, &o,
+							     NULL), 0);
+	w->entries = liveupdate_session_count_entries(w->session);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, w->sock), 0);
+	ck_assert_int_eq(liveupdate_ctx_new(NULL, &w->peer_ctx), 0);
+	seam_attach(w->peer_ctx);
+	liveupdate_ctx_set_log_fn(w->peer_ctx, NULL, NULL);
+}
+
+/* s still gives its file by label */
+static void session_intact(struct liveupdate_session *s)
+{
+	const struct liveupdate_entry *e;
+	int fd;
+
+	ck_assert_msg(liveupdate_session_retrieve_fd_label(s, "ram", &fd, &e) == 0,
+		      "after the fault: %s", liveupdate_last_error());
+	ck_assert_uint_eq(e->size, 4096);
+	close(fd);
+}
+
+static void *peer_receive(void *arg)
+{
+	struct world *w = arg;
+
+	w->peer_ret = liveupdate_session_receive(w->peer_ctx, w->sock[1], &w->peer_session);
+	return NULL;
+}
+
+static int handover(struct world *w)
+{
+	int ret;
+
+	ck_assert_int_eq(pthread_create(&w->peer, NULL, peer_receive, w), 0);
+	ret = liveupdate_session_handover(w->session, w->sock[0]);
+	shutdown(w->sock[0], SHUT_RDWR); /* a peer still waiting sees the end */
+	ck_assert_int_eq(pthread_join(w->peer, NULL), 0);
+	if (ret < 0 && w->peer_ret == 0) {
+		/* the acknowledgement was sent but not read here: the peer's
+		 * copy goes, the sender keeps the session (as documented) */
+		liveupdate_session_unref(w->peer_session);
+		w->peer_session = NULL;
+	}
+	return ret;
+}
+
+static void sender_keeps_session(struct world *w)
+{
+	ck_assert_int_eq(liveupdate_session_count_entries(w->session), w->entries);
+	session_intact(w->session);
+}
+
+static void handover_teardown(struct world *w)
+{
+	if (w->out) /* received, after a fault absorbed or none */
+		session_intact(w->out);
+	liveupdate_session_unref(w->peer_session);
+	liveupdate_session_unref(w->out);
+	liveupdate_ctx_unref(w->peer_ctx);
+	close(w->sock[0]);
+	close(w->sock[1]);
+	teardown_all(w);
+}
+
+static void *peer_send(void *arg)
+{
+	struct world *w = arg;
+
+	w->peer_ret = liveupdate_session_handover(w->session, w->sock[1]);
+	return NULL;
+}
+
+static int receive(struct world *w)
+{
+	int ret;
+
+	ck_assert_int_eq(pthread_create(&w->peer, NULL, peer_send, w), 0);
+	ret = liveupdate_session_receive(w->ctx, w->sock[0],
+					 (struct liveupdate_session **)&w->out);
+	shutdown(w->sock[0], SHUT_RDWR);
+	ck_assert_int_eq(pthread_join(w->peer, NULL), 0);
+	return ret;
+}
+
+/* a receiver that fails leaves the predecessor its session */
+static void predecessor_keeps_session(struct world *w)
+{
+	out_untouched(w);
+	ck_assert_int_lt(w->peer_ret, 0);
+	sender_keeps_session(w);
+}
+
 static const struct path paths[] = {
 	/* default seals a tmpfs file refuses are left out (the reason says
 	 * so); MADV_POPULATE_WRITE falls back to touching the pages; the
@@ -700,6 +821,10 @@ static const struct path paths[] = {
 	  passed_teardown },
 	{ "liveupdate_fdstore_adopt_session (outgoing, with its manifest)",
 	  stored_session_setup, adopt_stored, stored_untouched, stored_session_teardown },
+	{ "liveupdate_session_handover", handover_session_setup, handover,
+	  sender_keeps_session, handover_teardown },
+	{ "liveupdate_session_receive", handover_session_setup, receive,
+	  predecessor_keeps_session, handover_teardown },
 };
 
 static const struct path netns_paths[] = {
