@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "../common/unix-socket.h"
 #include "../common/update.h"
 #include "agent-core.h"
 
@@ -35,15 +36,14 @@ struct conn {
 
 static int listen_on(const char *path)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct sockaddr_un a;
 	mode_t old;
 	int fd;
 
-	if (strlen(path) >= sizeof(a.sun_path)) {
+	if (example_unix_address(path, &a) < 0) {
 		fprintf(stderr, "agent: socket path too long\n");
 		return -1;
 	}
-	strcpy(a.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	unlink(path);
 	old = umask(077);	/* the socket is for this user (and root) only */

@@ -23,6 +23,7 @@
 
 #include <liveupdate/liveupdate.h>
 
+#include "../common/unix-socket.h"
 #include "../common/update.h"
 #include "cache-command.h"
 #include "cache-handover.h"
@@ -40,25 +41,15 @@ struct server {
 	size_t used;
 };
 
-static int socket_address(const char *path, struct sockaddr_un *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(a->sun_path)) {
-		fprintf(stderr, "cache: socket path too long: %s\n", path);
-		return -1;
-	}
-	strcpy(a->sun_path, path);
-	return 0;
-}
-
 static int listen_on(const char *path)
 {
 	struct sockaddr_un a;
 	int fd;
 
-	if (socket_address(path, &a) < 0)
+	if (example_unix_address(path, &a) < 0) {
+		fprintf(stderr, "cache: socket path too long: %s\n", path);
 		return -1;
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	unlink(path);	/* the previous version's socket */
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 8) < 0) {
@@ -214,17 +205,13 @@ static int serve(struct server *sv)
 /* --client: send each line (arguments, or stdin), print each answer. */
 static int client(const char *path, char **lines, int nlines)
 {
-	struct sockaddr_un a;
 	char line[CACHE_LINE_MAX + 2];
 	FILE *in, *out;
-	int fd, i = 0, bad = 0;
+	int fd = example_unix_connect(path), i = 0, bad = 0;
 
-	if (socket_address(path, &a) < 0)
-		return 1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+	if (fd < 0) {
 		fprintf(stderr, "cache: connecting to %s: %s (is the cache running?)\n",
-			path, strerror(errno));
+			path, strerror(-fd));
 		return 1;
 	}
 	in = fdopen(fd, "r");

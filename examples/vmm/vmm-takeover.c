@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "vmm-takeover.h"
+#include "../common/unix-socket.h"
 
 enum { READY = 'R', RESTORED = 'K', FAILED = 'F', VERDICT_GO = 'Y', VERDICT_NO = 'N' };
 
@@ -40,15 +41,12 @@ static int recv_byte(int sock, char *b)
 
 static int unix_address(const char *path, struct sockaddr_un *sa)
 {
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa->sun_path)) {
+	int ret = example_unix_address(path, sa);
+
+	if (ret < 0)
 		fprintf(stderr, "vmm: socket path '%s' is longer than the %zu bytes a Unix "
 			"socket address holds\n", path, sizeof(sa->sun_path) - 1);
-		return -ENAMETOOLONG;
-	}
-	strcpy(sa->sun_path, path);
-	return 0;
+	return ret;
 }
 
 int takeover_listen(struct takeover_listener *l, const char *path)
@@ -128,18 +126,12 @@ void takeover_unlisten(struct takeover_listener *l, bool remove_path)
 
 int takeover_connect(const char *path, pid_t *peer_pid)
 {
-	struct sockaddr_un sa;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	int fd, ret = unix_address(path, &sa);
+	int fd = example_unix_connect(path), ret;
 
-	if (ret < 0)
-		return ret;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		ret = -errno;
+	if (fd < 0) {
+		ret = fd;
 		if (ret == -ENOENT || ret == -ECONNREFUSED)
 			fprintf(stderr, "vmm: --take-over %s: no VMM listens there (%s); start "
 				"the running VMM with --listen %s, or leave out --take-over for "
@@ -147,7 +139,6 @@ int takeover_connect(const char *path, pid_t *peer_pid)
 		else
 			fprintf(stderr, "vmm: --take-over %s: connect: %s\n", path,
 				strerror(-ret));
-		close(fd);
 		return ret;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
