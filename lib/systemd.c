@@ -315,13 +315,13 @@ LU_EXPORT int liveupdate_fdstore_push_session(struct liveupdate_ctx *ctx,
 	r = check_opts(ctx, call, opts);
 	if (r < 0)
 		return r;
-	n = lu_session_manifest_piece_fds(session, pieces);
-	if (lu_session_manifest_writable(session) && strlen(name) > MANIFEST_NAME_MAX)
-		return lu_bad_arg(ctx, "%s(\"%s\"): fd store name '%s' leaves no room for "
-				  "the manifest's pieces, stored as NAME" MANIFEST_SUFFIX
-				  ": use a name of at most %d bytes", call, session->name,
-				  name, MANIFEST_NAME_MAX);
 	if (lu_session_manifest_writable(session)) {
+		if (strlen(name) > MANIFEST_NAME_MAX)
+			return lu_bad_arg(ctx, "%s(\"%s\"): fd store name '%s' leaves no "
+					  "room for the manifest's pieces, stored as NAME"
+					  MANIFEST_SUFFIX ": use a name of at most %d bytes",
+					  call, session->name, name, MANIFEST_NAME_MAX);
+		n = lu_session_manifest_piece_fds(session, pieces);
 		r = store_place_keep(session, name, opts, call);
 		for (size_t i = 0; !r && i < n; i++)
 			r = push_piece(session, pieces[i], i);
