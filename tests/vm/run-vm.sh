@@ -109,8 +109,8 @@ for f in "$here"/sc-example-*.c; do
 	[ -e "$f" ] && lib_sources+=("$f")
 done
 if [ ${#lib_sources[@]} -gt 0 ]; then
-	for f in common/preserved-memory.c common/update.c cache/cache-store.c \
-		cache/cache-command.c cache/cache-handover.c agent/agent-proto.c \
+	for f in common/preserved-memory.c common/update.c common/unix-socket.c \
+		cache/cache-store.c cache/cache-command.c cache/cache-handover.c agent/agent-proto.c \
 		agent/agent-core.c agent/agent-client.c; do
 		[ -e "$srcdir/examples/$f" ] && lib_sources+=("$srcdir/examples/$f")
 	done
